@@ -1,0 +1,67 @@
+# medrnn: LSTM classifiers trained and run inside PostgreSQL (PGXS build)
+
+EXTENSION = medrnn
+EXTVERSION = 0.1
+MODULE_big = medrnn
+
+# The numeric core (no PostgreSQL headers) and the server glue.
+CORE_OBJS = \
+	src/core/mr_common.o \
+	src/core/mr_rng.o \
+	src/core/mr_blas.o \
+	src/core/mr_utf8.o \
+	src/core/mr_tokenize.o \
+	src/core/mr_vocab.o \
+	src/core/mr_corpus.o \
+	src/core/mr_input.o \
+	src/core/mr_lstm.o \
+	src/core/mr_net.o \
+	src/core/mr_optim.o \
+	src/core/mr_train.o \
+	src/core/mr_model.o
+
+PG_OBJS = \
+	src/pg/medrnn.o \
+	src/pg/glue.o \
+	src/pg/options.o \
+	src/pg/read_rows.o \
+	src/pg/train.o \
+	src/pg/model_cache.o \
+	src/pg/predict.o \
+	src/pg/info.o
+
+OBJS = $(CORE_OBJS) $(PG_OBJS)
+
+DATA = $(wildcard medrnn--*.sql)
+PGFILEDESC = "medrnn - LSTM classifiers for clinical data"
+
+# pg_regress: every sql/NAME.sql is a test; expected/NAME.out is its output.
+TESTS = $(sort $(wildcard sql/*.sql))
+REGRESS = $(patsubst sql/%.sql,%,$(TESTS))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+# To compile for portability, run: make OPTFLAGS=""
+OPTFLAGS = -march=native
+PG_CPPFLAGS = -I$(srcdir)/src/core -DMEDRNN_CBLAS
+PG_CFLAGS = $(OPTFLAGS) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+SHLIB_LINK = -lopenblas -lm
+
+EXTRA_CLEAN = test/c/run_core_tests
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# C unit tests of the numeric core: no server, plain cc, TAP output.
+CORE_SRCS = $(CORE_OBJS:.o=.c)
+CORE_TEST_SRCS = $(sort $(wildcard test/c/*.c))
+CORE_TEST_CFLAGS = -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -g $(OPTFLAGS) \
+	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror \
+	-Isrc/core -DMEDRNN_CBLAS
+
+test/c/run_core_tests: $(CORE_SRCS) $(CORE_TEST_SRCS) $(wildcard src/core/*.h) test/c/mr_test.h
+	$(CC) $(CORE_TEST_CFLAGS) -o $@ $(CORE_SRCS) $(CORE_TEST_SRCS) -lopenblas -lm
+
+.PHONY: check-core
+check-core: test/c/run_core_tests
+	test/c/run_core_tests

@@ -1,0 +1,132 @@
+/*
+ * mr_model.h
+ *	  The model file format: encode a trained model to bytes and decode
+ *	  (validate) bytes back into a model.
+ *
+ * A model is what rnn_train returns as bytea and what rnn_predict reads.
+ * Any SQL user can hand rnn_predict any bytea, so the decoder treats its
+ * input as hostile: every length, count and dimension is checked with
+ * overflow-checked arithmetic before anything is read or allocated, every
+ * weight must be finite, and the whole image is covered by a checksum.
+ *
+ * Layout, version 1 (all integers and floats little-endian, no padding):
+ *
+ *	  offset  size  field
+ *	  0		  4		magic "MRNN"
+ *	  4		  2		format version (1)
+ *	  6		  2		reserved, must be 0
+ *	  8		  4		total length in bytes, including the checksum
+ *	  12	  4		section count (at most MR_MODEL_MAX_SECTIONS)
+ *	  16	  ...	sections: tag (4 ASCII bytes), payload length (u32), payload
+ *	  len-4	  4		CRC-32C (Castagnoli) of bytes [0, len-4)
+ *
+ * Sections (each at most once; unknown tags are an error):
+ *	  CONF	required.  22 int32: input kind, tokenizer, lowercase,
+ *			truncating, vocab size V, embed width E, features F, maxlen T,
+ *			padding, layers L, hidden[8] (unused slots 0), bidirectional,
+ *			pooling, classes K, positive class (-1 if none).
+ *	  VOCB	required iff V > 0.  u32 count (= V - 1), then count entries of
+ *			u32 length + UTF-8 bytes: the token of id 1, 2, ... in rank
+ *			order (id 0 is padding).  Tokens are 1..MR_MAX_TOKEN_BYTES
+ *			bytes, distinct, without NUL bytes.
+ *	  LABL	required.  u32 count (= K), then K entries of u32 length + UTF-8
+ *			bytes (0..MR_MAX_LABEL_BYTES, distinct, no NUL): the class labels.
+ *	  WGTS	required.  u32 count (= the parameter count the config implies),
+ *			then that many float32 in the order of mr_net.h.
+ *	  OPTS	required.  UTF-8 JSON text of the options used (display only).
+ *	  HIST	required.  u64 rows used, u64 rows skipped, u64 training rows,
+ *			u64 validation rows, u32 epochs n, u32 best epoch, u32 stopped
+ *			early, then n x (f64 loss, f64 accuracy, f64 validation loss,
+ *			f64 validation accuracy); validation figures are NaN without a
+ *			validation split.
+ *	  TIME	required, last.  f64 training seconds, f64 creation time (Unix
+ *			seconds), then n x f64 epoch seconds.  Wall-clock figures vary
+ *			between identical runs, so the fingerprint (a hash of all bytes
+ *			before TIME) identifies a model while TIME is ignored.
+ */
+#ifndef MR_MODEL_H
+#define MR_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mr_common.h"
+#include "mr_net.h"
+#include "mr_train.h"
+#include "mr_vocab.h"
+
+#define MR_MODEL_MAGIC			"MRNN"
+#define MR_MODEL_VERSION		1
+#define MR_MODEL_MAX_SECTIONS	16
+#define MR_MODEL_MAX_OPTIONS	(1024 * 1024)	/* bytes of OPTS text */
+#define MR_MODEL_HEADER_BYTES	16
+
+/* What the model reads (CONF input kind) */
+typedef enum MrInputKind
+{
+	MR_INPUT_TEXT = 1,			/* text, tokenized by the model's tokenizer */
+	MR_INPUT_TOKENS = 2,		/* pre-split tokens (text[] or rnnseq tokens) */
+	MR_INPUT_SERIES = 3			/* measurements (rnnseq), features only */
+} MrInputKind;
+
+typedef struct MrModel
+{
+	uint16_t	version;
+	int32_t		input_kind;		/* MrInputKind */
+	int32_t		tokenizer;		/* MrTokenizerKind, 0 when not text */
+	int32_t		lowercase;
+	int32_t		truncating;		/* MrPadding: which end long rows lose */
+	int32_t		positive_class; /* binary models: index of the positive class, else -1 */
+	MrNetConfig cfg;
+	MrNet		net;			/* bound to params */
+	float	   *params;
+	/* tokens: id i+1 <-> tokens[i]; vocab maps a token to i */
+	int32_t		n_tokens;
+	const char **tokens;
+	uint32_t   *token_len;
+	MrVocab    *vocab;
+	/* labels: class k <-> labels[k]; label_index maps a label to k */
+	const char **labels;
+	uint32_t   *label_len;
+	MrVocab    *label_index;
+	/* OPTS */
+	const char *options_json;
+	uint32_t	options_len;
+	/* HIST and TIME */
+	uint64_t	rows_used;
+	uint64_t	rows_skipped;
+	uint64_t	train_rows;
+	uint64_t	val_rows;
+	int32_t		n_epochs;
+	int32_t		best_epoch;
+	int32_t		stopped_early;
+	MrEpochLog *epochs;			/* n_epochs, seconds from TIME */
+	double		train_seconds;
+	double		created_at;
+	/* decoder output: bytes [0, fingerprint_len) identify the model */
+	size_t		fingerprint_len;
+	uint8_t    *buffer;			/* decoder's copy of the image; strings point into it */
+} MrModel;
+
+/*
+ * Encode m into a new buffer from a (*out, *out_len).  The fields that
+ * decoding fills (vocab, label_index, fingerprint_len) are not read.
+ */
+MrStatus	mr_model_encode(const MrModel *m, const MrAllocator *a,
+							uint8_t **out, size_t *out_len, MrError *err);
+
+/*
+ * Validate buf[0..len) and decode it into a new model from a.  On failure
+ * returns the status with a detail sentence in err and allocates nothing
+ * that outlives the call.
+ */
+MrStatus	mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
+							MrModel **out, MrError *err);
+
+/* Free a decoded model */
+void		mr_model_free(MrModel *m, const MrAllocator *a);
+
+/* CRC-32C (Castagnoli), as in iSCSI and ext4 */
+uint32_t	mr_crc32c(const uint8_t *data, size_t len);
+
+#endif							/* MR_MODEL_H */

@@ -1,0 +1,195 @@
+/*
+ * mr_net.h
+ *	  The classifier: embedding -> stacked (bi)LSTM -> pooling -> dense
+ *	  softmax.  Flat parameters, forward and backward over a batch.
+ *
+ * Input per step is [Emb[token] (E), features (F)], either part optional:
+ * words and characters use the embedding, measured vital signs use
+ * features (see mr_seq.h), timed codes use both.  Rows are padded to T
+ * steps, before ("pre", the Keras default) or after ("post") the real
+ * steps; padding tokens are id 0 and go through the LSTM like any token
+ * (Keras without mask_zero), while pooling and the reverse direction of a
+ * bidirectional layer only look at real steps.
+ *
+ * All parameters live in one float array (llm.c): the optimizer, gradient
+ * clipping, the model file and the tests treat it as one vector.  Order:
+ *	  emb (V, E)
+ *	  for each layer l, for each direction d: Wx (I_l, 4H_l), Wh (H_l, 4H_l), b (4H_l)
+ *	  Wd (D, K), bd (K)
+ * where I_0 = E + F, I_l = H_{l-1} * dirs, D = H_last * dirs.
+ */
+#ifndef MR_NET_H
+#define MR_NET_H
+
+#include <stdint.h>
+
+#include "mr_common.h"
+#include "mr_lstm.h"
+#include "mr_rng.h"
+
+typedef enum MrPooling
+{
+	MR_POOL_LAST = 0,			/* state after the last real step (Keras) */
+	MR_POOL_MAX = 1,			/* feature-wise max over real steps */
+	MR_POOL_MEAN = 2			/* mean over real steps */
+} MrPooling;
+
+typedef enum MrPadding
+{
+	MR_PAD_PRE = 0,				/* padding before the real steps (Keras) */
+	MR_PAD_POST = 1
+} MrPadding;
+
+typedef struct MrNetConfig
+{
+	int32_t		vocab_size;		/* V: embedding rows, row 0 = padding; 0 = no tokens */
+	int32_t		embed_dim;		/* E (0 when V = 0) */
+	int32_t		n_features;		/* F: dense inputs per step, 0 = none */
+	int32_t		maxlen;			/* T */
+	int32_t		padding;		/* MrPadding */
+	int32_t		n_layers;		/* L, 1..MR_MAX_LAYERS */
+	int32_t		hidden[MR_MAX_LAYERS];	/* H_l */
+	int32_t		bidirectional;	/* 0 or 1 */
+	int32_t		pooling;		/* MrPooling */
+	int32_t		n_classes;		/* K >= 2 */
+} MrNetConfig;
+
+typedef struct MrLayerParams
+{
+	float	   *Wx;				/* (I, 4H) gates i, f, g, o */
+	float	   *Wh;				/* (H, 4H) */
+	float	   *b;				/* (4H) */
+} MrLayerParams;
+
+/* A view of a flat parameter (or gradient) array with named tensors */
+typedef struct MrNet
+{
+	MrNetConfig cfg;
+	size_t		n_params;
+	float	   *params;			/* flat, n_params */
+	float	   *emb;			/* (V, E) or NULL */
+	MrLayerParams layer[MR_MAX_LAYERS][2];	/* [l][direction] */
+	float	   *Wd;				/* (D, K) */
+	float	   *bd;				/* (K) */
+} MrNet;
+
+/* One batch, time-major */
+typedef struct MrBatch
+{
+	int			B;				/* rows */
+	const int32_t *ids;			/* (T, B) token ids in [0, V), or NULL */
+	const float *feats;			/* (T, B, F), or NULL */
+	const int32_t *lengths;		/* (B) real steps per row, 0..T */
+} MrBatch;
+
+/* Forward state and workspace for up to Bmax rows (one allocation) */
+typedef struct MrActs
+{
+	int			Bmax;
+	int			with_dropout;	/* mask buffers were reserved */
+	int			B;				/* rows of the last forward */
+	int			training;		/* dropout on during the last forward */
+	float	   *X0;				/* (T, B, I_0) network input */
+	MrLstmTrace trace[MR_MAX_LAYERS][2];
+	float	   *xrev[MR_MAX_LAYERS];	/* (T, B, I_l) reverse-direction input */
+	float	   *Y[MR_MAX_LAYERS];	/* (T, B, dirs*H_l) layer outputs, position order */
+	float	   *in_mask[MR_MAX_LAYERS];	/* (B, I_l) or NULL */
+	float	   *rec_mask[MR_MAX_LAYERS][2];	/* (B, H_l) or NULL */
+	float	   *pooled;			/* (B, D) */
+	int32_t    *pool_arg;		/* (B, D) step taken by max pooling */
+	float	   *logits;			/* (B, K) */
+	float	   *probs;			/* (B, K) */
+	MrLstmMasks masks[MR_MAX_LAYERS][2];	/* dropout masks of the last forward */
+	/* backward workspace */
+	float	   *dbuf[2];		/* (T, B, max width) each: dY and dX in turn */
+	float	   *dX0;			/* after backward: dLoss/dX0 (T, B, I_0), in dbuf */
+	float	   *dXrev;			/* (T, B, max input width) */
+	float	   *dH;				/* (T, B, max H) */
+	float	   *work;			/* LSTM forward/backward work */
+	float	   *dpooled;		/* (B, D) */
+	float	   *dlogits;		/* (B, K) */
+} MrActs;
+
+/* Dropout rates for training; all zero = none */
+typedef struct MrDropout
+{
+	float		input;			/* on each LSTM layer's inputs */
+	float		recurrent;		/* on h_{t-1} */
+} MrDropout;
+
+/* Validate a config against the MR_MAX_* limits; detail in err */
+MrStatus	mr_net_check_config(const MrNetConfig *cfg, MrError *err);
+
+/* Parameter count of a valid config, overflow-checked */
+MrStatus	mr_net_param_count(const MrNetConfig *cfg, size_t *n);
+
+/* Input width of layer l and pooled width D */
+int			mr_net_layer_input(const MrNetConfig *cfg, int l);
+int			mr_net_pooled_width(const MrNetConfig *cfg);
+static inline int
+mr_net_dirs(const MrNetConfig *cfg)
+{
+	return cfg->bidirectional ? 2 : 1;
+}
+
+/* Point net's tensors into a flat array of mr_net_param_count() floats */
+void		mr_net_bind(MrNet *net, const MrNetConfig *cfg, float *params, size_t n);
+
+/*
+ * Keras initialisation: embeddings U(-0.05, 0.05); kernels Glorot uniform;
+ * recurrent kernels orthogonal; biases 0 except forget gates 1 (Jozefowicz
+ * et al. 2015, Keras unit_forget_bias); dense Glorot uniform, bias 0.
+ */
+MrStatus	mr_net_init(MrNet *net, MrRng *rng, const MrAllocator *a);
+
+/*
+ * Bytes of MrActs for Bmax rows (overflow-checked) and its allocation.
+ * with_dropout reserves the dropout masks and masked inputs.
+ */
+MrStatus	mr_acts_size(const MrNetConfig *cfg, int Bmax, int with_dropout, size_t *bytes);
+MrStatus	mr_acts_new(const MrNetConfig *cfg, int Bmax, int with_dropout,
+						const MrAllocator *a, MrActs **out);
+
+/* Fill acts->X0 from a batch (embedding gather and features) */
+void		mr_net_embed(const MrNet *net, const MrBatch *batch, MrActs *acts);
+
+/*
+ * Forward from acts->X0 (filled by mr_net_embed or by the caller) to
+ * acts->logits and acts->probs.  With dropout and rng, draws fresh masks
+ * (training); otherwise runs in inference mode.
+ */
+void		mr_net_forward(const MrNet *net, const MrBatch *batch, MrActs *acts,
+						   const MrDropout *dropout, MrRng *rng);
+
+/*
+ * Weighted softmax cross-entropy of the last forward:
+ *	  loss = sum_b w_b * -log p_b[y_b] / B
+ * (weights NULL = all 1; Keras class_weight semantics).  Writes
+ * acts->dlogits = dloss/dlogits and returns the loss; correct counts
+ * argmax hits.
+ */
+double		mr_net_loss(MrActs *acts, int K, const int32_t *labels,
+						const float *weights, int *correct);
+
+/*
+ * Backward from acts->dlogits.  Accumulates (+=) into grads, a net bound
+ * to a gradient array of the same config, except the embedding: its
+ * gradient goes to acts->dX0 (T, B, I_0) and mr_net_embed_backward.  If
+ * want_dX0 the input gradient is computed even without embeddings.
+ */
+void		mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
+							MrNet *grads, int want_dX0);
+
+/*
+ * Scatter acts->dX into the embedding gradient rows of the batch's tokens.
+ * touched (V) flags the rows written; new rows are appended to rows[] and
+ * *n_rows grows (the sparse update list for the optimizer).
+ */
+void		mr_net_embed_backward(const MrNet *net, const MrBatch *batch,
+								  const MrActs *acts, MrNet *grads,
+								  uint8_t *touched, int32_t *rows, int32_t *n_rows);
+
+/* Softmax over K logits in place (max-subtracted, for stability) */
+void		mr_softmax(float *x, int K);
+
+#endif							/* MR_NET_H */

@@ -1,0 +1,42 @@
+/*
+ * mr_optim.h
+ *	  Adam and gradient-norm clipping over flat arrays.
+ */
+#ifndef MR_OPTIM_H
+#define MR_OPTIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct MrAdam
+{
+	float		lr;				/* learning rate (Keras default 0.001) */
+	float		beta1;			/* 0.9 */
+	float		beta2;			/* 0.999 */
+	float		eps;			/* 1e-7, the Keras default (PyTorch: 1e-8) */
+} MrAdam;
+
+/*
+ * One Adam step (Kingma and Ba 2015) at step t >= 1 over n parameters:
+ *	  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+ *	  p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+ */
+void		mr_adam_update(const MrAdam *opt, int64_t t, float *p, const float *g,
+						   float *m, float *v, size_t n);
+
+/*
+ * The same step on selected rows of a (rows, width) table only: the sparse
+ * ("lazy") Adam used for embeddings, where a batch touches a few hundred
+ * of 20,000 rows.  Untouched rows keep their moments (TensorFlow LazyAdam).
+ */
+void		mr_adam_update_rows(const MrAdam *opt, int64_t t, float *p, const float *g,
+								float *m, float *v, int width,
+								const int32_t *rows, int32_t n_rows);
+
+/* Sum of squares of n floats, in double */
+double		mr_sumsq(const float *x, size_t n);
+
+/* x *= s over n floats */
+void		mr_scale(float *x, size_t n, float s);
+
+#endif							/* MR_OPTIM_H */

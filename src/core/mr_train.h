@@ -1,0 +1,107 @@
+/*
+ * mr_train.h
+ *	  The training loop: epochs of shuffled mini-batches, Adam, optional
+ *	  validation split, early stopping, class weights, dropout and L2.
+ *
+ * The caller owns the rows (already tokenized, padded to T) and the
+ * parameter array; mr_train initialises the parameters from the seed and
+ * trains them in place.  Everything it allocates comes from the allocator
+ * and is released before it returns (or, in the server, with the memory
+ * context when a hook raises an error).
+ */
+#ifndef MR_TRAIN_H
+#define MR_TRAIN_H
+
+#include <stdint.h>
+
+#include "mr_common.h"
+#include "mr_net.h"
+#include "mr_optim.h"
+
+/* Training rows, row-major */
+typedef struct MrDataset
+{
+	int64_t		n;				/* rows */
+	const int32_t *ids;			/* (n, T) token ids, or NULL */
+	const float *feats;			/* (n, T, F), or NULL */
+	const int32_t *lengths;		/* (n) real steps, 0..T */
+	const int32_t *labels;		/* (n) class in [0, K) */
+} MrDataset;
+
+typedef struct MrTrainConfig
+{
+	int			epochs;			/* >= 1 */
+	int			batch_size;		/* >= 1 */
+	MrAdam		adam;
+	float		clip_norm;		/* global gradient-norm limit; 0 = none */
+	float		l2;				/* loss += l2 * sum(w^2) over kernels; 0 = none */
+	MrDropout	dropout;
+	uint64_t	seed;
+	float		validation_split;	/* fraction held out, stratified; 0 = none */
+	int			patience;		/* early stopping epochs; 0 = off */
+	const float *class_weight;	/* (K) per-class loss weight, or NULL */
+} MrTrainConfig;
+
+/* One epoch's figures; val_* are NaN without a validation split */
+typedef struct MrEpochLog
+{
+	int			epoch;			/* 1-based */
+	double		loss;			/* mean training loss (with class weights and L2) */
+	double		accuracy;		/* training accuracy */
+	double		val_loss;		/* unweighted, no dropout */
+	double		val_accuracy;
+	double		seconds;
+	int64_t		rows;
+} MrEpochLog;
+
+typedef struct MrTrainHooks
+{
+	/*
+	 * Polled before every batch and between layers; nonzero stops training
+	 * with MR_ECANCELED.  (The server calls CHECK_FOR_INTERRUPTS, which
+	 * raises an error instead of returning.)
+	 */
+	int			(*should_stop) (void *state);
+	/* after every epoch */
+	void		(*on_epoch) (const MrEpochLog *log, void *state);
+	/* after every batch: progress so far in this epoch */
+	void		(*on_batch) (int epoch, int64_t rows_done, int64_t rows_total,
+							 double loss_so_far, void *state);
+	void	   *state;
+} MrTrainHooks;
+
+typedef struct MrTrainResult
+{
+	int			n_epochs;		/* epochs run */
+	MrEpochLog *epochs;			/* n_epochs entries, from the allocator */
+	int			best_epoch;		/* epoch whose weights were kept (1-based) */
+	int			stopped_early;	/* early stopping ended the run */
+	int64_t		train_rows;
+	int64_t		val_rows;
+	double		seconds;		/* whole run */
+} MrTrainResult;
+
+/* Bytes mr_train will allocate for n_rows rows (params and rows not included) */
+MrStatus	mr_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc,
+							int64_t n_rows, size_t *bytes);
+
+/*
+ * Initialise net's parameters from tc->seed and train them on data.
+ * Returns MR_EDIVERGED when a loss is not finite, MR_ECANCELED when a hook
+ * says stop, MR_EINVAL for inconsistent arguments (detail in err).
+ */
+MrStatus	mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
+					 const MrTrainHooks *hooks, const MrAllocator *a,
+					 MrTrainResult *res, MrError *err);
+
+/*
+ * Stratified split of n labelled rows: writes the indices of the held-out
+ * rows to val_idx and the rest to train_idx (both in row order) and
+ * returns the held-out count.  Each class gives round(frac * n_c) rows but
+ * keeps at least one in training.
+ */
+int64_t		mr_stratified_split(const int32_t *labels, int64_t n, int K, float frac,
+								uint64_t seed, int64_t *train_idx, int64_t *val_idx,
+								const MrAllocator *a);
+
+#endif							/* MR_TRAIN_H */

@@ -1,0 +1,137 @@
+/*
+ * glue.c
+ *	  The few things the core needs from the server: memory, error reports,
+ *	  threads, and text in and out of UTF-8.
+ */
+#include "postgres.h"
+
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+
+#include "medrnn.h"
+#include "mr_blas.h"
+
+static void *
+context_alloc(size_t size, void *state)
+{
+	/* NULL instead of an ERROR, so the core can report what it was doing */
+	return MemoryContextAllocExtended((MemoryContext) state, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+static void
+context_free(void *ptr, void *state)
+{
+	pfree(ptr);
+}
+
+/* An allocator for the core that takes memory from cxt */
+MrAllocator
+MedrnnAllocator(MemoryContext cxt)
+{
+	MrAllocator a = {context_alloc, context_free, cxt};
+
+	return a;
+}
+
+/* Report a model decoding failure: hostile or damaged bytea, or newer format */
+void
+MedrnnReportModelError(const MrError *err)
+{
+	if (err->status == MR_EVERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("unsupported medrnn model format version"),
+				 errdetail("%s", err->detail),
+				 errhint("Update the medrnn extension.")));
+	if (err->status == MR_ENOMEM)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("%s", err->detail)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid medrnn model"),
+			 errdetail("%s", err->detail)));
+	pg_unreachable();
+}
+
+/* Report a failure of training or of building its rows */
+void
+MedrnnReportTrainError(const MrError *err)
+{
+	switch (err->status)
+	{
+		case MR_EDIVERGED:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("training diverged"),
+					 errdetail("%s", err->detail),
+					 errhint("Lower the learning rate, set clip_norm, or check the inputs for extreme values.")));
+			break;
+		case MR_ELIMIT:
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("training needs more memory than medrnn.train_memory_limit (%d kB)",
+							medrnn_train_memory_limit),
+					 errdetail("%s", err->detail),
+					 errhint("Raise medrnn.train_memory_limit, or reduce num_words, maxlen, hidden or batch_size.")));
+			break;
+		case MR_ENOMEM:
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("%s", err->detail)));
+			break;
+		case MR_EINVAL:
+		case MR_EDIMS:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot train on these rows"),
+					 errdetail("%s", err->detail)));
+			break;
+		default:
+			elog(ERROR, "medrnn training failed: %s (%s)",
+				 mr_status_text(err->status), err->detail);
+	}
+	pg_unreachable();
+}
+
+/* Set OpenBLAS's thread count for this backend */
+void
+MedrnnUseThreads(int n)
+{
+	mr_blas_set_threads(n);
+}
+
+/*
+ * A text datum's contents as UTF-8 (the core's encoding).  In a UTF8
+ * database this is the text itself, not a copy.
+ */
+char *
+MedrnnTextToUtf8(text *t, size_t *len)
+{
+	char	   *s = VARDATA_ANY(t);
+	int			n = VARSIZE_ANY_EXHDR(t);
+	char	   *u = pg_server_to_any(s, n, PG_UTF8);
+
+	*len = u == s ? (size_t) n : strlen(u);
+	return u;
+}
+
+/* A NUL-terminated server-encoding copy of UTF-8 bytes */
+char *
+MedrnnUtf8ToServer(const char *s, size_t len)
+{
+	char	   *copy = pnstrdup(s, len);
+	char	   *conv = pg_any_to_server(copy, (int) len, PG_UTF8);
+
+	return conv;
+}
+
+/* A text datum from UTF-8 bytes */
+text *
+MedrnnUtf8ToText(const char *s, size_t len)
+{
+	return cstring_to_text(MedrnnUtf8ToServer(s, len));
+}

@@ -1,0 +1,164 @@
+/*
+ * info.c
+ *	  rnn_model_info(model): what a model is, how it was trained, as jsonb.
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <time.h>
+
+#include "common/cryptohash.h"
+#include "common/jsonapi.h"
+#include "common/sha2.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "medrnn.h"
+#include "model_cache.h"
+#include "mr_tokenize.h"
+
+/* Append a JSON string from UTF-8 bytes */
+static void
+append_string(StringInfo b, const char *utf8, size_t len)
+{
+	escape_json(b, MedrnnUtf8ToServer(utf8, len));
+}
+
+static void
+append_double(StringInfo b, double d)
+{
+	if (isfinite(d))
+		appendStringInfoString(b, float8out_internal(d));
+	else
+		appendStringInfoString(b, "null");
+}
+
+/* SHA-256 of the bytes that identify a model (all but its timings), in hex */
+static char *
+fingerprint(const uint8 *buf, size_t len)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char	   *hex = palloc(2 * PG_SHA256_DIGEST_LENGTH + 1);
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, buf, len) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
+		sprintf(hex + 2 * i, "%02x", digest[i]);
+	return hex;
+}
+
+/*
+ * The stored options as server-encoding JSON text.  The decoder checked it
+ * is UTF-8; a crafted model could still hold text that is not JSON, which
+ * must be "invalid medrnn model" like any other damage.
+ */
+static char *
+options_text(const MrModel *m)
+{
+	char	   *s = MedrnnUtf8ToServer(m->options_json, m->options_len);
+	JsonLexContext *lex = makeJsonLexContextCstringLen(s, strlen(s), GetDatabaseEncoding(), false);
+
+	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid medrnn model"),
+				 errdetail("Section OPTS is not JSON.")));
+	return s;
+}
+
+PG_FUNCTION_INFO_V1(rnn_model_info);
+
+/* Describe a model */
+Datum
+rnn_model_info(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	MrModel    *m = MedrnnDecodeModel(b);
+	const MrNetConfig *cfg = &m->cfg;
+	StringInfoData j;
+	size_t		n_params;
+	static const char *const pools[] = {"last", "max", "mean"};
+
+	mr_net_param_count(cfg, &n_params);
+	initStringInfo(&j);
+	appendStringInfo(&j, "{\"format_version\": %d, \"size_bytes\": %zu, \"fingerprint\": \"%s\"",
+					 m->version, (size_t) VARSIZE_ANY_EXHDR(b),
+					 fingerprint((const uint8 *) VARDATA_ANY(b), m->fingerprint_len));
+	appendStringInfo(&j, ", \"input\": \"%s\"", m->input_kind == MR_INPUT_TEXT ? "text" : "tokens");
+	if (m->input_kind == MR_INPUT_TEXT)
+		appendStringInfo(&j, ", \"tokenizer\": \"%s\", \"lowercase\": %s",
+						 m->tokenizer == MR_TOKENIZER_WORD ? "word" : "char",
+						 m->lowercase ? "true" : "false");
+	appendStringInfo(&j, ", \"vocabulary_size\": %d, \"embedding_rows\": %d",
+					 m->n_tokens, cfg->vocab_size);
+	appendStringInfo(&j, ", \"classes\": %d, \"labels\": [", cfg->n_classes);
+	for (int k = 0; k < cfg->n_classes; k++)
+	{
+		if (k)
+			appendStringInfoString(&j, ", ");
+		append_string(&j, m->labels[k], m->label_len[k]);
+	}
+	appendStringInfoString(&j, "], \"positive_label\": ");
+	if (m->positive_class >= 0)
+		append_string(&j, m->labels[m->positive_class], m->label_len[m->positive_class]);
+	else
+		appendStringInfoString(&j, "null");
+	appendStringInfo(&j, ", \"maxlen\": %d, \"padding\": \"%s\", \"truncating\": \"%s\"",
+					 cfg->maxlen, cfg->padding == MR_PAD_PRE ? "pre" : "post",
+					 m->truncating == MR_PAD_PRE ? "pre" : "post");
+	appendStringInfo(&j, ", \"embed_dim\": %d, \"hidden\": [", cfg->embed_dim);
+	for (int l = 0; l < cfg->n_layers; l++)
+		appendStringInfo(&j, "%s%d", l ? ", " : "", cfg->hidden[l]);
+	appendStringInfo(&j, "], \"bidirectional\": %s, \"pooling\": \"%s\", \"parameters\": %zu",
+					 cfg->bidirectional ? "true" : "false", pools[cfg->pooling], n_params);
+	appendStringInfo(&j, ", \"options\": %s", options_text(m));
+	appendStringInfo(&j, ", \"rows_used\": " UINT64_FORMAT ", \"rows_skipped\": " UINT64_FORMAT
+					 ", \"train_rows\": " UINT64_FORMAT ", \"validation_rows\": " UINT64_FORMAT,
+					 m->rows_used, m->rows_skipped, m->train_rows, m->val_rows);
+	appendStringInfo(&j, ", \"best_epoch\": %d, \"stopped_early\": %s, \"epochs\": [",
+					 m->best_epoch, m->stopped_early ? "true" : "false");
+	for (int e = 0; e < m->n_epochs; e++)
+	{
+		const MrEpochLog *log = &m->epochs[e];
+
+		appendStringInfo(&j, "%s{\"epoch\": %d, \"loss\": ", e ? ", " : "", e + 1);
+		append_double(&j, log->loss);
+		appendStringInfoString(&j, ", \"accuracy\": ");
+		append_double(&j, log->accuracy);
+		if (!isnan(log->val_loss))
+		{
+			appendStringInfoString(&j, ", \"val_loss\": ");
+			append_double(&j, log->val_loss);
+			appendStringInfoString(&j, ", \"val_accuracy\": ");
+			append_double(&j, log->val_accuracy);
+		}
+		appendStringInfoString(&j, ", \"seconds\": ");
+		append_double(&j, log->seconds);
+		appendStringInfoChar(&j, '}');
+	}
+	appendStringInfoString(&j, "], \"training_seconds\": ");
+	append_double(&j, m->train_seconds);
+	/* UTC and ISO 8601 whatever DateStyle and TimeZone say: this is IMMUTABLE */
+	{
+		time_t		t = (time_t) m->created_at;
+		struct tm	tm;
+		char		iso[64];
+
+		if (m->created_at < 253402300800.0 && gmtime_r(&t, &tm) != NULL &&
+			strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+			appendStringInfo(&j, ", \"created_at\": \"%s\"}", iso);
+		else
+			appendStringInfoString(&j, ", \"created_at\": null}");
+	}
+
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(j.data)));
+}

@@ -1,0 +1,53 @@
+/*
+ * medrnn.c
+ *	  Module entry point and the medrnn.* settings.
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "medrnn.h"
+
+PG_MODULE_MAGIC;
+
+/* OpenBLAS threads this backend may use for training */
+int			medrnn_threads = 1;
+
+/* Memory a training run may use, in kB (rows, model, optimizer, activations) */
+int			medrnn_train_memory_limit = 1024 * 1024;
+
+void		_PG_init(void);
+
+/* Define the medrnn.* settings */
+void
+MedrnnInitGucs(void)
+{
+	DefineCustomIntVariable("medrnn.threads",
+							"Sets the number of OpenBLAS threads a backend uses for training.",
+							"Every backend that trains can use this many cores; keep it low "
+							"on a shared server.  Prediction always uses one thread per backend "
+							"(use parallel query to spread it).",
+							&medrnn_threads,
+							1, 1, 64,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("medrnn.train_memory_limit",
+							"Sets the maximum memory one rnn_train call may use.",
+							"Covers the tokenized rows, the model, its optimizer state and "
+							"the activations of one batch.  Training stops with an error "
+							"before going over it.",
+							&medrnn_train_memory_limit,
+							1024 * 1024, 1024, MAX_KILOBYTES,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("medrnn");
+}
+
+void
+_PG_init(void)
+{
+	MedrnnInitGucs();
+}

@@ -1,0 +1,33 @@
+/*
+ * medrnn.h
+ *	  Declarations shared by the server-side files (src/pg).
+ *
+ * Only src/pg includes postgres.h; the numeric core (src/core) is reached
+ * through MrAllocator (palloc in a context we own) and MrStatus values,
+ * which MedrnnReport* turns into ereport calls.
+ */
+#ifndef MEDRNN_H
+#define MEDRNN_H
+
+#include "fmgr.h"
+#include "utils/memutils.h"
+
+#include "mr_common.h"
+#include "mr_model.h"
+
+/* GUCs (medrnn.c) */
+extern int	medrnn_threads;
+extern int	medrnn_train_memory_limit;	/* kB */
+
+void		MedrnnInitGucs(void);
+
+/* glue.c */
+MrAllocator MedrnnAllocator(MemoryContext cxt);
+void		MedrnnReportModelError(const MrError *err) pg_attribute_noreturn();
+void		MedrnnReportTrainError(const MrError *err) pg_attribute_noreturn();
+void		MedrnnUseThreads(int n);
+char	   *MedrnnTextToUtf8(text *t, size_t *len);
+char	   *MedrnnUtf8ToServer(const char *s, size_t len);
+text	   *MedrnnUtf8ToText(const char *s, size_t len);
+
+#endif							/* MEDRNN_H */

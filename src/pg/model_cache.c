@@ -1,0 +1,114 @@
+/*
+ * model_cache.c
+ *	  One decoded model per call site, in fn_extra.
+ *
+ * A default model is about 11 MB, so detoasting and validating it for
+ * every row of a table would cost far more than the prediction.  The
+ * decoded model is cached in fn_mcxt (it lives as long as the query's call
+ * site) and reused while the argument is the same value.  Sameness is
+ * exact: a model read from a table arrives as an on-disk TOAST pointer,
+ * and TOAST values are immutable, so (toast relation, value id) identify
+ * it without reading it; any other datum is compared byte for byte with
+ * the cached copy.
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+#include "medrnn.h"
+#include "model_cache.h"
+
+/* Decode and validate; errors for anything that is not a good model */
+static MrModel *
+decode_in(MemoryContext cxt, bytea *b)
+{
+	MrAllocator a = MedrnnAllocator(cxt);
+	MrModel    *m;
+	MrError		err;
+
+	if (mr_model_decode((const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
+						&a, &m, &err) != MR_OK)
+		MedrnnReportModelError(&err);
+	return m;
+}
+
+/* Decode a model in the current memory context */
+MrModel *
+MedrnnDecodeModel(bytea *b)
+{
+	return decode_in(CurrentMemoryContext, b);
+}
+
+/* Does the cached entry hold the model of this raw (maybe toasted) datum? */
+static bool
+cache_matches(const MedrnnCachedModel *c, struct varlena *raw, bytea **detoasted)
+{
+	if (VARATT_IS_EXTERNAL_ONDISK(raw))
+	{
+		struct varatt_external ptr;
+
+		VARATT_EXTERNAL_GET_POINTER(ptr, raw);
+		return c->external && c->toastrelid == ptr.va_toastrelid &&
+			c->valueid == ptr.va_valueid;
+	}
+	*detoasted = (bytea *) pg_detoast_datum_packed(raw);
+	return !c->external &&
+		VARSIZE_ANY_EXHDR(*detoasted) == VARSIZE_ANY_EXHDR(c->copy) &&
+		memcmp(VARDATA_ANY(*detoasted), VARDATA_ANY(c->copy),
+			   VARSIZE_ANY_EXHDR(c->copy)) == 0;
+}
+
+/* See model_cache.h */
+MedrnnCachedModel *
+MedrnnGetModel(FunctionCallInfo fcinfo, int argno)
+{
+	MedrnnCachedModel *c = (MedrnnCachedModel *) fcinfo->flinfo->fn_extra;
+	struct varlena *raw = (struct varlena *) PG_GETARG_POINTER(argno);
+	bytea	   *b = NULL;
+	MemoryContext old;
+	MrAllocator a;
+
+	if (c != NULL && cache_matches(c, raw, &b))
+		return c;
+
+	/* a different model: drop the old one, decode the new one */
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(MedrnnCachedModel));
+		fcinfo->flinfo->fn_extra = c;
+	}
+	if (c->cxt)
+		MemoryContextDelete(c->cxt);
+	memset(c, 0, sizeof(*c));
+	c->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "medrnn model cache",
+								   ALLOCSET_DEFAULT_SIZES);
+	if (b == NULL)
+		b = (bytea *) pg_detoast_datum_packed(raw);
+	c->model = decode_in(c->cxt, b);
+
+	old = MemoryContextSwitchTo(c->cxt);
+	if (VARATT_IS_EXTERNAL_ONDISK(raw))
+	{
+		struct varatt_external ptr;
+
+		VARATT_EXTERNAL_GET_POINTER(ptr, raw);
+		c->external = true;
+		c->toastrelid = ptr.va_toastrelid;
+		c->valueid = ptr.va_valueid;
+	}
+	else
+	{
+		c->copy = palloc(VARSIZE_ANY(b));
+		memcpy(c->copy, b, VARSIZE_ANY(b));
+	}
+	a = MedrnnAllocator(c->cxt);
+	if (mr_acts_new(&c->model->cfg, 1, 0, &a, &c->acts) != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	c->ring = palloc(sizeof(int32) * c->model->cfg.maxlen);
+	c->ids = palloc(sizeof(int32) * c->model->cfg.maxlen);
+	MemoryContextSwitchTo(old);
+	return c;
+}

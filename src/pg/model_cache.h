@@ -1,0 +1,40 @@
+/*
+ * model_cache.h
+ *	  Decoding a model bytea once per call site, not once per row.
+ */
+#ifndef MEDRNN_MODEL_CACHE_H
+#define MEDRNN_MODEL_CACHE_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "mr_model.h"
+#include "mr_net.h"
+
+/* A decoded model with its inference workspace, kept in fn_extra */
+typedef struct MedrnnCachedModel
+{
+	MemoryContext cxt;			/* owns everything below */
+	MrModel    *model;
+	MrActs	   *acts;			/* forward workspace for one row */
+	int32	   *ring;			/* (T) tokenizer window scratch */
+	int32	   *ids;			/* (T) one row */
+	/* identity of the datum it came from */
+	bool		external;		/* an on-disk TOAST pointer */
+	Oid			toastrelid;
+	Oid			valueid;
+	bytea	   *copy;			/* otherwise the bytes themselves */
+} MedrnnCachedModel;
+
+/*
+ * The decoded model passed as argument argno, decoded and validated at the
+ * first call of this call site and whenever the argument changes.  An
+ * invalid model raises "invalid medrnn model".
+ */
+MedrnnCachedModel *MedrnnGetModel(FunctionCallInfo fcinfo, int argno);
+
+/* Decode a bytea without caching (in the current memory context) */
+MrModel    *MedrnnDecodeModel(bytea *b);
+
+#endif							/* MEDRNN_MODEL_CACHE_H */

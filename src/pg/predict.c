@@ -1,0 +1,182 @@
+/*
+ * predict.c
+ *	  rnn_predict and rnn_predict_proba: one input, one forward pass.
+ *
+ * These are IMMUTABLE: the result depends only on the model bytes and the
+ * input.  Prediction always runs OpenBLAS on one thread (medrnn.threads
+ * only affects training), so no setting changes a result; parallel query
+ * spreads prediction over cores instead.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "medrnn.h"
+#include "model_cache.h"
+#include "mr_input.h"
+#include "predict.h"
+
+/* Forward one prepared row (c->ids, length L); returns the K probabilities */
+static const float *
+forward_row(MedrnnCachedModel *c, int32 L)
+{
+	MrBatch		batch = {1, c->ids, NULL, &L};
+
+	MedrnnUseThreads(1);
+	mr_net_embed(&c->model->net, &batch, c->acts);
+	mr_net_forward(&c->model->net, &batch, c->acts, NULL, NULL);
+	return c->acts->probs;
+}
+
+/* Probabilities for a text input (a model that reads text) */
+const float *
+MedrnnPredictText(MedrnnCachedModel *c, text *input)
+{
+	size_t		len;
+	char	   *u;
+	int32		L;
+
+	if (c->model->input_kind != MR_INPUT_TEXT)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("this model reads token arrays, not text"),
+				 errhint("Pass a text[] of tokens, as in training.")));
+	u = MedrnnTextToUtf8(input, &len);
+	L = mr_model_text_row(c->model, u, len, c->ring, c->ids, NULL, NULL);
+	return forward_row(c, L);
+}
+
+/* Probabilities for a text[] input of pre-split tokens */
+const float *
+MedrnnPredictTokens(MedrnnCachedModel *c, ArrayType *arr)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				k = 0;
+	const char **toks;
+	size_t	   *lens;
+	int32		L;
+
+	if (c->model->input_kind != MR_INPUT_TOKENS)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("this model reads text, not token arrays"),
+				 errhint("Pass the text itself; the model tokenizes it as in training.")));
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("token array must have one dimension")));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	toks = palloc(sizeof(char *) * (n + 1));
+	lens = palloc(sizeof(size_t) * (n + 1));
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			continue;			/* a missing token, as in training */
+		toks[k] = MedrnnTextToUtf8(DatumGetTextPP(elems[i]), &lens[k]);
+		k++;
+	}
+	L = mr_model_tokens_row(c->model, toks, lens, k, c->ring, c->ids, NULL);
+	return forward_row(c, L);
+}
+
+/* Index of the most probable class (the first one on a tie) */
+int
+MedrnnArgmax(const float *p, int K)
+{
+	int			best = 0;
+
+	for (int k = 1; k < K; k++)
+		if (p[k] > p[best])
+			best = k;
+	return best;
+}
+
+/* Label of class k as text */
+text *
+MedrnnLabelText(const MrModel *m, int k)
+{
+	return MedrnnUtf8ToText(m->labels[k], m->label_len[k]);
+}
+
+/* {"label": probability, ...} as jsonb */
+Jsonb *
+MedrnnProbaJsonb(const MrModel *m, const float *p)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (int k = 0; k < m->cfg.n_classes; k++)
+	{
+		JsonbValue	key,
+					val;
+		char	   *label = MedrnnUtf8ToServer(m->labels[k], m->label_len[k]);
+
+		key.type = jbvString;
+		key.val.string.val = label;
+		key.val.string.len = strlen(label);
+		pushJsonbValue(&state, WJB_KEY, &key);
+		val.type = jbvNumeric;
+		/* float4's shortest exact decimal form */
+		val.val.numeric = DatumGetNumeric(DirectFunctionCall1(float4_numeric,
+															  Float4GetDatum(p[k])));
+		pushJsonbValue(&state, WJB_VALUE, &val);
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}
+
+PG_FUNCTION_INFO_V1(rnn_predict);
+
+/* The most probable label for a text */
+Datum
+rnn_predict(PG_FUNCTION_ARGS)
+{
+	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
+	const float *p = MedrnnPredictText(c, PG_GETARG_TEXT_PP(1));
+
+	PG_RETURN_TEXT_P(MedrnnLabelText(c->model, MedrnnArgmax(p, c->model->cfg.n_classes)));
+}
+
+PG_FUNCTION_INFO_V1(rnn_predict_tokens);
+
+/* The most probable label for an array of tokens */
+Datum
+rnn_predict_tokens(PG_FUNCTION_ARGS)
+{
+	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
+	const float *p = MedrnnPredictTokens(c, PG_GETARG_ARRAYTYPE_P(1));
+
+	PG_RETURN_TEXT_P(MedrnnLabelText(c->model, MedrnnArgmax(p, c->model->cfg.n_classes)));
+}
+
+PG_FUNCTION_INFO_V1(rnn_predict_proba);
+
+/* Every label's probability for a text */
+Datum
+rnn_predict_proba(PG_FUNCTION_ARGS)
+{
+	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
+	const float *p = MedrnnPredictText(c, PG_GETARG_TEXT_PP(1));
+
+	PG_RETURN_JSONB_P(MedrnnProbaJsonb(c->model, p));
+}
+
+PG_FUNCTION_INFO_V1(rnn_predict_proba_tokens);
+
+/* Every label's probability for an array of tokens */
+Datum
+rnn_predict_proba_tokens(PG_FUNCTION_ARGS)
+{
+	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
+	const float *p = MedrnnPredictTokens(c, PG_GETARG_ARRAYTYPE_P(1));
+
+	PG_RETURN_JSONB_P(MedrnnProbaJsonb(c->model, p));
+}

@@ -1,0 +1,167 @@
+/*
+ * read_rows.c
+ *	  Resolving a relation's columns and reading them through SPI.
+ *
+ * The relation arrives as regclass, so its name was resolved and checked
+ * by the server; columns are looked up in the catalog and every name that
+ * goes into SQL is quoted, so a column name like x"; DROP TABLE t; -- is
+ * just a column that does not exist.  The query runs through SPI as the
+ * calling user: SELECT privileges (table or column) and row-level security
+ * apply as for any query of theirs.  Rows are fetched through a cursor in
+ * batches so a large table is never materialised twice.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "parser/parse_coerce.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "read_rows.h"
+
+#define FETCH_ROWS 1000
+
+/* Find a user column of relid by name, or raise the error a user expects */
+static AttrNumber
+resolve_column(Oid relid, const char *relname, const char *col, Oid *typid)
+{
+	AttrNumber	attnum = get_attnum(relid, col);
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist", col, relname)));
+	if (attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot train on system column \"%s\"", col)));
+	*typid = get_atttype(relid, attnum);
+	return attnum;
+}
+
+/* Resolve a source; see read_rows.h */
+void
+MedrnnResolveSource(Oid relid, const char *input_col, const char *label_col,
+					MedrnnSource *src)
+{
+	char		relkind = get_rel_relkind(relid);
+	char	   *nspname;
+	Oid			in_type,
+				label_type,
+				base;
+	StringInfoData q;
+
+	memset(src, 0, sizeof(*src));
+	if (relkind == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	src->relid = relid;
+	src->relname = get_rel_name(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
+		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
+		relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table, view, materialized view or foreign table",
+						src->relname)));
+
+	resolve_column(relid, src->relname, input_col, &in_type);
+	base = getBaseType(in_type);
+	if (TypeCategory(base) == TYPCATEGORY_STRING)
+		src->input_type = MEDRNN_IN_TEXT;
+	else if (base == TEXTARRAYOID || base == VARCHARARRAYOID)
+		src->input_type = MEDRNN_IN_TEXT_ARRAY;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" has type %s, which medrnn cannot read as input",
+						input_col, format_type_be(in_type)),
+				 errhint("Use a text column (words or characters) or a text[] column of tokens.")));
+
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	initStringInfo(&q);
+	appendStringInfo(&q, "SELECT %s%s", quote_identifier(input_col),
+					 src->input_type == MEDRNN_IN_TEXT ? "::pg_catalog.text" : "::pg_catalog.text[]");
+	if (label_col)
+	{
+		resolve_column(relid, src->relname, label_col, &label_type);
+		/* every type has a text form; the model keeps labels as text */
+		appendStringInfo(&q, ", %s::pg_catalog.text", quote_identifier(label_col));
+		src->has_label = true;
+	}
+	appendStringInfo(&q, " FROM %s", quote_qualified_identifier(nspname, src->relname));
+	src->query = q.data;
+}
+
+/* Read every row; see read_rows.h */
+void
+MedrnnScanSource(const MedrnnSource *src, MedrnnRowFn fn, void *arg)
+{
+	SPIPlanPtr	plan;
+	Portal		portal;
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+												 "medrnn row context",
+												 ALLOCSET_DEFAULT_SIZES);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(src->query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", src->query,
+			 SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+
+	for (;;)
+	{
+		uint64		n;
+
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		n = SPI_processed;
+		if (n == 0)
+			break;
+		for (uint64 i = 0; i < n; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		in_null,
+						label_null = true;
+			Datum		in;
+			char	   *label = NULL;
+			size_t		label_len = 0;
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+
+			in = SPI_getbinval(tup, desc, 1, &in_null);
+
+			if (src->has_label)
+			{
+				Datum		l = SPI_getbinval(tup, desc, 2, &label_null);
+
+				if (!label_null)
+				{
+					text	   *t = DatumGetTextPP(l);
+					char	   *s = VARDATA_ANY(t);
+					int			len = VARSIZE_ANY_EXHDR(t);
+
+					label = pg_server_to_any(s, len, PG_UTF8);
+					label_len = label == s ? (size_t) len : strlen(label);
+				}
+			}
+			fn(in, in_null, label_null ? NULL : label, label_len, arg);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	MemoryContextDelete(rowcxt);
+}

@@ -1,0 +1,49 @@
+/*
+ * read_rows.h
+ *	  Reading (input, label) rows from a user's table or view through SPI,
+ *	  with the caller's privileges and row-level security.
+ */
+#ifndef MEDRNN_READ_ROWS_H
+#define MEDRNN_READ_ROWS_H
+
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+
+/* What an input column holds */
+typedef enum MedrnnInputType
+{
+	MEDRNN_IN_TEXT = 1,			/* a string type, read as text */
+	MEDRNN_IN_TEXT_ARRAY = 2	/* text[] (or varchar[]): pre-split tokens */
+} MedrnnInputType;
+
+typedef struct MedrnnSource
+{
+	Oid			relid;
+	char	   *relname;		/* for messages */
+	char	   *query;			/* SELECT input, label FROM rel */
+	MedrnnInputType input_type;
+	bool		has_label;
+} MedrnnSource;
+
+/*
+ * Resolve relation and columns through the catalog.  A missing relation
+ * kind, column or unsupported column type is an ERROR naming it.  With
+ * label_col NULL only the input is read.
+ */
+void		MedrnnResolveSource(Oid relid, const char *input_col, const char *label_col,
+								MedrnnSource *src);
+
+/*
+ * Called for each row.  input_null marks a NULL input; label is the
+ * label's text form in UTF-8 (NULL for NULL).  The call runs in a memory
+ * context that is reset after every row: values are only valid during the
+ * call, and whatever must survive goes to a context of the callback's own.
+ */
+typedef void (*MedrnnRowFn) (Datum input, bool input_null,
+							 const char *label, size_t label_len, void *arg);
+
+/* Run the source query (read-only, as the calling user) and feed every row to fn */
+void		MedrnnScanSource(const MedrnnSource *src, MedrnnRowFn fn, void *arg);
+
+#endif							/* MEDRNN_READ_ROWS_H */

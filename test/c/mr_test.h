@@ -1,0 +1,55 @@
+/*
+ * mr_test.h
+ *	  A tiny TAP harness for the core unit tests (no server, plain cc).
+ *
+ * Every MR_CHECK prints one "ok N - ..." or "not ok N - ..." line; the
+ * runner prints the plan at the end and exits non-zero if anything failed,
+ * so a failed check always fails "make check-core" and CI.
+ */
+#ifndef MR_TEST_H
+#define MR_TEST_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+extern int	mr_test_count;
+extern int	mr_test_failures;
+
+/* Record one test point; name is a printf format */
+void		mr_check_at(int ok, const char *file, int line, const char *fmt,...)
+#if defined(__GNUC__)
+			__attribute__((format(printf, 4, 5)))
+#endif
+			;
+
+#define MR_CHECK(cond, ...) mr_check_at((cond) ? 1 : 0, __FILE__, __LINE__, __VA_ARGS__)
+
+/* Diagnostic line (TAP comment) */
+void		mr_diag(const char *fmt,...)
+#if defined(__GNUC__)
+			__attribute__((format(printf, 1, 2)))
+#endif
+			;
+
+/*
+ * Max |a-b| relative to max(1, |a|, |b|) over n floats; prints the first
+ * few pairs on failure (llm.c check_tensor).
+ */
+int			mr_check_close(const float *a, const float *b, long n, double tol,
+						   const char *label);
+
+/* Suites, one per test file; run_core_tests.c calls each in turn. */
+void		test_blas(void);
+void		test_rng(void);
+void		test_utf8(void);
+void		test_tokenize(void);
+void		test_vocab(void);
+void		test_corpus(void);
+void		test_lstm_grad(void);
+void		test_net(void);
+void		test_net_grad(void);
+void		test_optim(void);
+void		test_train(void);
+void		test_model(void);
+
+#endif							/* MR_TEST_H */

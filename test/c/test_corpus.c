@@ -1,0 +1,170 @@
+/*
+ * test_corpus.c
+ *	  Training rows and prediction rows: Keras Tokenizer ranking
+ *	  (frequency, ties first-seen, num_words cut), pad_sequences windows in
+ *	  all four padding/truncating modes, labels in byte order, the memory
+ *	  budget, and the same ids for a text at training and prediction time.
+ */
+#include <string.h>
+
+#include "mr_corpus.h"
+#include "mr_input.h"
+#include "mr_test.h"
+
+static int
+ids_equal(const int32_t *a, const int32_t *b, int n)
+{
+	return memcmp(a, b, sizeof(int32_t) * n) == 0;
+}
+
+static void
+check_windows(void)
+{
+	int32_t		ring[4],
+				out[4];
+	MrWindow	w;
+	static const struct
+	{
+		int			padding,
+					truncating;
+		int32_t		long_row[4],
+					short_row[4];
+	}			cases[] = {
+		{MR_PAD_PRE, MR_PAD_PRE, {3, 4, 5, 6}, {0, 0, 1, 2}},
+		{MR_PAD_POST, MR_PAD_PRE, {3, 4, 5, 6}, {1, 2, 0, 0}},
+		{MR_PAD_PRE, MR_PAD_POST, {1, 2, 3, 4}, {0, 0, 1, 2}},
+		{MR_PAD_POST, MR_PAD_POST, {1, 2, 3, 4}, {1, 2, 0, 0}},
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+	{
+		int32_t		L;
+		int			ok;
+
+		mr_window_init(&w, ring, 4, cases[c].truncating);
+		for (int32_t id = 1; id <= 6; id++)
+			mr_window_push(&w, id);
+		L = mr_window_finish(&w, cases[c].padding, out);
+		ok = L == 4 && ids_equal(out, cases[c].long_row, 4);
+		mr_window_init(&w, ring, 4, cases[c].truncating);
+		mr_window_push(&w, 1);
+		mr_window_push(&w, 2);
+		L = mr_window_finish(&w, cases[c].padding, out);
+		ok &= L == 2 && ids_equal(out, cases[c].short_row, 4);
+		MR_CHECK(ok, "pad_sequences window padding=%s truncating=%s",
+				 cases[c].padding == MR_PAD_PRE ? "pre" : "post",
+				 cases[c].truncating == MR_PAD_PRE ? "pre" : "post");
+	}
+	mr_window_init(&w, ring, 4, MR_PAD_PRE);
+	MR_CHECK(mr_window_finish(&w, MR_PAD_PRE, out) == 0 && out[0] == 0 && out[3] == 0,
+			 "an empty row is all padding");
+}
+
+void
+test_corpus(void)
+{
+	MrTokenizer tk = {MR_TOKENIZER_WORD, 1};
+	MrCorpus   *c = mr_corpus_new(&mr_malloc_allocator, &tk, 0);
+	MrCorpusRows rows;
+	MrError		err;
+	static const char *texts[] = {
+		"Chest pain, fever.",		/* chest pain fever */
+		"fever FEVER cough",		/* fever x3, cough */
+		"pain; cough! nausea",		/* pain cough nausea */
+		"",
+	};
+	static const char *labels[] = {"cardio", "resp", "cardio", "other"};
+
+	check_windows();
+	for (int i = 0; i < 4; i++)
+		mr_corpus_add_text(c, texts[i], strlen(texts[i]), labels[i], strlen(labels[i]), &err);
+	MR_CHECK(mr_corpus_rows(c) == 4 && mr_corpus_n_labels(c) == 3, "rows and labels are counted");
+
+	/*
+	 * Counts: fever 3, pain 2, cough 2, chest 1, nausea 1.  Keras order:
+	 * fever(1), pain(2), cough(3) [pain seen before cough], chest(4),
+	 * nausea(5).  num_words = 4 keeps ids 1..3.
+	 */
+	MR_CHECK(mr_corpus_finish(c, 4, 3, MR_PAD_PRE, MR_PAD_PRE, &rows, &err) == MR_OK,
+			 "finish the corpus");
+	{
+		const MrVocab *wv = mr_corpus_words(c);
+		size_t		len;
+		const char *w1 = mr_vocab_key(wv, rows.word_ids[0], &len);
+		int			ok = rows.vocab_size == 4 && len == 5 && memcmp(w1, "fever", 5) == 0;
+		const char *w2 = mr_vocab_key(wv, rows.word_ids[1], &len);
+
+		ok &= len == 4 && memcmp(w2, "pain", 4) == 0;
+		MR_CHECK(ok, "words ranked by count, ties in first-seen order, cut at num_words - 1");
+	}
+	{
+		int32_t		r0[3] = {0, 2, 1};	/* chest dropped: pain fever */
+		int32_t		r1[3] = {1, 1, 3};	/* fever fever fever cough -> last 3 */
+		int32_t		r2[3] = {0, 2, 3};	/* pain cough (nausea dropped) */
+		int32_t		r3[3] = {0, 0, 0};
+
+		MR_CHECK(ids_equal(rows.ids, r0, 3) && ids_equal(rows.ids + 3, r1, 3) &&
+				 ids_equal(rows.ids + 6, r2, 3) && ids_equal(rows.ids + 9, r3, 3) &&
+				 rows.lengths[0] == 2 && rows.lengths[1] == 3 && rows.lengths[3] == 0,
+				 "rows drop unknown words, keep the last maxlen ids and pad in front");
+	}
+	{
+		/* labels sorted by bytes: cardio(0) other(1) resp(2) */
+		int			ok = rows.n_classes == 3 && rows.labels[0] == 0 && rows.labels[1] == 2 &&
+			rows.labels[2] == 0 && rows.labels[3] == 1 &&
+			rows.class_count[0] == 2 && rows.class_count[1] == 1;
+
+		MR_CHECK(ok, "classes are the labels in byte order, with counts");
+	}
+	mr_free(&mr_malloc_allocator, rows.word_ids);
+	mr_free(&mr_malloc_allocator, rows.class_label);
+	mr_free(&mr_malloc_allocator, rows.class_count);
+	mr_free(&mr_malloc_allocator, rows.ids);
+	mr_free(&mr_malloc_allocator, rows.lengths);
+	mr_free(&mr_malloc_allocator, rows.labels);
+	mr_corpus_free(c);
+
+	/* the budget: a tiny one is exceeded with MR_ELIMIT */
+	{
+		MrCorpus   *small = mr_corpus_new(&mr_malloc_allocator, &tk, 1000);
+		MrStatus	st = MR_OK;
+
+		for (int i = 0; i < 1000 && st == MR_OK; i++)
+			st = mr_corpus_add_text(small, "a b c d e f g h", 15, "x", 1, &err);
+		MR_CHECK(st == MR_ELIMIT, "a corpus over its budget stops with MR_ELIMIT (%s)", err.detail);
+		mr_corpus_free(small);
+	}
+
+	/* prediction rows use the same tokenizer, vocabulary and window */
+	{
+		MrModel		m;
+		int32_t		ring[3],
+					out[3];
+		int64_t		n_tok,
+					n_known;
+		static const char *vtoks[] = {"fever", "pain", "cough"};
+		int32_t		L;
+
+		memset(&m, 0, sizeof(m));
+		m.tokenizer = MR_TOKENIZER_WORD;
+		m.lowercase = 1;
+		m.truncating = MR_PAD_PRE;
+		m.cfg.maxlen = 3;
+		m.cfg.padding = MR_PAD_PRE;
+		m.vocab = mr_vocab_new(&mr_malloc_allocator, 4);
+		for (int i = 0; i < 3; i++)
+			mr_vocab_add(m.vocab, vtoks[i], strlen(vtoks[i]), 0);
+		L = mr_model_text_row(&m, "Chest PAIN, fever.", 18, ring, out, &n_tok, &n_known);
+		MR_CHECK(L == 2 && out[0] == 0 && out[1] == 2 && out[2] == 1 && n_tok == 3 && n_known == 2,
+				 "a text becomes the same ids at prediction time");
+		{
+			const char *toks[4] = {"cough", "unknown", "fever", "pain"};
+			size_t		lens[4] = {5, 7, 5, 4};
+
+			L = mr_model_tokens_row(&m, toks, lens, 4, ring, out, &n_known);
+			MR_CHECK(L == 3 && out[0] == 3 && out[1] == 1 && out[2] == 2 && n_known == 3,
+					 "pre-split tokens are looked up verbatim");
+		}
+		mr_vocab_free(m.vocab);
+	}
+}

@@ -1,0 +1,301 @@
+/*
+ * test_model.c
+ *	  The model format: encode -> decode round trip, and rejection of every
+ *	  truncation, bit flips, extension, a newer version, a foreign value,
+ *	  and crafted images whose checksum is right but whose contents lie.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mr_model.h"
+#include "mr_test.h"
+#include "mr_tokenize.h"
+
+typedef struct Built
+{
+	MrModel		m;
+	float	   *params;
+	const char *tokens[5];
+	uint32_t	token_len[5];
+	const char *labels[2];
+	uint32_t	label_len[2];
+	MrEpochLog	epochs[2];
+} Built;
+
+/* A small text model with made-up but valid contents */
+static void
+build_model(Built *b)
+{
+	static const char *toks[5] = {"fever", "cough", "na\xc3\xafve", "x", "pain"};
+	static const char *labs[2] = {"0", "1"};
+	MrRng		rng;
+	size_t		n;
+
+	memset(b, 0, sizeof(*b));
+	b->m.input_kind = MR_INPUT_TEXT;
+	b->m.tokenizer = MR_TOKENIZER_WORD;
+	b->m.lowercase = 1;
+	b->m.truncating = MR_PAD_PRE;
+	b->m.positive_class = 1;
+	b->m.cfg = (MrNetConfig) {.vocab_size = 6, .embed_dim = 3, .maxlen = 7, .n_layers = 2,
+	.hidden = {4, 2}, .bidirectional = 1, .pooling = MR_POOL_MEAN, .n_classes = 2};
+	mr_net_param_count(&b->m.cfg, &n);
+	b->params = malloc(sizeof(float) * n);
+	mr_net_bind(&b->m.net, &b->m.cfg, b->params, n);
+	mr_rng_seed(&rng, 1);
+	mr_net_init(&b->m.net, &rng, &mr_malloc_allocator);
+	for (int i = 0; i < 5; i++)
+	{
+		b->tokens[i] = toks[i];
+		b->token_len[i] = (uint32_t) strlen(toks[i]);
+	}
+	for (int i = 0; i < 2; i++)
+	{
+		b->labels[i] = labs[i];
+		b->label_len[i] = 1;
+	}
+	b->m.n_tokens = 5;
+	b->m.tokens = b->tokens;
+	b->m.token_len = b->token_len;
+	b->m.labels = b->labels;
+	b->m.label_len = b->label_len;
+	b->m.options_json = "{\"epochs\": 2}";
+	b->m.options_len = (uint32_t) strlen(b->m.options_json);
+	b->m.rows_used = 10;
+	b->m.rows_skipped = 2;
+	b->m.train_rows = 8;
+	b->m.val_rows = 2;
+	b->m.n_epochs = 2;
+	b->m.best_epoch = 2;
+	b->epochs[0] = (MrEpochLog) {1, 0.7, 0.5, 0.69, 0.5, 0.01, 8};
+	b->epochs[1] = (MrEpochLog) {2, 0.5, 0.75, NAN, NAN, 0.02, 8};
+	b->m.epochs = b->epochs;
+	b->m.train_seconds = 0.05;
+	b->m.created_at = 1.7e9;
+}
+
+/* Fix the checksum after editing an image, so deeper checks are reached */
+static void
+recrc(uint8_t *buf, size_t len)
+{
+	uint32_t	c = mr_crc32c(buf, len - 4);
+
+	for (int i = 0; i < 4; i++)
+		buf[len - 4 + i] = (uint8_t) (c >> (8 * i));
+}
+
+/* Offset of a section's payload in an image (the tag's offset + 8) */
+static size_t
+find_section(const uint8_t *buf, size_t len, const char *tag)
+{
+	size_t		p = MR_MODEL_HEADER_BYTES;
+
+	while (p + 8 <= len - 4)
+	{
+		uint32_t	slen = buf[p + 4] | (buf[p + 5] << 8) | (buf[p + 6] << 16) | ((uint32_t) buf[p + 7] << 24);
+
+		if (memcmp(buf + p, tag, 4) == 0)
+			return p + 8;
+		p += 8 + slen;
+	}
+	return 0;
+}
+
+static MrStatus
+decode(const uint8_t *buf, size_t len, MrError *err)
+{
+	MrModel    *m = NULL;
+	MrStatus	st = mr_model_decode(buf, len, &mr_malloc_allocator, &m, err);
+
+	if (st == MR_OK)
+		mr_model_free(m, &mr_malloc_allocator);
+	return st;
+}
+
+/* Edit a copy of the image, fix its checksum, expect rejection */
+static void
+expect_rejected(const uint8_t *img, size_t len, size_t off, const void *bytes, size_t n,
+				MrStatus want, const char *what)
+{
+	uint8_t    *c = malloc(len);
+	MrError		err = {0};
+	MrStatus	st;
+
+	memcpy(c, img, len);
+	memcpy(c + off, bytes, n);
+	recrc(c, len);
+	st = decode(c, len, &err);
+	MR_CHECK(st == want, "crafted image rejected: %s (%s: %s)", what, mr_status_text(st), err.detail);
+	free(c);
+}
+
+void
+test_model(void)
+{
+	Built		b;
+	uint8_t    *img;
+	size_t		len;
+	MrError		err = {0};
+	MrModel    *d = NULL;
+
+	build_model(&b);
+	len = 0;
+	{
+		MrStatus	st = mr_model_encode(&b.m, &mr_malloc_allocator, &img, &len, &err);
+
+		MR_CHECK(st == MR_OK, "encode a bidirectional two-layer model (%zu bytes)", len);
+	}
+	MR_CHECK(memcmp(img, "MRNN", 4) == 0 && img[4] == MR_MODEL_VERSION && img[5] == 0,
+			 "image starts with the magic and a little-endian version");
+	MR_CHECK(mr_model_decode(img, len, &mr_malloc_allocator, &d, &err) == MR_OK,
+			 "decode what was encoded (%s)", err.detail);
+	if (!d)
+		return;
+	MR_CHECK(memcmp(&d->cfg, &b.m.cfg, sizeof(MrNetConfig)) == 0 &&
+			 d->input_kind == MR_INPUT_TEXT && d->tokenizer == MR_TOKENIZER_WORD &&
+			 d->lowercase == 1 && d->positive_class == 1,
+			 "round trip keeps the configuration");
+	MR_CHECK(d->net.n_params == b.m.net.n_params &&
+			 memcmp(d->params, b.params, sizeof(float) * d->net.n_params) == 0,
+			 "round trip keeps every weight bit for bit");
+	MR_CHECK(d->n_tokens == 5 && d->token_len[2] == 6 && memcmp(d->tokens[2], "na\xc3\xafve", 6) == 0 &&
+			 mr_vocab_lookup(d->vocab, "pain", 4) == 4 && mr_vocab_lookup(d->vocab, "absent", 6) == -1,
+			 "round trip keeps the vocabulary in rank order, with lookups");
+	MR_CHECK(mr_vocab_lookup(d->label_index, "1", 1) == 1 && d->label_len[0] == 1,
+			 "round trip keeps the labels");
+	MR_CHECK(d->n_epochs == 2 && d->epochs[0].loss == 0.7 && isnan(d->epochs[1].val_loss) &&
+			 d->epochs[1].seconds == 0.02 && d->rows_skipped == 2 && d->val_rows == 2 &&
+			 d->options_len == b.m.options_len &&
+			 memcmp(d->options_json, b.m.options_json, d->options_len) == 0,
+			 "round trip keeps the options and training history");
+	MR_CHECK(d->fingerprint_len > 0 && d->fingerprint_len < len &&
+			 memcmp(img + d->fingerprint_len, "TIME", 4) == 0,
+			 "the fingerprint covers everything before the TIME section");
+	mr_model_free(d, &mr_malloc_allocator);
+
+	/* every truncation */
+	{
+		int			ok = 1;
+
+		for (size_t cut = 0; cut < len; cut++)
+		{
+			MrStatus	st = decode(img, cut, &err);
+
+			if (st == MR_OK)
+			{
+				mr_diag("truncation to %zu bytes was accepted", cut);
+				ok = 0;
+			}
+		}
+		MR_CHECK(ok, "every one of the %zu truncations is rejected", len);
+	}
+	/* every single-bit flip (the checksum catches them all) */
+	{
+		int			ok = 1;
+		uint8_t    *c = malloc(len);
+
+		for (size_t i = 0; i < len; i++)
+			for (int bit = 0; bit < 8; bit++)
+			{
+				memcpy(c, img, len);
+				c[i] ^= (uint8_t) (1 << bit);
+				if (decode(c, len, &err) == MR_OK)
+					ok = 0;
+			}
+		MR_CHECK(ok, "all %zu single-bit flips are rejected", len * 8);
+		free(c);
+	}
+	/* extended by one byte, and by a copy of itself */
+	{
+		uint8_t    *c = malloc(2 * len);
+
+		memcpy(c, img, len);
+		memcpy(c + len, img, len);
+		MR_CHECK(decode(c, len + 1, &err) == MR_ECORRUPT, "an extended image is rejected (%s)", err.detail);
+		MR_CHECK(decode(c, 2 * len, &err) == MR_ECORRUPT, "a doubled image is rejected");
+		free(c);
+	}
+	MR_CHECK(decode((const uint8_t *) "\\x4d524e4e", 10, &err) == MR_EBADMAGIC &&
+			 decode((const uint8_t *) "", 0, &err) == MR_EBADMAGIC,
+			 "a foreign or empty value is not a model");
+	{
+		uint8_t		v2[2] = {2, 0};
+		uint8_t    *c = malloc(len);
+
+		memcpy(c, img, len);
+		memcpy(c + 4, v2, 2);
+		MR_CHECK(decode(c, len, &err) == MR_EVERSION, "a newer format version is unsupported (%s)", err.detail);
+		free(c);
+	}
+
+	/* crafted images: right checksum, lying contents */
+	{
+		size_t		conf = find_section(img, len, "CONF");
+		size_t		vocb = find_section(img, len, "VOCB");
+		size_t		wgts = find_section(img, len, "WGTS");
+		size_t		hist = find_section(img, len, "HIST");
+		uint8_t		big[4] = {0xff, 0xff, 0xff, 0x7f};
+		uint8_t		h9k[4] = {0x00, 0x24, 0x00, 0x00};	/* 9216 > MR_MAX_HIDDEN */
+		uint8_t		nan[4] = {0x00, 0x00, 0xc0, 0x7f};
+		uint8_t		inf[4] = {0x00, 0x00, 0x80, 0x7f};
+		uint8_t		dup[5] = {'c', 'o', 'u', 'g', 'h'};
+		uint8_t		bad_utf8[2] = {0xc3, 0x28};
+		uint8_t		zzzz[4] = {'Z', 'Z', 'Z', 'Z'};
+		uint8_t		one[4] = {1, 0, 0, 0};
+		uint8_t		two_hundred[4] = {200, 0, 0, 0};
+
+		expect_rejected(img, len, conf + 4 * 4, big, 4, MR_EDIMS, "vocabulary size 2^31-1");
+		expect_rejected(img, len, conf + 10 * 4, h9k, 4, MR_EDIMS, "hidden size above the limit");
+		expect_rejected(img, len, conf + 11 * 4, big, 4, MR_EDIMS, "hidden size 2^31-1");
+		expect_rejected(img, len, conf + 20 * 4, one, 4, MR_EDIMS, "one class");
+		expect_rejected(img, len, conf + 21 * 4, two_hundred, 4, MR_ECORRUPT, "positive class out of range");
+		expect_rejected(img, len, conf + 5 * 4, one, 4, MR_EDIMS, "embedding width not matching the weights");
+		expect_rejected(img, len, wgts + 4, nan, 4, MR_ENONFINITE, "a NaN weight");
+		expect_rejected(img, len, wgts + 40, inf, 4, MR_ENONFINITE, "an infinite weight");
+		expect_rejected(img, len, wgts, big, 4, MR_EDIMS, "weight count 2^31-1");
+		/* entry 1 ("cough") made equal to entry 0 ("fever") */
+		expect_rejected(img, len, vocb + 4 + 4, dup, 5, MR_ECORRUPT, "a token listed twice");
+		expect_rejected(img, len, vocb + 4 + 4, bad_utf8, 2, MR_ECORRUPT, "a token that is not UTF-8");
+		expect_rejected(img, len, vocb + 4, big, 4, MR_EDIMS, "a token length 2^31-1");
+		expect_rejected(img, len, vocb, big, 4, MR_ECORRUPT, "a token count 2^31-1");
+		expect_rejected(img, len, conf - 8, zzzz, 4, MR_ECORRUPT, "an unrecognized section tag");
+		expect_rejected(img, len, conf - 4, big, 4, MR_ETRUNCATED, "a section longer than the model");
+		expect_rejected(img, len, 12, big, 4, MR_EDIMS, "2^31-1 sections");
+		expect_rejected(img, len, hist + 32, big, 4, MR_EDIMS, "2^31-1 epochs");
+		expect_rejected(img, len, hist + 36, two_hundred, 4, MR_ECORRUPT, "best epoch past the last");
+		{
+			uint8_t		nan64[8] = {0, 0, 0, 0, 0, 0, 0xf8, 0x7f};
+
+			expect_rejected(img, len, hist + 44, nan64, 8, MR_ENONFINITE, "a NaN loss");
+		}
+	}
+
+	/* random images with a valid header and checksum never decode */
+	{
+		MrRng		rng;
+		int			ok = 1;
+		uint8_t    *c = malloc(len);
+
+		mr_rng_seed(&rng, 77);
+		for (int iter = 0; iter < 2000; iter++)
+		{
+			size_t		n = 20 + (size_t) mr_rng_below(&rng, len - 20);
+			int			flips = 1 + (int) mr_rng_below(&rng, 8);
+
+			memcpy(c, img, n);
+			for (int f = 0; f < flips; f++)
+				c[16 + mr_rng_below(&rng, n - 20)] = (uint8_t) mr_rng_u64(&rng);
+			c[8] = (uint8_t) n;
+			c[9] = (uint8_t) (n >> 8);
+			c[10] = c[11] = 0;
+			recrc(c, n);
+			if (decode(c, n, &err) == MR_OK && n != len)
+				ok = 0;
+		}
+		MR_CHECK(ok, "2000 mutated images with valid checksums are rejected or decode safely");
+		free(c);
+	}
+	free(img);
+	free(b.params);
+}

@@ -1,0 +1,279 @@
+/*
+ * test_train.c
+ *	  The training loop end to end on a small synthetic task: it learns,
+ *	  the same seed reproduces the weights bit for bit, the validation split
+ *	  is stratified, early stopping keeps the best epoch, hooks cancel, and
+ *	  failures (no memory, a NaN input) come back as statuses.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mr_train.h"
+#include "mr_test.h"
+
+enum
+{
+	N = 300, T = 12, V = 30, K = 3
+};
+
+typedef struct Task
+{
+	int32_t		ids[N * T];
+	int32_t		lengths[N];
+	int32_t		labels[N];
+	MrDataset	data;
+} Task;
+
+/* Class c is marked by keyword 3+c somewhere in a row of random filler */
+static void
+make_task(Task *task, uint64_t seed, int noise_labels)
+{
+	MrRng		rng;
+
+	mr_rng_seed(&rng, seed);
+	for (int i = 0; i < N; i++)
+	{
+		int			c = (int) mr_rng_below(&rng, K);
+		int			L = 4 + (int) mr_rng_below(&rng, T - 3);
+
+		for (int t = 0; t < T; t++)
+			task->ids[i * T + t] = t < T - L ? 0 : 6 + (int) mr_rng_below(&rng, V - 6);
+		task->ids[i * T + T - 1 - (int) mr_rng_below(&rng, L)] = 3 + c;
+		task->lengths[i] = L;
+		task->labels[i] = noise_labels ? (int) mr_rng_below(&rng, K) : c;
+	}
+	task->data = (MrDataset) {N, task->ids, NULL, task->lengths, task->labels};
+}
+
+static const MrNetConfig small_cfg = {.vocab_size = V, .embed_dim = 8, .maxlen = T,
+.padding = MR_PAD_PRE, .n_layers = 1, .hidden = {16}, .pooling = MR_POOL_LAST, .n_classes = K};
+
+static MrTrainConfig
+default_tc(void)
+{
+	MrTrainConfig tc;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.epochs = 8;
+	tc.batch_size = 16;
+	tc.adam = (MrAdam) {0.01f, 0.9f, 0.999f, 1e-7f};
+	tc.seed = 5;
+	return tc;
+}
+
+typedef struct Trained
+{
+	MrNet		net;
+	float	   *params;
+	MrTrainResult res;
+	MrStatus	st;
+	MrError		err;
+} Trained;
+
+static void
+train(Trained *tr, const MrNetConfig *cfg, const MrTrainConfig *tc, const MrDataset *data,
+	  const MrTrainHooks *hooks, const MrAllocator *a)
+{
+	size_t		n;
+
+	mr_net_param_count(cfg, &n);
+	tr->params = calloc(n, sizeof(float));
+	mr_net_bind(&tr->net, cfg, tr->params, n);
+	memset(&tr->err, 0, sizeof(tr->err));
+	tr->st = mr_train(&tr->net, data, tc, hooks, a, &tr->res, &tr->err);
+}
+
+static void
+trained_free(Trained *tr, const MrAllocator *a)
+{
+	free(tr->params);
+	mr_free(a, tr->res.epochs);
+}
+
+static int	stop_after;
+static int
+stop_hook(void *state)
+{
+	return --stop_after < 0;
+}
+
+/* Allocator that fails from the n-th allocation on, and counts live blocks */
+static int	alloc_budget;
+static int	live_blocks;
+static void *
+failing_alloc(size_t size, void *state)
+{
+	if (alloc_budget-- <= 0)
+		return NULL;
+	live_blocks++;
+	return malloc(size);
+}
+static void
+counting_free(void *p, void *state)
+{
+	live_blocks--;
+	free(p);
+}
+
+void
+test_train(void)
+{
+	static Task task,
+				noisy;
+	Trained		a,
+				b;
+	MrTrainConfig tc = default_tc();
+
+	make_task(&task, 1, 0);
+	train(&a, &small_cfg, &tc, &task.data, NULL, &mr_malloc_allocator);
+	MR_CHECK(a.st == MR_OK, "training runs (%s)", a.err.detail);
+	MR_CHECK(a.res.n_epochs == 8 && a.res.epochs[7].accuracy > 0.9 &&
+			 a.res.epochs[7].loss < a.res.epochs[0].loss,
+			 "the keyword task is learned: loss %.3f -> %.3f, accuracy %.3f",
+			 a.res.epochs[0].loss, a.res.epochs[7].loss, a.res.epochs[7].accuracy);
+
+	train(&b, &small_cfg, &tc, &task.data, NULL, &mr_malloc_allocator);
+	MR_CHECK(b.st == MR_OK && memcmp(a.params, b.params, sizeof(float) * a.net.n_params) == 0,
+			 "the same seed gives bit-identical weights");
+	trained_free(&b, &mr_malloc_allocator);
+	tc.seed = 6;
+	train(&b, &small_cfg, &tc, &task.data, NULL, &mr_malloc_allocator);
+	MR_CHECK(memcmp(a.params, b.params, sizeof(float) * a.net.n_params) != 0,
+			 "another seed gives other weights");
+	trained_free(&b, &mr_malloc_allocator);
+	trained_free(&a, &mr_malloc_allocator);
+
+	/* stratified split: each class gives round(0.2 n_c) rows */
+	{
+		int64_t		tr_idx[N],
+					va_idx[N];
+		int64_t		n_val = mr_stratified_split(task.labels, N, K, 0.2f, 1, tr_idx, va_idx,
+												&mr_malloc_allocator);
+		int			per_class[K] = {0},
+					total[K] = {0},
+					ok = 1;
+
+		for (int i = 0; i < N; i++)
+			total[task.labels[i]]++;
+		for (int64_t i = 0; i < n_val; i++)
+			per_class[task.labels[va_idx[i]]]++;
+		for (int c = 0; c < K; c++)
+			ok &= per_class[c] == (int) floor(0.2 * total[c] + 0.5);
+		MR_CHECK(ok && n_val > 0, "validation split is stratified (%lld rows held out)", (long long) n_val);
+	}
+
+	/* early stopping on random labels: val loss rises, best weights come back */
+	make_task(&noisy, 2, 1);
+	tc = default_tc();
+	tc.epochs = 40;
+	tc.validation_split = 0.25f;
+	tc.patience = 2;
+	tc.adam.lr = 0.03f;
+	train(&a, &small_cfg, &tc, &noisy.data, NULL, &mr_malloc_allocator);
+	MR_CHECK(a.st == MR_OK && a.res.stopped_early && a.res.n_epochs < 40 &&
+			 a.res.n_epochs - a.res.best_epoch == 2,
+			 "early stopping ends %d epochs after the best (best %d, ran %d)",
+			 tc.patience, a.res.best_epoch, a.res.n_epochs);
+	{
+		/* re-evaluating the kept weights reproduces the best epoch's val loss */
+		MrTrainConfig eval_tc = tc;
+		int64_t		tr_idx[N],
+					va_idx[N];
+		int64_t		n_val = mr_stratified_split(noisy.labels, N, K, 0.25f, tc.seed, tr_idx, va_idx,
+												&mr_malloc_allocator);
+		MrActs	   *acts;
+		double		sum = 0.0;
+
+		(void) eval_tc;
+		mr_acts_new(&small_cfg, 1, 0, &mr_malloc_allocator, &acts);
+		for (int64_t i = 0; i < n_val; i++)
+		{
+			int64_t		r = va_idx[i];
+			MrBatch		batch = {1, noisy.ids + r * T, NULL, noisy.lengths + r};
+
+			mr_net_embed(&a.net, &batch, acts);
+			mr_net_forward(&a.net, &batch, acts, NULL, NULL);
+			sum += mr_net_loss(acts, K, noisy.labels + r, NULL, NULL);
+		}
+		MR_CHECK(fabs(sum / n_val - a.res.epochs[a.res.best_epoch - 1].val_loss) < 1e-4,
+				 "the kept weights are the best epoch's (val loss %.5f vs %.5f)",
+				 sum / n_val, a.res.epochs[a.res.best_epoch - 1].val_loss);
+		free(acts);
+	}
+	trained_free(&a, &mr_malloc_allocator);
+
+	/* dropout, class weights and L2 still learn */
+	{
+		float		cw[K] = {1.0f, 2.0f, 0.5f};
+
+		tc = default_tc();
+		tc.epochs = 10;
+		tc.dropout.input = 0.2f;
+		tc.dropout.recurrent = 0.2f;
+		tc.l2 = 1e-4f;
+		tc.class_weight = cw;
+		tc.clip_norm = 1.0f;
+		train(&a, &small_cfg, &tc, &task.data, NULL, &mr_malloc_allocator);
+		MR_CHECK(a.st == MR_OK && a.res.epochs[9].accuracy > 0.8,
+				 "dropout, class weights, L2 and clipping train (accuracy %.3f)",
+				 a.res.epochs[9].accuracy);
+		trained_free(&a, &mr_malloc_allocator);
+	}
+
+	/* a hook stops training */
+	{
+		MrTrainHooks hooks = {stop_hook, NULL, NULL, NULL};
+
+		tc = default_tc();
+		stop_after = 5;
+		train(&a, &small_cfg, &tc, &task.data, &hooks, &mr_malloc_allocator);
+		MR_CHECK(a.st == MR_ECANCELED, "a hook cancels training");
+		trained_free(&a, &mr_malloc_allocator);
+	}
+
+	/* a NaN input makes the loss NaN: reported, not trained on */
+	{
+		MrNetConfig fcfg = {.n_features = 2, .maxlen = 3, .n_layers = 1, .hidden = {4}, .n_classes = 2};
+		float		feats[4 * 3 * 2];
+		int32_t		lens[4] = {3, 3, 3, 3},
+					labs[4] = {0, 1, 0, 1};
+		MrDataset	d = {4, NULL, feats, lens, labs};
+
+		for (int i = 0; i < 24; i++)
+			feats[i] = (float) i;
+		feats[5] = NAN;
+		tc = default_tc();
+		train(&a, &fcfg, &tc, &d, NULL, &mr_malloc_allocator);
+		MR_CHECK(a.st == MR_EDIVERGED, "a NaN loss is MR_EDIVERGED (%s)", a.err.detail);
+		trained_free(&a, &mr_malloc_allocator);
+	}
+
+	/* every allocation failure is a clean MR_ENOMEM with nothing leaked */
+	{
+		int			ok = 1;
+
+		tc = default_tc();
+		tc.epochs = 1;
+		tc.validation_split = 0.2f;
+		tc.patience = 1;
+		for (int budget = 0; budget < 20; budget++)
+		{
+			MrAllocator fa = {failing_alloc, counting_free, NULL};
+
+			alloc_budget = budget;
+			live_blocks = 0;
+			train(&a, &small_cfg, &tc, &task.data, NULL, &fa);
+			if (a.st == MR_OK)
+			{
+				mr_free(&fa, a.res.epochs);
+				free(a.params);
+				break;
+			}
+			ok &= a.st == MR_ENOMEM && live_blocks == (a.res.epochs ? 1 : 0);
+			mr_free(&fa, a.res.epochs);
+			free(a.params);
+		}
+		MR_CHECK(ok, "allocation failures are MR_ENOMEM and leak nothing");
+	}
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Generate test/c/tokenizer_cases.h: texts and the tokens Python gives them.
+
+The expected tokens come from the reference implementation the benchmarks
+use (/work/shared/bench/refdata.py, or --refdata PATH): word mode is
+text_to_word_sequence(text, KERAS_FILTERS + "\\r\\v\\f", lower=True) with
+every word cut to MR_MAX_TOKEN_BYTES bytes on a code point boundary (the one
+documented deviation besides the extra filters); char mode is
+list(text.lower()).  The header is committed, so the C tests need no Python.
+
+Usage: python3 tools/gen_tokenizer_cases.py [--refdata PATH] [output]
+"""
+import argparse
+import importlib.util
+import os
+import random
+import sys
+import types
+
+MAX_TOKEN_BYTES = 256   # MR_MAX_TOKEN_BYTES in src/core/mr_common.h
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load_refdata(path):
+    """Import refdata.py; its tokenizer needs no numpy, so stub it if absent."""
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        sys.modules["numpy"] = types.ModuleType("numpy")
+    spec = importlib.util.spec_from_file_location("refdata", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def cut(word):
+    """word cut to MAX_TOKEN_BYTES UTF-8 bytes on a code point boundary."""
+    out, n = [], 0
+    for ch in word:
+        k = len(ch.encode("utf-8"))
+        if n + k > MAX_TOKEN_BYTES:
+            break
+        out.append(ch)
+        n += k
+    return "".join(out)
+
+
+FIXED = [
+    "",
+    "Hello, World!",
+    "The patient's BP was 120/80 mm Hg.",
+    "  multiple   spaces   here  ",
+    "tabs\tand\nnewlines\r\nand CRLF\r\n",
+    "vertical\x0btab and\x0cform feed",
+    "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n\r\x0b\x0c",
+    "??!??(trigraph??) a??/b",
+    "don't stop-believing; it's O'Brien's",
+    "e-mail: john.doe@example.com (urgent)",
+    "C'EST L'ÉTÉ À PARIS, ÇA VA?",
+    "Größe MÜNCHEN Straße ẞ",
+    "ΟΔΥΣΣΕΥΣ Σ ΣΑ ΑΣ. ΑΣ'Α ΑΣ\u0301 Σ",
+    "ΣΊΣΥΦΟΣ, ΑΣ—ΣΑ, ΑΣ-Α, ΑΣ.Α",
+    "σοφός ΣΟΦΌΣ σοφόσ",
+    "МОСКВА Москва москва, ЁЛКА ёлка",
+    "İSTANBUL İzmir ıi Iİ KIRIKKALE",
+    "ǄǅǆǇǈǉ ǲ Ǳ",
+    "中文医学摘要：肺癌患者的治疗。",
+    "日本語のテキスト、東京タワー",
+    "한국어 텍스트 서울",
+    "emoji 😀🎉 PATIENT😷 👍🏽 \U0001F9EC DNA",
+    "ASCII\x00NUL\x00inside",
+    "non\u00a0breaking\u00a0space stays\u2003em\u2009thin",
+    "line\u2028separator and\u2029paragraph",
+    "zero\u200bwidth\u200cjoiners\u200d",
+    "combining e\u0301 E\u0301 A\u0308",
+    "Kelvin \u212a Ohm \u2126 Angstrom \u212b",
+    "roman Ⅻ ⅻ circled Ⓐⓑ",
+    "\U00010400\U00010428 deseret \U0001E900 adlam",
+    "fullwidth ＡＢＣ ａｂｃ",
+    "hyphen\u2010dash\u2013em\u2014",
+    "quotes \u201cHello\u201d \u2018world\u2019",
+    "¿Qué tal? ¡Muy bien!",
+    "x" * 300,
+    "é" * 200 + " short",
+    "😀" * 70,
+    "ab" + "İ" * 127,
+    "A" * 255 + "İ",
+    "numbers 3.14159 1,000,000 -42 +7 1e-5",
+    "HbA1c 7.2% (ref <5.7%) SpO2=98%",
+    "ICD-10: C34.90; CPT#99213",
+    "mg/dL mmol/L μg μ µ",
+    "temperature 38.5°C ±0.2",
+    "a_b c-d e.f g/h i\\j k|l m~n",
+    "trailing filters...!!!",
+    ",,,leading filters",
+    "ΣΑΣ ΑΣ ΣΣ Σ ΑΣΣ ΑΣΑ",
+    "ΑΣ\u00ad ΑΣ\u00adΒ ΑΣ\u02b0 Α\u0345Σ",
+    "ALL CAPS SENTENCE WITH MIXED Case",
+    " ",
+    "\t\n\r",
+]
+
+POOL = (list("abcXYZ   ',.:-!?\t\n\r") +
+        ["\u03a3", "\u03c3", "\u03c2", "\u0391", "\u0301", "\u00ad", "\u02b0",
+         "é", "Ü", "İ", "ı", "Д", "ж", "中", "😀", "\u00a0", "\x00", "\u200b",
+         "\u2019", "ǅ", "ẞ", "\u212a", "Ⓐ"])
+
+
+def cases():
+    rng = random.Random(20240611)
+    out = list(FIXED)
+    while len(out) < 64:
+        out.append("".join(rng.choice(POOL) for _ in range(rng.randint(1, 40))))
+    return out
+
+
+def c_string(b):
+    """C string literal lines for bytes b (octal escapes; '?' escaped for trigraphs)."""
+    parts, cur = [], ""
+    for byte in b:
+        ch = chr(byte)
+        if ch in "\"\\?":
+            piece = "\\" + ch
+        elif 0x20 <= byte < 0x7F:
+            piece = ch
+        else:
+            piece = "\\%03o" % byte
+        if len(cur) + len(piece) > 64:
+            parts.append('"%s"' % cur)
+            cur = ""
+        cur += piece
+    parts.append('"%s"' % cur)
+    return parts
+
+
+def field(w, b, suffix):
+    """Write the literal for b, then suffix on its last line."""
+    parts = c_string(b)
+    for p in parts[:-1]:
+        w("\t\t" + p)
+    w("\t\t" + parts[-1] + suffix)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--refdata", default="/work/shared/bench/refdata.py")
+    ap.add_argument("output", nargs="?",
+                    default=os.path.join(HERE, "..", "test", "c", "tokenizer_cases.h"))
+    args = ap.parse_args()
+    ref = load_refdata(args.refdata)
+    filters = ref.KERAS_FILTERS + "\r\v\f"
+
+    lines = []
+    w = lines.append
+    w("/*")
+    w(" * tokenizer_cases.h")
+    w(" *\t  Texts and the tokens the Python reference gives them.")
+    w(" *")
+    w(" * GENERATED by tools/gen_tokenizer_cases.py (Python %s) from" % sys.version.split()[0])
+    w(" * refdata.text_to_word_sequence(text, KERAS_FILTERS + \"\\r\\v\\f\", lower=True),")
+    w(" * words cut to MR_MAX_TOKEN_BYTES bytes, and list(text.lower()) for char")
+    w(" * mode.  Do not edit by hand.")
+    w(" */")
+    w("#ifndef TOKENIZER_CASES_H")
+    w("#define TOKENIZER_CASES_H")
+    w("")
+    w("#include <stddef.h>")
+    w("")
+    w("typedef struct MrTokCase")
+    w("{")
+    w("\tconst char *text;\t\t\t/* UTF-8 input */")
+    w("\tsize_t\t\ttext_len;")
+    w("\tint\t\t\tnwords;\t\t\t/* word mode, lowercase */")
+    w("\tconst char *words;\t\t\t/* the words joined by single spaces */")
+    w("\tsize_t\t\twords_len;")
+    w("\tint\t\t\tnchars;\t\t\t/* char mode, lowercase: code points */")
+    w("\tconst char *lower;\t\t\t/* text.lower(), i.e. the char tokens joined */")
+    w("\tsize_t\t\tlower_len;")
+    w("} MrTokCase;")
+    w("")
+    all_cases = cases()
+    w("static const MrTokCase mr_tok_cases[%d] = {" % len(all_cases))
+    for text in all_cases:
+        words = [cut(x) for x in ref.text_to_word_sequence(text, filters, True)]
+        assert all(x and " " not in x for x in words)
+        joined = " ".join(words).encode("utf-8")
+        low = text.lower()
+        tb = text.encode("utf-8")
+        lb = low.encode("utf-8")
+        w("\t{")
+        field(w, tb, ", %d, %d," % (len(tb), len(words)))
+        field(w, joined, ", %d, %d," % (len(joined), len(low)))
+        field(w, lb, ", %d" % len(lb))
+        w("\t},")
+    w("};")
+    w("")
+    w("#endif\t\t\t\t\t\t\t/* TOKENIZER_CASES_H */")
+    with open(args.output, "w", encoding="ascii", newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
+    print("%s: %d cases" % (args.output, len(all_cases)))
+
+
+if __name__ == "__main__":
+    main()
