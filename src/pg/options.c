@@ -64,6 +64,13 @@ wrong_type(const char *key, const char *want, const JsonbValue *v)
 			 errdetail("Got %s.", json_type_name(v))));
 }
 
+/* A number's text for a message: as written, or in %g form if very long */
+static const char *
+number_text(const char *s)
+{
+	return strlen(s) <= 24 ? s : psprintf("%g", strtod(s, NULL));
+}
+
 /* A number option as a double, finite */
 static double
 get_number(const char *key, const JsonbValue *v)
@@ -79,7 +86,7 @@ get_number(const char *key, const JsonbValue *v)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" must be a finite number", key),
-				 errdetail("Got %s.", s)));
+				 errdetail("Got %s.", number_text(s))));
 	return d;
 }
 
@@ -117,7 +124,7 @@ get_int_range(const char *key, const JsonbValue *v, int64 lo, int64 hi)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" must be an integer", key),
-				 errdetail("Got %s.", s)));
+				 errdetail("Got %s.", number_text(s))));
 	if (n < lo || n > hi)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -158,6 +165,7 @@ get_choice(const char *key, const JsonbValue *v, const char *const *choices, int
 		appendStringInfo(&list, "%s\"%s\"", i ? ", " : "", choices[i]);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 n == 1 ? errmsg("option \"%s\" must be %s", key, list.data) :
 			 errmsg("option \"%s\" must be one of %s", key, list.data),
 			 errdetail("Got \"%s\".", s)));
 	return -1;					/* keep the compiler quiet */

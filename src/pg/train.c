@@ -105,18 +105,20 @@ static void
 train_on_epoch(const MrEpochLog *log, void *state)
 {
 	TrainHookState *hs = state;
+	double		rate = log->seconds > 0 ? log->rows / log->seconds : 0.0;
 
+	/* timings go to the detail: they differ between identical runs */
 	if (isnan(log->val_loss))
 		ereport(NOTICE,
-				(errmsg("epoch %d/%d: loss %.4f, accuracy %.4f, %.1f s, %.0f rows/s",
-						log->epoch, hs->epochs, log->loss, log->accuracy, log->seconds,
-						log->seconds > 0 ? log->rows / log->seconds : 0.0)));
+				(errmsg("epoch %d/%d: loss %.4f, accuracy %.4f",
+						log->epoch, hs->epochs, log->loss, log->accuracy),
+				 errdetail("%.1f s, %.0f rows/s.", log->seconds, rate)));
 	else
 		ereport(NOTICE,
-				(errmsg("epoch %d/%d: loss %.4f, accuracy %.4f, val_loss %.4f, val_accuracy %.4f, %.1f s, %.0f rows/s",
+				(errmsg("epoch %d/%d: loss %.4f, accuracy %.4f, val_loss %.4f, val_accuracy %.4f",
 						log->epoch, hs->epochs, log->loss, log->accuracy,
-						log->val_loss, log->val_accuracy, log->seconds,
-						log->seconds > 0 ? log->rows / log->seconds : 0.0)));
+						log->val_loss, log->val_accuracy),
+				 errdetail("%.1f s, %.0f rows/s.", log->seconds, rate)));
 }
 
 /* Index of a label (UTF-8) among the classes, or -1 */

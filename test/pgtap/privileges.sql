@@ -1,0 +1,61 @@
+-- rnn_train reads with the caller's privileges: table and column grants
+-- and row-level security apply as for any query of theirs.
+BEGIN;
+SELECT plan(8);
+SET LOCAL client_min_messages = warning;
+
+CREATE TABLE priv_notes (id int, note text, dx text, owner_role text);
+INSERT INTO priv_notes
+  SELECT i, (ARRAY['fever cough', 'rash itch'])[i % 2 + 1], (i % 2)::text,
+         CASE WHEN i <= 30 THEN 'medrnn_ward_a' ELSE 'medrnn_ward_b' END
+  FROM generate_series(1, 40) AS i;
+CREATE ROLE medrnn_nobody;
+CREATE ROLE medrnn_reader;
+CREATE ROLE medrnn_ward_a;
+GRANT SELECT ON priv_notes TO medrnn_reader;
+GRANT SELECT (id, note) ON priv_notes TO medrnn_nobody;
+GRANT SELECT ON priv_notes TO medrnn_ward_a;
+
+SET LOCAL ROLE medrnn_nobody;
+SELECT throws_ok($$SELECT rnn_train('priv_notes', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}')$$,
+                 '42501', 'permission denied for table priv_notes',
+                 'a role without SELECT on the label column gets permission denied');
+RESET ROLE;
+
+SET LOCAL ROLE medrnn_reader;
+SELECT lives_ok($$SELECT rnn_train('priv_notes', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}')$$,
+                'a role with SELECT can train');
+RESET ROLE;
+
+-- row-level security: a role trains on the rows its policy shows it, no more
+ALTER TABLE priv_notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_ward ON priv_notes FOR SELECT USING (owner_role = current_user);
+SET LOCAL ROLE medrnn_ward_a;
+SELECT is((rnn_model_info(rnn_train('priv_notes', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}'))->>'rows_used')::int,
+          30, 'with row-level security, rnn_train sees only the role''s own 30 of 40 rows');
+RESET ROLE;
+SET LOCAL ROLE medrnn_reader;
+SELECT throws_ok($$SELECT rnn_train('priv_notes', 'note', 'dx')$$, '22000', 'no rows to train on',
+                 'a role whose policy shows no rows trains on nothing');
+RESET ROLE;
+
+-- views: the view owner's privileges on the base table, the caller's on the view
+CREATE TABLE priv_base AS SELECT * FROM priv_notes;
+CREATE VIEW priv_view AS SELECT note, dx FROM priv_base;
+GRANT SELECT ON priv_view TO medrnn_nobody;
+SET LOCAL ROLE medrnn_nobody;
+SELECT lives_ok($$SELECT rnn_train('priv_view', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}')$$,
+                'a granted view can be trained on without access to its base table');
+SELECT throws_ok($$SELECT rnn_train('priv_base', 'note', 'dx')$$, '42501', NULL,
+                 'the base table itself stays closed');
+RESET ROLE;
+
+-- prediction needs no privilege beyond reading the model value
+SET LOCAL ROLE medrnn_nobody;
+SELECT ok(rnn_predict((SELECT rnn_train('priv_view', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}')), 'fever')
+          IS NOT NULL, 'anyone can predict with a model they can read');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM priv_notes), 40, 'the table is intact');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,56 @@
+-- The SQL interface: signatures, volatility, parallel labels, strictness,
+-- and that nothing runs with anyone's privileges but the caller's.
+BEGIN;
+SELECT plan(31);
+-- settings exist once the library is loaded (any medrnn call does that)
+LOAD 'medrnn';
+
+SELECT has_function('rnn_train', ARRAY['regclass', 'name', 'name', 'jsonb']);
+SELECT function_returns('rnn_train', ARRAY['regclass', 'name', 'name', 'jsonb'], 'bytea');
+SELECT volatility_is('rnn_train', ARRAY['regclass', 'name', 'name', 'jsonb'], 'volatile');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'rnn_train(regclass, name, name, jsonb)'::regprocedure),
+          'u', 'rnn_train is PARALLEL UNSAFE');
+SELECT isnt_strict('rnn_train', ARRAY['regclass', 'name', 'name', 'jsonb'],
+                   'rnn_train is not STRICT: NULL arguments get an error, not a NULL model');
+SELECT is((SELECT pg_get_expr(proargdefaults, 0) FROM pg_proc
+           WHERE oid = 'rnn_train(regclass, name, name, jsonb)'::regprocedure),
+          '''{}''::jsonb', 'options default to {}');
+
+SELECT has_function('rnn_predict', ARRAY['bytea', 'text']);
+SELECT has_function('rnn_predict', ARRAY['bytea', 'text[]']);
+SELECT has_function('rnn_predict_proba', ARRAY['bytea', 'text']);
+SELECT has_function('rnn_predict_proba', ARRAY['bytea', 'text[]']);
+SELECT has_function('rnn_model_info', ARRAY['bytea']);
+SELECT function_returns('rnn_predict', ARRAY['bytea', 'text'], 'text');
+SELECT function_returns('rnn_predict_proba', ARRAY['bytea', 'text'], 'jsonb');
+SELECT function_returns('rnn_model_info', ARRAY['bytea'], 'jsonb');
+
+-- inference: IMMUTABLE STRICT PARALLEL SAFE, every overload
+SELECT volatility_is('rnn_predict', ARRAY['bytea', 'text'], 'immutable');
+SELECT volatility_is('rnn_predict', ARRAY['bytea', 'text[]'], 'immutable');
+SELECT volatility_is('rnn_predict_proba', ARRAY['bytea', 'text'], 'immutable');
+SELECT volatility_is('rnn_predict_proba', ARRAY['bytea', 'text[]'], 'immutable');
+SELECT volatility_is('rnn_model_info', ARRAY['bytea'], 'immutable');
+SELECT is_strict('rnn_predict', ARRAY['bytea', 'text']);
+SELECT is_strict('rnn_predict', ARRAY['bytea', 'text[]']);
+SELECT is_strict('rnn_predict_proba', ARRAY['bytea', 'text']);
+SELECT is_strict('rnn_predict_proba', ARRAY['bytea', 'text[]']);
+SELECT is_strict('rnn_model_info', ARRAY['bytea']);
+SELECT is(array_agg(DISTINCT proparallel), ARRAY['s']::"char"[], 'prediction and inspection are PARALLEL SAFE')
+FROM pg_proc WHERE proname IN ('rnn_predict', 'rnn_predict_proba', 'rnn_model_info');
+SELECT cmp_ok((SELECT min(procost) FROM pg_proc WHERE proname IN ('rnn_predict', 'rnn_predict_proba')),
+              '>=', 1000::real, 'prediction is costed high enough for parallel plans');
+
+-- no SECURITY DEFINER anywhere in the extension
+SELECT is((SELECT count(*)::int FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid
+           JOIN pg_extension e ON e.oid = d.refobjid
+           WHERE e.extname = 'medrnn' AND p.prosecdef), 0, 'no medrnn function is SECURITY DEFINER');
+SELECT isnt_definer('rnn_train', ARRAY['regclass', 'name', 'name', 'jsonb']);
+
+-- the settings
+SELECT is(current_setting('medrnn.threads'), '1', 'medrnn.threads defaults to 1');
+SELECT is((SELECT context FROM pg_settings WHERE name = 'medrnn.threads'), 'user', 'medrnn.threads is a user setting');
+SELECT throws_ok($$SET medrnn.no_such_setting = 1$$, '42602', NULL, 'the medrnn. prefix is reserved');
+
+SELECT * FROM finish();
+ROLLBACK;
