@@ -18,7 +18,8 @@ CORE_OBJS = \
 	src/core/mr_net.o \
 	src/core/mr_optim.o \
 	src/core/mr_train.o \
-	src/core/mr_model.o
+	src/core/mr_model.o \
+	src/core/mr_metrics.o
 
 PG_OBJS = \
 	src/pg/medrnn.o \
@@ -42,8 +43,11 @@ REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 # To compile for portability, run: make OPTFLAGS=""
 OPTFLAGS = -march=native
+# The same floating-point contraction (FMA) in the server build, the unit
+# tests and the benchmarks, so all three compute bit-identical models.
+FPFLAGS = -ffp-contract=fast
 PG_CPPFLAGS = -I$(srcdir)/src/core -DMEDRNN_CBLAS
-PG_CFLAGS = $(OPTFLAGS) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CFLAGS = $(OPTFLAGS) $(FPFLAGS) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK = -lopenblas -lm
 
 EXTRA_CLEAN = test/c/run_core_tests
@@ -55,7 +59,7 @@ include $(PGXS)
 # C unit tests of the numeric core: no server, plain cc, TAP output.
 CORE_SRCS = $(CORE_OBJS:.o=.c)
 CORE_TEST_SRCS = $(sort $(wildcard test/c/*.c))
-CORE_TEST_CFLAGS = -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -g $(OPTFLAGS) \
+CORE_TEST_CFLAGS = -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -g $(OPTFLAGS) $(FPFLAGS) \
 	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror \
 	-Isrc/core -DMEDRNN_CBLAS
 

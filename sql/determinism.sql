@@ -20,7 +20,12 @@ SELECT bool_and(substring(model FROM length(model) - 43 FOR 4) = 'TIME'::bytea) 
 SELECT count(DISTINCT substring(model FROM 1 FOR length(model) - 44)) AS identical_bytes
 FROM det WHERE seed = 7;
 
+-- the model depends on the rows, not on the order a table stores them in
+CREATE TABLE det_rows_reversed AS SELECT * FROM det_rows ORDER BY id DESC;
+SELECT rnn_model_info(rnn_train('det_rows_reversed', 'note', 'dx', '{"epochs": 2, "hidden": [8, 4], "embed_dim": 4, "seed": 7}'))->>'fingerprint'
+       = (SELECT rnn_model_info(model)->>'fingerprint' FROM det WHERE seed = 7 LIMIT 1) AS order_independent;
+
 -- the same model predicts the same way
 SELECT count(DISTINCT rnn_predict_proba(model, 'fever day 3')::text) AS same_predictions FROM det WHERE seed = 7;
 
-DROP TABLE det_rows, det;
+DROP TABLE det_rows, det_rows_reversed, det;

@@ -8,6 +8,8 @@
 
 #include "mr_input.h"
 
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+
 struct MrCorpus
 {
 	MrAllocator a;
@@ -20,6 +22,8 @@ struct MrCorpus
 	size_t		cap_tokens;
 	int64_t    *row_end;		/* (rows) end offset of each row in tokens */
 	int32_t    *row_label;		/* (rows) label id */
+	uint64_t   *row_hash;		/* (rows) hash of the row's tokens and label */
+	uint64_t	hash;			/* running hash of the current row */
 	int64_t		n_rows;
 	int64_t		cap_rows;
 	MrStatus	st;				/* failure inside a tokenizer callback */
@@ -35,6 +39,7 @@ mr_corpus_new(const MrAllocator *a, const MrTokenizer *tk, size_t max_bytes)
 	c->a = *a;
 	c->tk = *tk;
 	c->max_bytes = max_bytes;
+	c->hash = FNV_OFFSET;
 	c->words = mr_vocab_new(a, 1024);
 	c->labels = mr_vocab_new(a, 16);
 	if (!c->words || !c->labels)
@@ -60,6 +65,7 @@ mr_corpus_free(MrCorpus *c)
 	mr_free(&a, c->tokens);
 	mr_free(&a, c->row_end);
 	mr_free(&a, c->row_label);
+	mr_free(&a, c->row_hash);
 	mr_free(&a, c);
 }
 
@@ -68,7 +74,7 @@ mr_corpus_memory(const MrCorpus *c)
 {
 	return mr_vocab_memory(c->words) + mr_vocab_memory(c->labels) +
 		c->cap_tokens * sizeof(int32_t) +
-		(size_t) c->cap_rows * (sizeof(int64_t) + sizeof(int32_t));
+		(size_t) c->cap_rows * (2 * sizeof(int64_t) + sizeof(int32_t));
 }
 
 int64_t
@@ -132,6 +138,21 @@ grow(const MrAllocator *a, void **buf, size_t *cap, size_t need, size_t elem)
 	return 1;
 }
 
+/*
+ * FNV-1a over bytes, continuing from h.  Row hashes only order rows; ties
+ * and collisions are settled by comparing contents.
+ */
+static uint64_t
+fnv1a(uint64_t h, const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+	{
+		h ^= (unsigned char) p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 /* Intern one token of the current row */
 static MrStatus
 add_token(MrCorpus *c, const char *tok, size_t len)
@@ -142,6 +163,9 @@ add_token(MrCorpus *c, const char *tok, size_t len)
 		!grow(&c->a, (void **) &c->tokens, &c->cap_tokens, c->n_tokens + 1, sizeof(int32_t)))
 		return MR_ENOMEM;
 	c->tokens[c->n_tokens++] = id;
+	/* the length first, so token boundaries are part of the hash */
+	c->hash = fnv1a(c->hash, (const char *) &len, sizeof(len));
+	c->hash = fnv1a(c->hash, tok, len);
 	return MR_OK;
 }
 
@@ -175,10 +199,15 @@ end_row(MrCorpus *c, const char *label, size_t label_len, MrError *err)
 	cap = (size_t) c->cap_rows;
 	if (!grow(&c->a, (void **) &c->row_label, &cap, (size_t) c->n_rows + 1, sizeof(int32_t)))
 		return mr_set_error(err, MR_ENOMEM, "Out of memory for rows.");
+	cap = (size_t) c->cap_rows;
+	if (!grow(&c->a, (void **) &c->row_hash, &cap, (size_t) c->n_rows + 1, sizeof(uint64_t)))
+		return mr_set_error(err, MR_ENOMEM, "Out of memory for rows.");
 	c->cap_rows = (int64_t) cap;
 	c->row_end[c->n_rows] = (int64_t) c->n_tokens;
 	c->row_label[c->n_rows] = lab;
+	c->row_hash[c->n_rows] = fnv1a(c->hash ^ 0x9e3779b97f4a7c15ULL, label, label_len);
 	c->n_rows++;
+	c->hash = FNV_OFFSET;
 	return check_budget(c, err);
 }
 
@@ -205,7 +234,123 @@ mr_corpus_add_tokens(MrCorpus *c, const char *const *toks, const size_t *lens,
 	return end_row(c, label, label_len, err);
 }
 
-/* Rank words, map rows to final ids, window them; see mr_corpus.h */
+/* Compare two provisional word ids by their text */
+static int
+word_cmp(const MrCorpus *c, int32_t a, int32_t b)
+{
+	size_t		la,
+				lb;
+	const char *ka,
+			   *kb;
+	int			r;
+
+	if (a == b)
+		return 0;
+	ka = mr_vocab_key(c->words, a, &la);
+	kb = mr_vocab_key(c->words, b, &lb);
+	r = memcmp(ka, kb, la < lb ? la : lb);
+	return r != 0 ? r : (la < lb ? -1 : la > lb);
+}
+
+/*
+ * Total order on rows by content: hash, then label text, then the token
+ * texts.  Rows that compare equal are identical, so any order among them
+ * gives the same training.
+ */
+static int
+row_cmp(const MrCorpus *c, int64_t a, int64_t b)
+{
+	int64_t		ia = a > 0 ? c->row_end[a - 1] : 0,
+				ib = b > 0 ? c->row_end[b - 1] : 0;
+
+	if (c->row_hash[a] != c->row_hash[b])
+		return c->row_hash[a] < c->row_hash[b] ? -1 : 1;
+	if (c->row_label[a] != c->row_label[b])
+	{
+		size_t		la,
+					lb;
+		const char *ka = mr_vocab_key(c->labels, c->row_label[a], &la);
+		const char *kb = mr_vocab_key(c->labels, c->row_label[b], &lb);
+		int			r = memcmp(ka, kb, la < lb ? la : lb);
+
+		return r != 0 ? r : (la < lb ? -1 : la > lb);
+	}
+	for (; ia < c->row_end[a] && ib < c->row_end[b]; ia++, ib++)
+	{
+		int			r = word_cmp(c, c->tokens[ia], c->tokens[ib]);
+
+		if (r != 0)
+			return r;
+	}
+	return (ia < c->row_end[a]) - (ib < c->row_end[b]);
+}
+
+/* Stable merge sort of row indices by content */
+static void
+sort_rows(const MrCorpus *c, int64_t *idx, int64_t *tmp, int64_t n)
+{
+	for (int64_t width = 1; width < n; width *= 2)
+	{
+		for (int64_t lo = 0; lo < n; lo += 2 * width)
+		{
+			int64_t		mid = lo + width < n ? lo + width : n;
+			int64_t		hi = lo + 2 * width < n ? lo + 2 * width : n;
+			int64_t		i = lo,
+						j = mid,
+						k = lo;
+
+			while (i < mid && j < hi)
+				tmp[k++] = row_cmp(c, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
+			while (i < mid)
+				tmp[k++] = idx[i++];
+			while (j < hi)
+				tmp[k++] = idx[j++];
+		}
+		memcpy(idx, tmp, sizeof(int64_t) * n);
+	}
+}
+
+/* Stable merge sort of word ids: count descending, then first position */
+static void
+sort_words(const MrCorpus *c, const int64_t *first_pos, int32_t *ids, int32_t *tmp, int64_t n)
+{
+	for (int64_t width = 1; width < n; width *= 2)
+	{
+		for (int64_t lo = 0; lo < n; lo += 2 * width)
+		{
+			int64_t		mid = lo + width < n ? lo + width : n;
+			int64_t		hi = lo + 2 * width < n ? lo + 2 * width : n;
+			int64_t		i = lo,
+						j = mid,
+						k = lo;
+
+			while (i < mid && j < hi)
+			{
+				int64_t		ci = mr_vocab_count(c->words, ids[i]),
+							cj = mr_vocab_count(c->words, ids[j]);
+				int			j_first = cj > ci || (cj == ci && first_pos[ids[j]] < first_pos[ids[i]]);
+
+				tmp[k++] = j_first ? ids[j++] : ids[i++];
+			}
+			while (i < mid)
+				tmp[k++] = ids[i++];
+			while (j < hi)
+				tmp[k++] = ids[j++];
+		}
+		memcpy(ids, tmp, sizeof(int32_t) * n);
+	}
+}
+
+/*
+ * Rank words, order rows, map them to final ids and window them; see
+ * mr_corpus.h.
+ *
+ * Rows are put in a canonical order (by content) first, so the model
+ * depends on the set of rows and not on the order a table happens to
+ * store them in: VACUUM FULL or a dump and restore change that order.
+ * Keras' "first seen" tie-break between equally frequent words is then
+ * taken in this canonical order.
+ */
 MrStatus
 mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 				 int truncating, MrCorpusRows *out, MrError *err)
@@ -213,21 +358,31 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	const MrAllocator *a = &c->a;
 	int32_t		n_words = mr_vocab_size(c->words);
 	int32_t		K = mr_vocab_size(c->labels);
-	int32_t    *order = NULL;
+	int64_t		n = c->n_rows;
+	int64_t    *row_order = NULL,
+			   *row_tmp = NULL,
+			   *first_pos = NULL;
+	int32_t    *order = NULL,
+			   *word_tmp = NULL;
 	int32_t    *final_id = NULL;	/* provisional id -> final id, 0 = dropped */
 	int32_t    *label_class = NULL;
 	int32_t    *ring = NULL;
 	int32_t		kept;
+	int64_t		pos = 0;
 	size_t		cells;
 
 	memset(out, 0, sizeof(*out));
 	kept = n_words < num_words - 1 ? n_words : num_words - 1;
 	if (kept < 0)
 		kept = 0;
-	if (!mr_mul_size((size_t) c->n_rows, (size_t) T, &cells))
+	if (!mr_mul_size((size_t) n, (size_t) T, &cells))
 		return mr_set_error(err, MR_ELIMIT, "Too many rows.");
 
+	row_order = mr_alloc(a, sizeof(int64_t) * ((size_t) n + 1));
+	row_tmp = mr_alloc(a, sizeof(int64_t) * ((size_t) n + 1));
+	first_pos = mr_alloc(a, sizeof(int64_t) * ((size_t) n_words + 1));
 	order = mr_alloc(a, sizeof(int32_t) * ((size_t) n_words + 1));
+	word_tmp = mr_alloc(a, sizeof(int32_t) * ((size_t) n_words + 1));
 	final_id = mr_alloc0(a, sizeof(int32_t) * ((size_t) n_words + 1));
 	label_class = mr_alloc(a, sizeof(int32_t) * ((size_t) K + 1));
 	ring = mr_alloc(a, sizeof(int32_t) * (size_t) T);
@@ -235,15 +390,33 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	out->class_label = mr_alloc(a, sizeof(int32_t) * ((size_t) K + 1));
 	out->class_count = mr_alloc0(a, sizeof(int64_t) * ((size_t) K + 1));
 	out->ids = mr_alloc(a, sizeof(int32_t) * (cells ? cells : 1));
-	out->lengths = mr_alloc(a, sizeof(int32_t) * ((size_t) c->n_rows + 1));
-	out->labels = mr_alloc(a, sizeof(int32_t) * ((size_t) c->n_rows + 1));
-	if (!order || !final_id || !label_class || !ring || !out->word_ids ||
-		!out->class_label || !out->class_count || !out->ids || !out->lengths || !out->labels)
+	out->lengths = mr_alloc(a, sizeof(int32_t) * ((size_t) n + 1));
+	out->labels = mr_alloc(a, sizeof(int32_t) * ((size_t) n + 1));
+	if (!row_order || !row_tmp || !first_pos || !order || !word_tmp || !final_id ||
+		!label_class || !ring || !out->word_ids || !out->class_label ||
+		!out->class_count || !out->ids || !out->lengths || !out->labels)
 		goto nomem;
 
+	/* canonical row order, and each word's first position in it */
+	for (int64_t i = 0; i < n; i++)
+		row_order[i] = i;
+	sort_rows(c, row_order, row_tmp, n);
+	for (int32_t w = 0; w < n_words; w++)
+	{
+		first_pos[w] = INT64_MAX;
+		order[w] = w;
+	}
+	for (int64_t i = 0; i < n; i++)
+	{
+		int64_t		r = row_order[i];
+
+		for (int64_t j = r > 0 ? c->row_end[r - 1] : 0; j < c->row_end[r]; j++, pos++)
+			if (first_pos[c->tokens[j]] == INT64_MAX)
+				first_pos[c->tokens[j]] = pos;
+	}
+
 	/* Keras Tokenizer: rank by count, ties first-seen; keep ids < num_words */
-	if (mr_vocab_rank_by_count(c->words, order) != MR_OK)
-		goto nomem;
+	sort_words(c, first_pos, order, word_tmp, n_words);
 	for (int32_t r = 0; r < kept; r++)
 	{
 		final_id[order[r]] = r + 1;
@@ -258,13 +431,14 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 		label_class[out->class_label[k]] = k;
 	out->n_classes = K;
 
-	for (int64_t i = 0; i < c->n_rows; i++)
+	for (int64_t i = 0; i < n; i++)
 	{
-		int64_t		start = i > 0 ? c->row_end[i - 1] : 0;
+		int64_t		r = row_order[i];
+		int64_t		start = r > 0 ? c->row_end[r - 1] : 0;
 		MrWindow	w;
 
 		mr_window_init(&w, ring, T, truncating);
-		for (int64_t j = start; j < c->row_end[i]; j++)
+		for (int64_t j = start; j < c->row_end[r]; j++)
 		{
 			int32_t		id = final_id[c->tokens[j]];
 
@@ -272,12 +446,16 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 				mr_window_push(&w, id);
 		}
 		out->lengths[i] = mr_window_finish(&w, padding, out->ids + (size_t) i * T);
-		out->labels[i] = label_class[c->row_label[i]];
+		out->labels[i] = label_class[c->row_label[r]];
 		out->class_count[out->labels[i]]++;
 	}
-	out->n = c->n_rows;
+	out->n = n;
 
+	mr_free(a, row_order);
+	mr_free(a, row_tmp);
+	mr_free(a, first_pos);
 	mr_free(a, order);
+	mr_free(a, word_tmp);
 	mr_free(a, final_id);
 	mr_free(a, label_class);
 	mr_free(a, ring);
@@ -288,7 +466,11 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	return MR_OK;
 
 nomem:
+	mr_free(a, row_order);
+	mr_free(a, row_tmp);
+	mr_free(a, first_pos);
 	mr_free(a, order);
+	mr_free(a, word_tmp);
 	mr_free(a, final_id);
 	mr_free(a, label_class);
 	mr_free(a, ring);

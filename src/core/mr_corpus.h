@@ -7,8 +7,10 @@
  * Keras fits its Tokenizer on all training texts before any text becomes
  * ids, and keeps the num_words - 1 most frequent words (ties in first-seen
  * order).  So each row is stored as provisional ids (first-seen order) of
- * all its tokens; mr_corpus_finish ranks the words, maps provisional ids to
- * final ones (dropping the rest), and windows every row to T steps.
+ * all its tokens; mr_corpus_finish puts the rows in a canonical order (by
+ * content, so the model does not depend on how a table stores its rows),
+ * ranks the words, maps provisional ids to final ones (dropping the rest),
+ * and windows every row to T steps.
  * Memory is 4 bytes per token plus the distinct words, checked against a
  * budget as rows arrive.
  */
@@ -32,7 +34,7 @@ typedef struct MrCorpusRows
 	int32_t    *word_ids;		/* (V - 1) provisional id of final id 1.. */
 	int32_t		n_classes;		/* K */
 	int32_t    *class_label;	/* (K) label id (mr_corpus_labels) of class k, sorted by bytes */
-	int32_t    *ids;			/* (n, T) */
+	int32_t    *ids;			/* (n, T), rows in canonical order */
 	int32_t    *lengths;		/* (n) */
 	int32_t    *labels;			/* (n) class of each row */
 	int64_t    *class_count;	/* (K) rows per class */
@@ -60,8 +62,9 @@ const MrVocab *mr_corpus_labels(const MrCorpus *c);
 size_t		mr_corpus_memory(const MrCorpus *c);
 
 /*
- * Rank the words, keep the num_words - 1 most frequent, and window every
- * row to T steps.  The provisional token lists are released.
+ * Order the rows canonically, rank the words, keep the num_words - 1 most
+ * frequent, and window every row to T steps.  The provisional token lists
+ * are released.
  */
 MrStatus	mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 							 int truncating, MrCorpusRows *out, MrError *err);

@@ -51,5 +51,6 @@ void		test_net_grad(void);
 void		test_optim(void);
 void		test_train(void);
 void		test_model(void);
+void		test_metrics(void);
 
 #endif							/* MR_TEST_H */

@@ -91,6 +91,7 @@ main(int argc, char **argv)
 		{"optim", test_optim},
 		{"train", test_train},
 		{"model", test_model},
+		{"metrics", test_metrics},
 	};
 
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)

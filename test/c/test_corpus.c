@@ -5,6 +5,7 @@
  *	  all four padding/truncating modes, labels in byte order, the memory
  *	  budget, and the same ids for a text at training and prediction time.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mr_corpus.h"
@@ -67,9 +68,11 @@ test_corpus(void)
 	MrCorpus   *c = mr_corpus_new(&mr_malloc_allocator, &tk, 0);
 	MrCorpusRows rows;
 	MrError		err;
+	int32_t		pain = 0,
+				cough = 0;
 	static const char *texts[] = {
 		"Chest pain, fever.",		/* chest pain fever */
-		"fever FEVER cough",		/* fever x3, cough */
+		"fever FEVER fever cough",	/* fever x3, cough */
 		"pain; cough! nausea",		/* pain cough nausea */
 		"",
 	};
@@ -82,8 +85,8 @@ test_corpus(void)
 
 	/*
 	 * Counts: fever 3, pain 2, cough 2, chest 1, nausea 1.  Keras order:
-	 * fever(1), pain(2), cough(3) [pain seen before cough], chest(4),
-	 * nausea(5).  num_words = 4 keeps ids 1..3.
+	 * fever(1), then pain and cough (tied; first seen in the canonical row
+	 * order), then chest and nausea.  num_words = 4 keeps ids 1..3.
 	 */
 	MR_CHECK(mr_corpus_finish(c, 4, 3, MR_PAD_PRE, MR_PAD_PRE, &rows, &err) == MR_OK,
 			 "finish the corpus");
@@ -92,27 +95,52 @@ test_corpus(void)
 		size_t		len;
 		const char *w1 = mr_vocab_key(wv, rows.word_ids[0], &len);
 		int			ok = rows.vocab_size == 4 && len == 5 && memcmp(w1, "fever", 5) == 0;
-		const char *w2 = mr_vocab_key(wv, rows.word_ids[1], &len);
 
-		ok &= len == 4 && memcmp(w2, "pain", 4) == 0;
+		for (int r = 1; r < 3; r++)
+		{
+			const char *w = mr_vocab_key(wv, rows.word_ids[r], &len);
+
+			if (len == 4 && memcmp(w, "pain", 4) == 0)
+				pain = r + 1;
+			else if (len == 5 && memcmp(w, "cough", 5) == 0)
+				cough = r + 1;
+		}
+		ok &= pain > 0 && cough > 0;
 		MR_CHECK(ok, "words ranked by count, ties in first-seen order, cut at num_words - 1");
 	}
 	{
-		int32_t		r0[3] = {0, 2, 1};	/* chest dropped: pain fever */
-		int32_t		r1[3] = {1, 1, 3};	/* fever fever fever cough -> last 3 */
-		int32_t		r2[3] = {0, 2, 3};	/* pain cough (nausea dropped) */
+		/*
+		 * Rows come out in canonical (content) order, so find each by its
+		 * ids: "chest pain fever" is [0 pain fever] (chest dropped),
+		 * "fever FEVER fever cough" keeps its last 3 ids [fever fever
+		 * cough], "pain cough nausea" is [0 pain cough] (nausea dropped),
+		 * and the empty text is all padding.
+		 */
+		int32_t		r0[3] = {0, pain, 1};
+		int32_t		r1[3] = {1, 1, cough};
+		int32_t		r2[3] = {0, pain, cough};
 		int32_t		r3[3] = {0, 0, 0};
+		int			seen = 0;
 
-		MR_CHECK(ids_equal(rows.ids, r0, 3) && ids_equal(rows.ids + 3, r1, 3) &&
-				 ids_equal(rows.ids + 6, r2, 3) && ids_equal(rows.ids + 9, r3, 3) &&
-				 rows.lengths[0] == 2 && rows.lengths[1] == 3 && rows.lengths[3] == 0,
-				 "rows drop unknown words, keep the last maxlen ids and pad in front");
+		for (int i = 0; i < 4; i++)
+		{
+			const int32_t *row = rows.ids + 3 * i;
+
+			if (ids_equal(row, r0, 3) && rows.lengths[i] == 2 && rows.labels[i] == 0)
+				seen |= 1;
+			else if (ids_equal(row, r1, 3) && rows.lengths[i] == 3 && rows.labels[i] == 2)
+				seen |= 2;
+			else if (ids_equal(row, r2, 3) && rows.lengths[i] == 2 && rows.labels[i] == 0)
+				seen |= 4;
+			else if (ids_equal(row, r3, 3) && rows.lengths[i] == 0 && rows.labels[i] == 1)
+				seen |= 8;
+		}
+		MR_CHECK(seen == 15, "rows drop unknown words, keep the last maxlen ids and pad in front");
 	}
 	{
 		/* labels sorted by bytes: cardio(0) other(1) resp(2) */
-		int			ok = rows.n_classes == 3 && rows.labels[0] == 0 && rows.labels[1] == 2 &&
-			rows.labels[2] == 0 && rows.labels[3] == 1 &&
-			rows.class_count[0] == 2 && rows.class_count[1] == 1;
+		int			ok = rows.n_classes == 3 && rows.class_count[0] == 2 &&
+			rows.class_count[1] == 1 && rows.class_count[2] == 1;
 
 		MR_CHECK(ok, "classes are the labels in byte order, with counts");
 	}
@@ -123,6 +151,50 @@ test_corpus(void)
 	mr_free(&mr_malloc_allocator, rows.lengths);
 	mr_free(&mr_malloc_allocator, rows.labels);
 	mr_corpus_free(c);
+
+	/* the same rows in another order give the same vocabulary and rows */
+	{
+		static const char *many[] = {"b a", "c a", "d e", "a b c", "e d", "x", "b b", "a"};
+		MrCorpusRows r1,
+					r2;
+		MrCorpus   *c1 = mr_corpus_new(&mr_malloc_allocator, &tk, 0);
+		MrCorpus   *c2 = mr_corpus_new(&mr_malloc_allocator, &tk, 0);
+		int			same;
+
+		for (int i = 0; i < 8; i++)
+		{
+			mr_corpus_add_text(c1, many[i], strlen(many[i]), i % 2 ? "y" : "n", 1, &err);
+			mr_corpus_add_text(c2, many[7 - i], strlen(many[7 - i]), (7 - i) % 2 ? "y" : "n", 1, &err);
+		}
+		mr_corpus_finish(c1, 4, 3, MR_PAD_PRE, MR_PAD_PRE, &r1, &err);
+		mr_corpus_finish(c2, 4, 3, MR_PAD_PRE, MR_PAD_PRE, &r2, &err);
+		same = r1.vocab_size == r2.vocab_size && ids_equal(r1.ids, r2.ids, 8 * 3) &&
+			ids_equal(r1.labels, r2.labels, 8) && ids_equal(r1.lengths, r2.lengths, 8);
+		for (int w = 0; same && w < r1.vocab_size - 1; w++)
+		{
+			size_t		l1,
+						l2;
+			const char *k1 = mr_vocab_key(mr_corpus_words(c1), r1.word_ids[w], &l1);
+			const char *k2 = mr_vocab_key(mr_corpus_words(c2), r2.word_ids[w], &l2);
+
+			same = l1 == l2 && memcmp(k1, k2, l1) == 0;
+		}
+		MR_CHECK(same, "rows in any storage order give identical training rows and vocabulary");
+		mr_corpus_free(c1);
+		mr_corpus_free(c2);
+		free(r1.word_ids);
+		free(r1.class_label);
+		free(r1.class_count);
+		free(r1.ids);
+		free(r1.lengths);
+		free(r1.labels);
+		free(r2.word_ids);
+		free(r2.class_label);
+		free(r2.class_count);
+		free(r2.ids);
+		free(r2.lengths);
+		free(r2.labels);
+	}
 
 	/* the budget: a tiny one is exceeded with MR_ELIMIT */
 	{

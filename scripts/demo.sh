@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+#
+# scripts/demo.sh
+#	  The main job, end to end: build and install medrnn, start a throwaway
+#	  PostgreSQL 15 cluster, load the medical abstracts, train an LSTM
+#	  classifier inside the database, and show its predictions and test
+#	  accuracy.
+#
+# Usage: scripts/demo.sh [--keep]
+#	--keep	leave the cluster running at the end and print how to connect
+#
+# On Debian 12, as root (or with sudo), it first installs the packages it
+# needs.  Environment: those of scripts/lib.sh.
+
+# shellcheck source-path=SCRIPTDIR
+# shellcheck disable=SC2119 # lib.sh functions take optional arguments
+set -euo pipefail
+
+KEEP=0
+for arg in "$@"; do
+	case $arg in
+		--keep) KEEP=1 ;;
+		-h | --help)
+			sed -n '3,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+			exit 0 ;;
+		*)
+			echo "usage: $0 [--keep]" >&2
+			exit 2 ;;
+	esac
+done
+
+# shellcheck source=lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+cd -- "$MEDRNN_ROOT"
+
+DB=medrnn_demo
+DATA=$MEDRNN_ROOT/data/medical-abstracts
+
+medrnn_keep_stdio
+trap 'medrnn_restore_stdio; medrnn_cluster_stop' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Run SQL in the demo database, echoing each statement; NOTICEs go to stderr
+demo_sql()
+{
+	psql -X -v ON_ERROR_STOP=1 -P pager=off --echo-queries -d "$DB" "$@"
+}
+
+# Load one CSV file (header text,label) into a table, reading it client-side
+load_csv()
+{
+	local table=$1 file=$2
+
+	[ -r "$file" ] || medrnn_die "cannot read $file"
+	psql -X -q -v ON_ERROR_STOP=1 -d "$DB" \
+		-c "\\copy $table(text, label) FROM STDIN WITH (FORMAT csv, HEADER true)" <"$file"
+	medrnn_log "loaded $(psql -X -At -d "$DB" -c "SELECT count(*) FROM $table") rows into $table"
+}
+
+medrnn_step "dependencies"
+medrnn_deps
+EXT=$(medrnn_extension_name)
+
+# make's output goes with the log on stderr; stdout has the results
+medrnn_step "build and install $EXT"
+medrnn_build >&2
+medrnn_install >&2
+
+medrnn_step "throwaway cluster"
+medrnn_cluster_start
+export PGCLIENTENCODING=UTF8
+
+medrnn_step "database $DB"
+createdb "$DB"
+demo_sql -c "CREATE EXTENSION \"$EXT\";"
+demo_sql <<'SQL'
+CREATE TABLE abstracts_train (id serial PRIMARY KEY, text text NOT NULL, label text NOT NULL);
+CREATE TABLE abstracts_test (id serial PRIMARY KEY, text text NOT NULL, label text NOT NULL);
+SQL
+load_csv abstracts_train "$DATA/train.csv"
+load_csv abstracts_test "$DATA/test.csv"
+
+medrnn_step "training (one NOTICE per epoch)"
+demo_sql <<'SQL'
+\timing on
+CREATE TABLE dx_model AS
+	SELECT rnn_train('abstracts_train', 'text', 'label', '{"epochs": 5, "seed": 0}') AS model;
+SQL
+
+medrnn_step "predictions"
+demo_sql <<'SQL'
+\timing on
+SELECT t.id, left(t.text, 60) AS abstract, t.label, rnn_predict(m.model, t.text) AS predicted
+FROM dx_model m CROSS JOIN abstracts_test t
+ORDER BY t.id
+LIMIT 10;
+
+SELECT t.id, t.label, rnn_predict_proba(m.model, t.text) AS probabilities
+FROM dx_model m CROSS JOIN abstracts_test t
+ORDER BY t.id
+LIMIT 3;
+
+SELECT rnn_model_info(model) AS model_info FROM dx_model;
+
+SELECT round(avg((rnn_predict(m.model, t.text) = t.label)::int), 4) AS test_accuracy,
+	count(*) AS test_rows
+FROM dx_model m CROSS JOIN abstracts_test t;
+SQL
+
+if [ "$KEEP" -eq 1 ]; then
+	medrnn_cluster_detach
+	trap - EXIT
+	stop_cmd="$MEDRNN_PG_BINDIR/pg_ctl -D $MEDRNN_PGDATA -m fast stop"
+	if medrnn_is_root; then
+		stop_cmd="(cd / && runuser -u postgres -- $stop_cmd)"
+	fi
+	cat >&2 <<EOF
+
+The cluster is still running. Connect with:
+  psql -h $PGHOST -p $PGPORT -U postgres $DB
+Stop and remove it with:
+  $stop_cmd && rm -rf ${MEDRNN_PGDATA%/data}
+EOF
+else
+	medrnn_step "done"
+	medrnn_cluster_stop
+fi
