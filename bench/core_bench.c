@@ -17,6 +17,7 @@
 
 #include "mr_blas.h"
 #include "mr_corpus.h"
+#include "mr_infer.h"
 #include "mr_input.h"
 #include "mr_model.h"
 #include "mr_train.h"
@@ -197,8 +198,9 @@ main(int argc, char **argv)
 		tk.kind = MR_TOKENIZER_CHAR;
 		tk.lowercase = 0;
 	}
-	mr_blas_set_threads(threads);
-	printf("# OpenBLAS core %s, threads %d\n", mr_blas_corename(), mr_blas_get_threads());
+	/* training spreads each batch over threads workers, each on 1-thread BLAS */
+	mr_blas_set_threads(1);
+	printf("# OpenBLAS core %s, training workers %d\n", mr_blas_corename(), threads);
 
 	tr = load_csv(train_path);
 	t0 = now();
@@ -222,6 +224,7 @@ main(int argc, char **argv)
 	tc.batch_size = batch;
 	tc.adam = (MrAdam) {0.001f, 0.9f, 0.999f, 1e-7f};
 	tc.seed = seed;
+	tc.threads = threads;
 	{
 		MrDataset	data = {rows.n, rows.ids, NULL, rows.lengths, rows.labels};
 
@@ -242,7 +245,8 @@ main(int argc, char **argv)
 	{
 		Csv			te = load_csv(test_path);
 		MrModel		m;
-		MrActs	   *acts;
+		MrInfer    *inf;
+		float	   *probs = malloc(sizeof(float) * cfg.n_classes);
 		int32_t    *ring = malloc(sizeof(int32_t) * T),
 				   *ids = malloc(sizeof(int32_t) * T);
 		long		hits = 0,
@@ -263,7 +267,7 @@ main(int argc, char **argv)
 
 			mr_vocab_add(m.vocab, w, len, 0);
 		}
-		mr_acts_new(&cfg, 1, 0, a, &acts);
+		mr_infer_new(&net, a, &inf);
 		mr_blas_set_threads(1);
 		n_pred = predict_rows > 0 ? predict_rows : te.n;
 		t0 = now();
@@ -271,15 +275,13 @@ main(int argc, char **argv)
 		{
 			long		i = r % te.n;
 			int32_t		L = mr_model_text_row(&m, te.text[i], te.text_len[i], ring, ids, NULL, NULL);
-			MrBatch		batch1 = {1, ids, NULL, &L};
 			int			best = 0;
 			size_t		len;
 			const char *lab;
 
-			mr_net_embed(&net, &batch1, acts);
-			mr_net_forward(&net, &batch1, acts, NULL, NULL);
+			mr_infer_row(inf, ids, NULL, L, probs);
 			for (int k = 1; k < cfg.n_classes; k++)
-				if (acts->probs[k] > acts->probs[best])
+				if (probs[k] > probs[best])
 					best = k;
 			lab = mr_vocab_key(mr_corpus_labels(corpus), rows.class_label[best], &len);
 			if (r < te.n)

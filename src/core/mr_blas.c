@@ -59,6 +59,23 @@ mr_sgemm(int transA, int transB, int M, int N, int K,
 #endif
 }
 
+/* y = alpha x^T A + beta y */
+void
+mr_sgemv_t(int M, int N, float alpha, const float *A, int lda,
+		   const float *x, float beta, float *y)
+{
+	if (N <= 0)
+		return;
+#ifdef MEDRNN_CBLAS
+	if (M > 0)
+	{
+		cblas_sgemv(CblasRowMajor, CblasTrans, M, N, alpha, A, lda, x, 1, beta, y, 1);
+		return;
+	}
+#endif
+	mr_sgemm_naive(1, 0, N, 1, M, alpha, A, lda, x, 1, beta, y, 1);
+}
+
 void
 mr_blas_set_threads(int n)
 {

@@ -19,6 +19,13 @@ void		mr_sgemm_naive(int transA, int transB, int M, int N, int K,
 						   const float *B, int ldb,
 						   float beta, float *C, int ldc);
 
+/*
+ * y = alpha * x^T A + beta * y for row-major A (M, N), x (M), y (N): a row
+ * vector times a matrix, the recurrent step of one-row inference.
+ */
+void		mr_sgemv_t(int M, int N, float alpha, const float *A, int lda,
+					   const float *x, float beta, float *y);
+
 /* OpenBLAS thread count for this process (no-op without OpenBLAS) */
 void		mr_blas_set_threads(int n);
 int			mr_blas_get_threads(void);

@@ -13,12 +13,62 @@
 #include <string.h>
 
 #include "mr_blas.h"
+#include "mr_mathfun.h"
 
-static inline float
-sigmoidf(float x)
+/*
+ * Gate nonlinearities of one step in place, for B rows of [i f g o]:
+ * sigmoid on i, f and o, tanh on g.  Plain loops over contiguous ranges,
+ * so the compiler vectorizes them.
+ */
+static void
+gate_activations(float *G, int B, int H)
 {
-	/* expf(-x) overflows to inf for x < -88, and 1/(1+inf) = 0: still right */
-	return 1.0f / (1.0f + expf(-x));
+	for (int r = 0; r < B; r++)
+	{
+		float	   *g = G + (size_t) r * 4 * H;
+
+		for (int j = 0; j < 2 * H; j++)
+			g[j] = mr_sigmoidf(g[j]);
+		for (int j = 2 * H; j < 3 * H; j++)
+			g[j] = mr_tanhf(g[j]);
+		for (int j = 3 * H; j < 4 * H; j++)
+			g[j] = mr_sigmoidf(g[j]);
+	}
+}
+
+/* One step's cell update for B rows; see mr_lstm.h */
+void
+mr_lstm_cell(float *G, const float *cprev, float *c, float *tanh_c, float *h,
+			 int B, int H)
+{
+	gate_activations(G, B, H);
+	for (int r = 0; r < B; r++)
+	{
+		const float *gi = G + (size_t) r * 4 * H;
+		const float *gf = gi + H;
+		const float *gg = gi + 2 * H;
+		const float *go = gi + 3 * H;
+		float	   *cr = c + (size_t) r * H;
+		float	   *tcr = tanh_c + (size_t) r * H;
+		float	   *hr = h + (size_t) r * H;
+
+		/* c_t = f # c_{t-1} + i # g;  h_t = o # tanh(c_t) */
+		if (cprev)
+		{
+			const float *cp = cprev + (size_t) r * H;
+
+			for (int j = 0; j < H; j++)
+				cr[j] = gf[j] * cp[j] + gi[j] * gg[j];
+		}
+		else
+			for (int j = 0; j < H; j++)
+				cr[j] = gi[j] * gg[j];
+		for (int j = 0; j < H; j++)
+		{
+			tcr[j] = mr_tanhf(cr[j]);
+			hr[j] = go[j] * tcr[j];
+		}
+	}
 }
 
 /* Copy X (T, B, I; stride ldx) times a per-row mask (B, I) into out (T, B, I) */
@@ -90,36 +140,7 @@ mr_lstm_forward(MrLstmTrace *tr, const float *X, int ldx,
 			mr_sgemm(0, 0, B, G4, H, 1.0f, hprev, H, Wh, G4, 1.0f, G, G4);
 		}
 
-		for (int r = 0; r < B; r++)
-		{
-			float	   *gi = G + (size_t) r * G4;
-			float	   *gf = gi + H;
-			float	   *gg = gi + 2 * H;
-			float	   *go = gi + 3 * H;
-			const float *cp = cprev ? cprev + (size_t) r * H : NULL;
-			float	   *cr = c + (size_t) r * H;
-			float	   *tcr = tc + (size_t) r * H;
-			float	   *hr = h + (size_t) r * H;
-
-			for (int j = 0; j < H; j++)
-			{
-				float		i = sigmoidf(gi[j]);
-				float		f = sigmoidf(gf[j]);
-				float		g = tanhf(gg[j]);
-				float		o = sigmoidf(go[j]);
-				/* c_t = f # c_{t-1} + i # g;  h_t = o # tanh(c_t) */
-				float		cv = (cp ? f * cp[j] : 0.0f) + i * g;
-				float		tv = tanhf(cv);
-
-				gi[j] = i;
-				gf[j] = f;
-				gg[j] = g;
-				go[j] = o;
-				cr[j] = cv;
-				tcr[j] = tv;
-				hr[j] = o * tv;
-			}
-		}
+		mr_lstm_cell(G, cprev, c, tc, h, B, H);
 	}
 }
 
@@ -189,9 +210,17 @@ mr_lstm_backward(float *dX, int lddx, float *dWx, float *dWh, float *db,
 				dout[j] = dh * tv * o * (1.0f - o);
 				di[j] = dc * g * i * (1.0f - i);
 				dg[j] = dc * i * (1.0f - g * g);
-				df[j] = cp ? dc * cp[j] * f * (1.0f - f) : 0.0f;
+				/* df needs c_{t-1}; keep dc in df for now */
+				df[j] = dc * f * (1.0f - f);
 				dcn[j] = dc * f;
 			}
+			/* df = dc # c_{t-1} # f (1 - f); c_0 = 0 */
+			if (cp)
+				for (int j = 0; j < H; j++)
+					df[j] *= cp[j];
+			else
+				for (int j = 0; j < H; j++)
+					df[j] = 0.0f;
 		}
 
 		/* dh_{t-1} = dG_t Wh^T (through the recurrent dropout mask) */

@@ -43,6 +43,13 @@ typedef struct MrLstmMasks
 } MrLstmMasks;
 
 /*
+ * One step of B rows: G (B, 4H) holds the gate pre-activations and gets
+ * the activations; c_{t-1} (NULL = zero) gives c_t, tanh(c_t) and h_t.
+ */
+void		mr_lstm_cell(float *G, const float *cprev, float *c, float *tanh_c, float *h,
+						 int B, int H);
+
+/*
  * Forward T steps over B rows.  X is (T, B, I) with row stride ldx.
  * Writes the trace (all of h, c, gates).  work must hold B*H floats when
  * rec_mask is set.

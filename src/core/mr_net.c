@@ -62,10 +62,15 @@ mr_net_pooled_width(const MrNetConfig *cfg)
 	return cfg->hidden[cfg->n_layers - 1] * mr_net_dirs(cfg);
 }
 
-/* Walk the layout; with params set, bind the tensors as we go */
+/*
+ * Walk the layout; with net set, bind the tensors as we go.  The embedding
+ * comes first in a flat array; "rest" is where the tensors after it start
+ * (params + V*E for a flat array, or a separate dense-only buffer).
+ */
 static MrStatus
-layout(MrNet *net, const MrNetConfig *cfg, float *params, size_t *total)
+layout(MrNet *net, const MrNetConfig *cfg, float *emb, float *rest, size_t *total)
 {
+	size_t		n_emb = (size_t) cfg->vocab_size * cfg->embed_dim;
 	size_t		off = 0;
 	size_t		n;
 
@@ -74,17 +79,12 @@ layout(MrNet *net, const MrNetConfig *cfg, float *params, size_t *total)
 		if (!mr_add_size(off, (count), &n)) \
 			return MR_EDIMS; \
 		if (net) \
-			(ptr) = params + off; \
+			(ptr) = rest + off; \
 		off = n; \
 	} while (0)
 
-	{
-		float	   *emb = NULL;
-
-		TAKE(emb, (size_t) cfg->vocab_size * cfg->embed_dim);
-		if (net)
-			net->emb = cfg->vocab_size > 0 ? emb : NULL;
-	}
+	if (net)
+		net->emb = cfg->vocab_size > 0 ? emb : NULL;
 	for (int l = 0; l < cfg->n_layers; l++)
 	{
 		size_t		I = mr_net_layer_input(cfg, l);
@@ -113,15 +113,14 @@ layout(MrNet *net, const MrNetConfig *cfg, float *params, size_t *total)
 		}
 	}
 #undef TAKE
-	*total = off;
-	return MR_OK;
+	return mr_add_size(off, n_emb, total) ? MR_OK : MR_EDIMS;
 }
 
 /* Number of parameters; the config must have passed mr_net_check_config */
 MrStatus
 mr_net_param_count(const MrNetConfig *cfg, size_t *n)
 {
-	return layout(NULL, cfg, NULL, n);
+	return layout(NULL, cfg, NULL, NULL, n);
 }
 
 /* Bind tensor pointers into a flat array of n floats */
@@ -134,7 +133,19 @@ mr_net_bind(MrNet *net, const MrNetConfig *cfg, float *params, size_t n)
 	net->cfg = *cfg;
 	net->params = params;
 	net->n_params = n;
-	layout(net, cfg, params, &total);
+	layout(net, cfg, params, params + (size_t) cfg->vocab_size * cfg->embed_dim, &total);
+}
+
+/* Bind the tensors after the embedding to a dense-only buffer */
+void
+mr_net_bind_dense(MrNet *net, const MrNetConfig *cfg, float *dense)
+{
+	size_t		total;
+
+	memset(net, 0, sizeof(*net));
+	net->cfg = *cfg;
+	layout(net, cfg, NULL, dense, &total);
+	net->n_params = total;
 }
 
 /* ----------------------------------------------------------------------
@@ -647,7 +658,7 @@ mr_net_forward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 /* Weighted mean cross-entropy and its gradient w.r.t. the logits */
 double
 mr_net_loss(MrActs *acts, int K, const int32_t *labels,
-			const float *weights, int *correct)
+			const float *weights, int *correct, int B_total)
 {
 	int			B = acts->B;
 	double		loss = 0.0;
@@ -680,11 +691,11 @@ mr_net_loss(MrActs *acts, int K, const int32_t *labels,
 		}
 		/* d(-log softmax)/dlogits = p - onehot(y) */
 		for (int k = 0; k < K; k++)
-			dl[k] = w * (p[k] - (k == y ? 1.0f : 0.0f)) / (float) B;
+			dl[k] = w * (p[k] - (k == y ? 1.0f : 0.0f)) / (float) B_total;
 	}
 	if (correct)
 		*correct = hits;
-	return loss / B;
+	return loss / B_total;
 }
 
 /* ----------------------------------------------------------------------

@@ -136,6 +136,12 @@ mr_net_dirs(const MrNetConfig *cfg)
 void		mr_net_bind(MrNet *net, const MrNetConfig *cfg, float *params, size_t n);
 
 /*
+ * Point every tensor but the embedding (left NULL) into dense, a buffer of
+ * mr_net_param_count() - V*E floats: a training worker's gradients.
+ */
+void		mr_net_bind_dense(MrNet *net, const MrNetConfig *cfg, float *dense);
+
+/*
  * Keras initialisation: embeddings U(-0.05, 0.05); kernels Glorot uniform;
  * recurrent kernels orthogonal; biases 0 except forget gates 1 (Jozefowicz
  * et al. 2015, Keras unit_forget_bias); dense Glorot uniform, bias 0.
@@ -163,13 +169,14 @@ void		mr_net_forward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 
 /*
  * Weighted softmax cross-entropy of the last forward:
- *	  loss = sum_b w_b * -log p_b[y_b] / B
- * (weights NULL = all 1; Keras class_weight semantics).  Writes
- * acts->dlogits = dloss/dlogits and returns the loss; correct counts
- * argmax hits.
+ *	  loss = sum_b w_b * -log p_b[y_b] / B_total
+ * (weights NULL = all 1; Keras class_weight semantics).  B_total is the
+ * whole batch's size, which is more than acts->B when workers share a
+ * batch.  Writes acts->dlogits = dloss/dlogits and returns the loss;
+ * correct counts argmax hits.
  */
 double		mr_net_loss(MrActs *acts, int K, const int32_t *labels,
-						const float *weights, int *correct);
+						const float *weights, int *correct, int B_total);
 
 /*
  * Backward from acts->dlogits.  Accumulates (+=) into grads, a net bound

@@ -1,14 +1,53 @@
 /*
  * mr_train.c
  *	  Mini-batch training of an MrNet (see mr_train.h).
+ *
+ * With tc->threads > 1 each batch is split between that many workers
+ * (data parallelism): each runs forward and backward on its share of the
+ * rows with its own activations and gradient buffer, on single-threaded
+ * BLAS, and the main thread sums their gradients.  The per-step GEMMs of
+ * an LSTM are too small for OpenBLAS to spread over cores, so splitting
+ * the rows is what scales.  Results depend on the thread count (gradients
+ * are summed in another order) but are reproducible for a given count.
  */
 #include "mr_train.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
 #include "mr_blas.h"
+
+#define MR_MAX_WORKERS 64
+
+/* One worker's share of a batch, and what it needs to run it */
+typedef struct Worker
+{
+	/* scratch, allocated once */
+	MrActs	   *acts;
+	int32_t    *bids;			/* (T, Bw) tokens, time-major */
+	float	   *bfeats;			/* (T, Bw, F) */
+	int32_t    *blen;			/* (Bw) */
+	int32_t    *blab;			/* (Bw) */
+	float	   *bw;				/* (Bw) class weights */
+	float	   *dense;			/* gradient of the non-embedding tensors */
+	MrNet		gnet;			/* view of dense (emb NULL) */
+	MrRng		rng;			/* dropout masks */
+	/* the job */
+	const MrNet *net;
+	const MrDataset *data;
+	const MrTrainConfig *tc;
+	const int64_t *idx;			/* this worker's rows */
+	int			B;				/* how many */
+	int			B_total;		/* rows in the whole batch */
+	int			train;			/* forward + backward, or forward only */
+	MrBatch		batch;
+	/* results */
+	double		loss;
+	int			correct;
+} Worker;
 
 /* Everything one training run allocates, in one place */
 typedef struct TrainState
@@ -18,22 +57,17 @@ typedef struct TrainState
 				B,
 				F,
 				K;
+	int			n_workers;
 	size_t		n_emb;			/* V * E: the sparse part of params */
 	size_t		n_dense;		/* the rest, updated densely */
-	float	   *grads;			/* (n_params) */
+	float	   *grads;			/* (n_params): embedding part + worker 0's dense part */
 	float	   *m;				/* Adam first moments (n_params) */
 	float	   *v;				/* Adam second moments (n_params) */
 	float	   *best;			/* best parameters so far, or NULL */
-	MrNet		gnet;			/* gradient view of grads */
 	uint8_t    *touched;		/* (V) embedding row has a gradient */
 	int32_t    *rows;			/* (V) touched rows, n_rows of them */
 	int32_t		n_rows;
-	MrActs	   *acts;
-	int32_t    *bids;			/* (T, B) batch tokens, time-major */
-	float	   *bfeats;			/* (T, B, F) */
-	int32_t    *blen;			/* (B) */
-	int32_t    *blab;			/* (B) */
-	float	   *bw;				/* (B) class weights of the batch */
+	Worker		w[MR_MAX_WORKERS];
 	int64_t    *train_idx;
 	int64_t    *val_idx;
 } TrainState;
@@ -47,6 +81,24 @@ now_seconds(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Workers for a config: at most one per batch row */
+static int
+worker_count(const MrTrainConfig *tc)
+{
+	int			n = tc->threads < 1 ? 1 : tc->threads;
+
+	if (n > MR_MAX_WORKERS)
+		n = MR_MAX_WORKERS;
+	return n > tc->batch_size ? tc->batch_size : n;
+}
+
+/* Rows of worker w when B rows are split n ways */
+static inline int
+share(int B, int n, int w)
+{
+	return B / n + (w < B % n);
+}
+
 /* Bytes mr_train allocates for a config and row count (and the epoch log) */
 MrStatus
 mr_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t n_rows,
@@ -57,25 +109,35 @@ mr_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t n_rows,
 				total = 0,
 				x;
 	size_t		T = cfg->maxlen,
-				B = tc->batch_size,
-				V = cfg->vocab_size;
+				V = cfg->vocab_size,
+				n_dense;
 	int			dropout = tc->dropout.input > 0.0f || tc->dropout.recurrent > 0.0f;
+	int			n = worker_count(tc);
 
-	if (mr_net_param_count(cfg, &n_params) != MR_OK ||
-		mr_acts_size(cfg, tc->batch_size, dropout, &acts) != MR_OK)
+	if (mr_net_param_count(cfg, &n_params) != MR_OK)
 		return MR_EDIMS;
+	n_dense = n_params - V * (size_t) cfg->embed_dim;
 	/* grads, m, v and, with early stopping, a copy of the best weights */
 	if (!mr_mul_size(n_params, sizeof(float) * (tc->patience > 0 ? 4 : 3), &x) ||
 		!mr_add_size(total, x, &total) ||
-		!mr_add_size(total, acts, &total) ||
 		!mr_mul_size(V, 1 + sizeof(int32_t), &x) ||
 		!mr_add_size(total, x, &total) ||
-		!mr_mul_size(T * B, sizeof(int32_t) + sizeof(float) * (size_t) cfg->n_features, &x) ||
-		!mr_add_size(total, x, &total) ||
-		!mr_add_size(total, B * (2 * sizeof(int32_t) + sizeof(float)) + 4096, &total) ||
 		!mr_mul_size((size_t) n_rows, 2 * sizeof(int64_t), &x) ||
 		!mr_add_size(total, x, &total))
 		return MR_EDIMS;
+	/* each worker: activations, batch buffers and (but worker 0) a gradient */
+	for (int w = 0; w < n; w++)
+	{
+		size_t		Bw = share(tc->batch_size, n, w);
+
+		if (mr_acts_size(cfg, (int) Bw, dropout, &acts) != MR_OK ||
+			!mr_add_size(total, acts, &total) ||
+			!mr_mul_size(T * Bw, sizeof(int32_t) + sizeof(float) * (size_t) cfg->n_features, &x) ||
+			!mr_add_size(total, x, &total) ||
+			!mr_add_size(total, Bw * (2 * sizeof(int32_t) + sizeof(float)) + 4096, &total) ||
+			(w > 0 && (!mr_mul_size(n_dense, sizeof(float), &x) || !mr_add_size(total, x, &total))))
+			return MR_EDIMS;
+	}
 	*bytes = total;
 	return MR_OK;
 }
@@ -152,43 +214,180 @@ state_free(TrainState *s, const MrAllocator *a)
 	mr_free(a, s->best);
 	mr_free(a, s->touched);
 	mr_free(a, s->rows);
-	mr_free(a, s->acts);
-	mr_free(a, s->bids);
-	mr_free(a, s->bfeats);
-	mr_free(a, s->blen);
-	mr_free(a, s->blab);
-	mr_free(a, s->bw);
+	for (int i = 0; i < s->n_workers; i++)
+	{
+		Worker	   *w = &s->w[i];
+
+		mr_free(a, w->acts);
+		mr_free(a, w->bids);
+		mr_free(a, w->bfeats);
+		mr_free(a, w->blen);
+		mr_free(a, w->blab);
+		mr_free(a, w->bw);
+		if (i > 0)
+			mr_free(a, w->dense);
+	}
 	mr_free(a, s->train_idx);
 	mr_free(a, s->val_idx);
 }
 
-/* Copy rows idx[0..B) into the time-major batch buffers */
-static void
-gather_batch(TrainState *s, const MrDataset *data, const int64_t *idx, int B,
-			 const float *class_weight, MrBatch *batch)
+/* Allocate the workers' scratch; NULL-free state on failure is fine */
+static MrStatus
+workers_new(TrainState *s, int with_dropout, const MrAllocator *a)
 {
-	int			T = s->T,
-				F = s->F;
+	for (int i = 0; i < s->n_workers; i++)
+	{
+		Worker	   *w = &s->w[i];
+		int			Bw = share(s->B, s->n_workers, i);
+		size_t		T = s->T;
+
+		if (mr_acts_new(s->cfg, Bw, with_dropout, a, &w->acts) != MR_OK)
+			return MR_ENOMEM;
+		w->bids = mr_alloc0(a, sizeof(int32_t) * T * Bw);
+		w->bfeats = mr_alloc0(a, sizeof(float) * (T * Bw * s->F + 1));
+		w->blen = mr_alloc0(a, sizeof(int32_t) * Bw);
+		w->blab = mr_alloc0(a, sizeof(int32_t) * Bw);
+		w->bw = mr_alloc0(a, sizeof(float) * Bw);
+		w->dense = i == 0 ? s->grads + s->n_emb : mr_alloc0(a, sizeof(float) * (s->n_dense + 1));
+		if (!w->bids || !w->bfeats || !w->blen || !w->blab || !w->bw || !w->dense)
+			return MR_ENOMEM;
+		mr_net_bind_dense(&w->gnet, s->cfg, w->dense);
+	}
+	return MR_OK;
+}
+
+/* Copy the worker's rows into its time-major batch buffers */
+static void
+gather_batch(Worker *w, int T, int F, const float *class_weight)
+{
+	const MrDataset *data = w->data;
+	int			B = w->B;
 
 	for (int b = 0; b < B; b++)
 	{
-		int64_t		r = idx[b];
+		int64_t		r = w->idx[b];
 
 		if (data->ids)
 			for (int t = 0; t < T; t++)
-				s->bids[(size_t) t * B + b] = data->ids[(size_t) r * T + t];
+				w->bids[(size_t) t * B + b] = data->ids[(size_t) r * T + t];
 		if (data->feats)
 			for (int t = 0; t < T; t++)
-				memcpy(s->bfeats + ((size_t) t * B + b) * F,
+				memcpy(w->bfeats + ((size_t) t * B + b) * F,
 					   data->feats + ((size_t) r * T + t) * F, sizeof(float) * F);
-		s->blen[b] = data->lengths ? data->lengths[r] : T;
-		s->blab[b] = data->labels[r];
-		s->bw[b] = class_weight ? class_weight[data->labels[r]] : 1.0f;
+		w->blen[b] = data->lengths ? data->lengths[r] : T;
+		w->blab[b] = data->labels[r];
+		w->bw[b] = class_weight ? class_weight[data->labels[r]] : 1.0f;
 	}
-	batch->B = B;
-	batch->ids = data->ids ? s->bids : NULL;
-	batch->feats = data->feats ? s->bfeats : NULL;
-	batch->lengths = s->blen;
+	w->batch.B = B;
+	w->batch.ids = data->ids ? w->bids : NULL;
+	w->batch.feats = data->feats ? w->bfeats : NULL;
+	w->batch.lengths = w->blen;
+}
+
+/* A worker's job: forward (and backward) on its share of the batch */
+static void *
+worker_run(void *arg)
+{
+	Worker	   *w = arg;
+	const MrNetConfig *cfg = &w->net->cfg;
+	const MrTrainConfig *tc = w->tc;
+
+	w->loss = 0.0;
+	w->correct = 0;
+	if (w->B == 0)
+		return NULL;
+	gather_batch(w, cfg->maxlen, cfg->n_features, w->train ? tc->class_weight : NULL);
+	mr_net_embed(w->net, &w->batch, w->acts);
+	mr_net_forward(w->net, &w->batch, w->acts, w->train ? &tc->dropout : NULL,
+				   w->train ? &w->rng : NULL);
+	w->loss = mr_net_loss(w->acts, cfg->n_classes, w->blab,
+						  w->train && tc->class_weight ? w->bw : NULL,
+						  &w->correct, w->B_total);
+	if (w->train)
+		mr_net_backward(w->net, &w->batch, w->acts, &w->gnet, 0);
+	return NULL;
+}
+
+/*
+ * Run one batch of B rows (idx) on the workers.  Extra workers run on
+ * threads that block every signal, so the server's signal handlers only
+ * ever run on its own thread; if a thread cannot start, its share runs
+ * here instead.  Returns the batch loss (mean over B) and hits.
+ */
+static double
+run_batch(TrainState *s, const MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
+		  const int64_t *idx, int B, int train, int *correct)
+{
+	pthread_t	threads[MR_MAX_WORKERS];
+	int			started[MR_MAX_WORKERS];
+	int			n = s->n_workers < B ? s->n_workers : B;
+	int			off = 0;
+	double		loss = 0.0;
+
+	for (int i = 0; i < n; i++)
+	{
+		Worker	   *w = &s->w[i];
+
+		w->net = net;
+		w->data = data;
+		w->tc = tc;
+		w->idx = idx + off;
+		w->B = share(B, n, i);
+		w->B_total = B;
+		w->train = train;
+		off += w->B;
+		started[i] = 0;
+	}
+	if (n > 1)
+	{
+		sigset_t	all,
+					old;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		for (int i = 1; i < n; i++)
+			started[i] = pthread_create(&threads[i], NULL, worker_run, &s->w[i]) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	worker_run(&s->w[0]);
+	for (int i = 1; i < n; i++)
+	{
+		if (started[i])
+			pthread_join(threads[i], NULL);
+		else
+			worker_run(&s->w[i]);
+	}
+	*correct = 0;
+	for (int i = 0; i < n; i++)
+	{
+		loss += s->w[i].loss;
+		*correct += s->w[i].correct;
+	}
+	return loss;
+}
+
+/* Gather the workers' gradients: embedding rows and the dense tensors */
+static void
+reduce_grads(TrainState *s, const MrNet *net, MrNet *full, int B)
+{
+	int			n = s->n_workers < B ? s->n_workers : B;
+
+	for (int i = 0; i < n; i++)
+	{
+		Worker	   *w = &s->w[i];
+
+		mr_net_embed_backward(net, &w->batch, w->acts, full, s->touched, s->rows, &s->n_rows);
+		if (i > 0)
+		{
+			float	   *dst = s->grads + s->n_emb;
+
+			for (size_t k = 0; k < s->n_dense; k++)
+			{
+				dst[k] += w->dense[k];
+				w->dense[k] = 0.0f;
+			}
+		}
+	}
 }
 
 /* L2 penalty on the kernels: adds 2*l2*w to the gradients, returns l2*sum(w^2) */
@@ -267,8 +466,8 @@ update(TrainState *s, MrNet *net, const MrTrainConfig *tc, int64_t step)
 /* Mean loss and accuracy over the held-out rows (no dropout, no weights) */
 static MrStatus
 evaluate(TrainState *s, const MrNet *net, const MrDataset *data,
-		 const int64_t *idx, int64_t n, const MrTrainHooks *hooks,
-		 double *loss, double *acc)
+		 const int64_t *idx, int64_t n, const MrTrainConfig *tc,
+		 const MrTrainHooks *hooks, double *loss, double *acc)
 {
 	double		sum = 0.0;
 	int64_t		hits = 0;
@@ -276,15 +475,11 @@ evaluate(TrainState *s, const MrNet *net, const MrDataset *data,
 	for (int64_t start = 0; start < n; start += s->B)
 	{
 		int			B = (int) (n - start < s->B ? n - start : s->B);
-		MrBatch		batch;
 		int			correct;
 
 		if (hooks && hooks->should_stop && hooks->should_stop(hooks->state))
 			return MR_ECANCELED;
-		gather_batch(s, data, idx + start, B, NULL, &batch);
-		mr_net_embed(net, &batch, s->acts);
-		mr_net_forward(net, &batch, s->acts, NULL, NULL);
-		sum += mr_net_loss(s->acts, s->K, s->blab, NULL, &correct) * B;
+		sum += run_batch(s, net, data, tc, idx + start, B, 0, &correct) * B;
 		hits += correct;
 	}
 	*loss = n > 0 ? sum / n : NAN;
@@ -300,6 +495,7 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 {
 	const MrNetConfig *cfg = &net->cfg;
 	TrainState	s;
+	MrNet		gfull;			/* gradient view: embedding part of s.grads */
 	MrRng		rng;
 	MrStatus	st = MR_OK;
 	int64_t		n_train,
@@ -324,6 +520,7 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	s.B = tc->batch_size;
 	s.F = cfg->n_features;
 	s.K = cfg->n_classes;
+	s.n_workers = worker_count(tc);
 	s.n_emb = V * cfg->embed_dim;
 	s.n_dense = net->n_params - s.n_emb;
 
@@ -349,20 +546,18 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		ALLOC0(s.best, sizeof(float) * net->n_params);
 	ALLOC0(s.touched, V + 1);
 	ALLOC0(s.rows, sizeof(int32_t) * (V + 1));
-	ALLOC0(s.bids, sizeof(int32_t) * (size_t) s.T * s.B);
-	ALLOC0(s.bfeats, sizeof(float) * ((size_t) s.T * s.B * s.F + 1));
-	ALLOC0(s.blen, sizeof(int32_t) * s.B);
-	ALLOC0(s.blab, sizeof(int32_t) * s.B);
-	ALLOC0(s.bw, sizeof(float) * s.B);
 	ALLOC0(s.train_idx, sizeof(int64_t) * (size_t) data->n);
 	ALLOC0(s.val_idx, sizeof(int64_t) * (size_t) data->n);
 #undef ALLOC0
-	if ((st = mr_acts_new(cfg, s.B, with_dropout, a, &s.acts)) != MR_OK)
+	if (workers_new(&s, with_dropout, a) != MR_OK)
 	{
-		st = mr_set_error(err, st, "Out of memory for activations.");
+		st = mr_set_error(err, MR_ENOMEM, "Out of memory for activations.");
 		goto done;
 	}
-	mr_net_bind(&s.gnet, cfg, s.grads, net->n_params);
+	/* worker 0's dropout masks come from the main stream; others get their own */
+	for (int i = 1; i < s.n_workers; i++)
+		mr_rng_seed(&s.w[i].rng, tc->seed + 0x632be59bd9b4e019ULL * (uint64_t) i);
+	mr_net_bind(&gfull, cfg, s.grads, net->n_params);
 
 	if (tc->validation_split > 0.0f)
 	{
@@ -416,7 +611,6 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		for (int64_t start = 0; start < n_train; start += s.B)
 		{
 			int			B = (int) (n_train - start < s.B ? n_train - start : s.B);
-			MrBatch		batch;
 			double		loss;
 			int			correct;
 
@@ -425,14 +619,17 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 				st = mr_set_error(err, MR_ECANCELED, "Training was canceled.");
 				goto done;
 			}
-			gather_batch(&s, data, s.train_idx + start, B, tc->class_weight, &batch);
-			mr_net_embed(net, &batch, s.acts);
-			mr_net_forward(net, &batch, s.acts, &tc->dropout, &rng);
-			loss = mr_net_loss(s.acts, s.K, s.blab, tc->class_weight ? s.bw : NULL, &correct);
-			mr_net_backward(net, &batch, s.acts, &s.gnet, 0);
-			mr_net_embed_backward(net, &batch, s.acts, &s.gnet, s.touched, s.rows, &s.n_rows);
+			s.w[0].rng = rng;
+			loss = run_batch(&s, net, data, tc, s.train_idx + start, B, 1, &correct);
+			rng = s.w[0].rng;
+			reduce_grads(&s, net, &gfull, B);
 			if (tc->l2 > 0.0f)
-				loss += apply_l2(net, &s.gnet, tc->l2);
+			{
+				MrNet		gdense;
+
+				mr_net_bind_dense(&gdense, cfg, s.grads + s.n_emb);
+				loss += apply_l2(net, &gdense, tc->l2);
+			}
 			if (!isfinite(loss))
 			{
 				st = mr_set_error(err, MR_EDIVERGED,
@@ -455,7 +652,7 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		log->val_accuracy = NAN;
 		if (n_val > 0)
 		{
-			st = evaluate(&s, net, data, s.val_idx, n_val, hooks,
+			st = evaluate(&s, net, data, s.val_idx, n_val, tc, hooks,
 						  &log->val_loss, &log->val_accuracy);
 			if (st != MR_OK)
 			{

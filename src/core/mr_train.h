@@ -40,6 +40,7 @@ typedef struct MrTrainConfig
 	float		validation_split;	/* fraction held out, stratified; 0 = none */
 	int			patience;		/* early stopping epochs; 0 = off */
 	const float *class_weight;	/* (K) per-class loss weight, or NULL */
+	int			threads;		/* workers sharing each batch (1 = none) */
 } MrTrainConfig;
 
 /* One epoch's figures; val_* are NaN without a validation split */

@@ -13,7 +13,7 @@
 
 PG_MODULE_MAGIC;
 
-/* OpenBLAS threads this backend may use for training */
+/* Threads this backend may use for training (each batch is split among them) */
 int			medrnn_threads = 1;
 
 /* Memory a training run may use, in kB (rows, model, optimizer, activations) */
@@ -26,10 +26,11 @@ void
 MedrnnInitGucs(void)
 {
 	DefineCustomIntVariable("medrnn.threads",
-							"Sets the number of OpenBLAS threads a backend uses for training.",
-							"Every backend that trains can use this many cores; keep it low "
-							"on a shared server.  Prediction always uses one thread per backend "
-							"(use parallel query to spread it).",
+							"Sets the number of threads a backend uses for training.",
+							"Each training batch is split among this many threads, so every "
+							"backend that trains can use this many cores; keep it low on a "
+							"shared server.  Prediction always uses one thread per backend "
+							"(use parallel query to spread it over cores).",
 							&medrnn_threads,
 							1, 1, 64,
 							PGC_USERSET, 0,
@@ -50,4 +51,6 @@ void
 _PG_init(void)
 {
 	MedrnnInitGucs();
+	/* one OpenBLAS thread: medrnn splits work itself (see mr_train.c) */
+	MedrnnUseThreads(1);
 }

@@ -105,8 +105,10 @@ MedrnnGetModel(FunctionCallInfo fcinfo, int argno)
 		memcpy(c->copy, b, VARSIZE_ANY(b));
 	}
 	a = MedrnnAllocator(c->cxt);
-	if (mr_acts_new(&c->model->cfg, 1, 0, &a, &c->acts) != MR_OK)
+	MedrnnUseThreads(1);
+	if (mr_infer_new(&c->model->net, &a, &c->infer) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	c->probs = palloc(sizeof(float) * c->model->cfg.n_classes);
 	c->ring = palloc(sizeof(int32) * c->model->cfg.maxlen);
 	c->ids = palloc(sizeof(int32) * c->model->cfg.maxlen);
 	MemoryContextSwitchTo(old);

@@ -9,15 +9,16 @@
 
 #include "fmgr.h"
 
+#include "mr_infer.h"
 #include "mr_model.h"
-#include "mr_net.h"
 
 /* A decoded model with its inference workspace, kept in fn_extra */
 typedef struct MedrnnCachedModel
 {
 	MemoryContext cxt;			/* owns everything below */
 	MrModel    *model;
-	MrActs	   *acts;			/* forward workspace for one row */
+	MrInfer    *infer;			/* one-row inference state */
+	float	   *probs;			/* (K) the last row's probabilities */
 	int32	   *ring;			/* (T) tokenizer window scratch */
 	int32	   *ids;			/* (T) one row */
 	/* identity of the datum it came from */

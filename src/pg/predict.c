@@ -25,12 +25,8 @@
 static const float *
 forward_row(MedrnnCachedModel *c, int32 L)
 {
-	MrBatch		batch = {1, c->ids, NULL, &L};
-
-	MedrnnUseThreads(1);
-	mr_net_embed(&c->model->net, &batch, c->acts);
-	mr_net_forward(&c->model->net, &batch, c->acts, NULL, NULL);
-	return c->acts->probs;
+	mr_infer_row(c->infer, c->ids, NULL, L, c->probs);
+	return c->probs;
 }
 
 /* Probabilities for a text input (a model that reads text) */

@@ -357,6 +357,7 @@ rnn_train(PG_FUNCTION_ARGS)
 	tc.validation_split = (float) o.validation_split;
 	tc.patience = o.patience;
 	tc.class_weight = class_weights(rs.corpus, &rows, &o);
+	tc.threads = medrnn_threads;
 
 	check_memory(&cfg, &tc, rows.n, mr_corpus_memory(rs.corpus), limit);
 	mr_net_param_count(&cfg, &n_params);
@@ -372,9 +373,9 @@ rnn_train(PG_FUNCTION_ARGS)
 		hooks.on_epoch = train_on_epoch;
 		hooks.on_batch = NULL;
 		hooks.state = &hs;
-		MedrnnUseThreads(medrnn_threads);
-		st = mr_train(&m.net, &data, &tc, &hooks, &a, &res, &err);
+		/* the workers split each batch; each runs single-threaded BLAS */
 		MedrnnUseThreads(1);
+		st = mr_train(&m.net, &data, &tc, &hooks, &a, &res, &err);
 		if (st != MR_OK)
 			MedrnnReportTrainError(&err);
 	}

@@ -47,6 +47,7 @@ void		test_vocab(void);
 void		test_corpus(void);
 void		test_lstm_grad(void);
 void		test_net(void);
+void		test_infer(void);
 void		test_net_grad(void);
 void		test_optim(void);
 void		test_train(void);

@@ -87,6 +87,7 @@ main(int argc, char **argv)
 		{"corpus", test_corpus},
 		{"lstm_grad", test_lstm_grad},
 		{"net", test_net},
+		{"infer", test_infer},
 		{"net_grad", test_net_grad},
 		{"optim", test_optim},
 		{"train", test_train},

@@ -49,7 +49,7 @@ fixture_loss(Fixture *fx)
 	mr_net_embed(&fx->net, &fx->batch, fx->acts);
 	mr_net_forward(&fx->net, &fx->batch, fx->acts, &fx->dropout, &rng);
 	return mr_net_loss(fx->acts, fx->net.cfg.n_classes, fx->labels,
-					   fx->weighted ? fx->weights : NULL, NULL);
+					   fx->weighted ? fx->weights : NULL, NULL, fx->acts->B);
 }
 
 /* Analytic gradients into fx->gparams (embedding included) */
@@ -261,7 +261,7 @@ check_softmax_xent(void)
 		memcpy(acts->probs + b * 4, acts->logits + b * 4, sizeof(float) * 4);
 		mr_softmax(acts->probs + b * 4, 4);
 	}
-	mr_net_loss(acts, 4, labels, w, NULL);
+	mr_net_loss(acts, 4, labels, w, NULL, 2);
 	memcpy(dl, acts->dlogits, sizeof(dl));
 	for (int i = 0; i < 8; i++)
 	{
@@ -279,9 +279,9 @@ check_softmax_xent(void)
 				mr_softmax(acts->probs + b * 4, 4);
 			}
 			if (s)
-				lm = mr_net_loss(acts, 4, labels, w, NULL);
+				lm = mr_net_loss(acts, 4, labels, w, NULL, 2);
 			else
-				lp = mr_net_loss(acts, 4, labels, w, NULL);
+				lp = mr_net_loss(acts, 4, labels, w, NULL, 2);
 		}
 		acts->logits[i] = save;
 		num = (lp - lm) / 2e-3;

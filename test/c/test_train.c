@@ -142,6 +142,38 @@ test_train(void)
 	MR_CHECK(memcmp(a.params, b.params, sizeof(float) * a.net.n_params) != 0,
 			 "another seed gives other weights");
 	trained_free(&b, &mr_malloc_allocator);
+
+	/* two workers share each batch: still learns, reproducible for that count */
+	{
+		Trained		c,
+					d;
+		MrTrainConfig tc2 = default_tc();
+		double		maxdiff = 0.0;
+
+		tc2.threads = 2;
+		tc2.dropout.input = 0.1f;
+		train(&c, &small_cfg, &tc2, &task.data, NULL, &mr_malloc_allocator);
+		train(&d, &small_cfg, &tc2, &task.data, NULL, &mr_malloc_allocator);
+		MR_CHECK(c.st == MR_OK && c.res.epochs[7].accuracy > 0.9,
+				 "two workers learn the task (accuracy %.3f)", c.res.epochs[7].accuracy);
+		MR_CHECK(memcmp(c.params, d.params, sizeof(float) * c.net.n_params) == 0,
+				 "two workers give bit-identical weights run after run");
+		trained_free(&c, &mr_malloc_allocator);
+		trained_free(&d, &mr_malloc_allocator);
+		/* without dropout, one and two workers compute the same gradients up to rounding */
+		tc2.dropout.input = 0.0f;
+		tc2.epochs = 1;
+		tc2.threads = 2;
+		train(&c, &small_cfg, &tc2, &task.data, NULL, &mr_malloc_allocator);
+		tc2.threads = 1;
+		train(&d, &small_cfg, &tc2, &task.data, NULL, &mr_malloc_allocator);
+		for (size_t i = 0; i < c.net.n_params; i++)
+			if (fabs(c.params[i] - d.params[i]) > maxdiff)
+				maxdiff = fabs(c.params[i] - d.params[i]);
+		MR_CHECK(maxdiff < 1e-3, "one epoch with 2 workers matches 1 worker to rounding (max diff %.2g)", maxdiff);
+		trained_free(&c, &mr_malloc_allocator);
+		trained_free(&d, &mr_malloc_allocator);
+	}
 	trained_free(&a, &mr_malloc_allocator);
 
 	/* stratified split: each class gives round(0.2 n_c) rows */
@@ -194,7 +226,7 @@ test_train(void)
 
 			mr_net_embed(&a.net, &batch, acts);
 			mr_net_forward(&a.net, &batch, acts, NULL, NULL);
-			sum += mr_net_loss(acts, K, noisy.labels + r, NULL, NULL);
+			sum += mr_net_loss(acts, K, noisy.labels + r, NULL, NULL, 1);
 		}
 		MR_CHECK(fabs(sum / n_val - a.res.epochs[a.res.best_epoch - 1].val_loss) < 1e-4,
 				 "the kept weights are the best epoch's (val loss %.5f vs %.5f)",
