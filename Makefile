@@ -1,7 +1,7 @@
 # medrnn: LSTM classifiers trained and run inside PostgreSQL (PGXS build)
 
 EXTENSION = medrnn
-EXTVERSION = 0.1
+EXTVERSION = 0.2
 MODULE_big = medrnn
 
 # The numeric core (no PostgreSQL headers) and the server glue.
@@ -17,6 +17,7 @@ CORE_OBJS = \
 	src/core/mr_lstm.o \
 	src/core/mr_net.o \
 	src/core/mr_infer.o \
+	src/core/mr_explain.o \
 	src/core/mr_optim.o \
 	src/core/mr_train.o \
 	src/core/mr_model.o \
@@ -30,7 +31,9 @@ PG_OBJS = \
 	src/pg/train.o \
 	src/pg/model_cache.o \
 	src/pg/predict.o \
-	src/pg/info.o
+	src/pg/info.o \
+	src/pg/evaluate.o \
+	src/pg/explain.o
 
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 

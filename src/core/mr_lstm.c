@@ -233,29 +233,33 @@ mr_lstm_backward(float *dX, int lddx, float *dWx, float *dWh, float *db,
 		}
 	}
 
-	/* dWh += sum_t (h_{t-1} # mask)^T dG_t, as one GEMM over all steps */
-	if (rec_mask)
+	/* parameter gradients (skipped when only the input gradient is wanted) */
+	if (dWh)
 	{
-		float	   *hd = dG + (size_t) T * B * G4;
+		/* dWh += sum_t (h_{t-1} # mask)^T dG_t, as one GEMM over all steps */
+		if (rec_mask)
+		{
+			float	   *hd = dG + (size_t) T * B * G4;
 
-		for (int t = 0; t < T; t++)
-			for (size_t k = 0; k < (size_t) B * H; k++)
-				hd[(size_t) t * B * H + k] = hprev_all[(size_t) t * B * H + k] * rec_mask[k];
-		hprev_all = hd;
-	}
-	mr_sgemm(1, 0, H, G4, T * B, 1.0f, hprev_all, H, dG, G4, 1.0f, dWh, G4);
+			for (int t = 0; t < T; t++)
+				for (size_t k = 0; k < (size_t) B * H; k++)
+					hd[(size_t) t * B * H + k] = hprev_all[(size_t) t * B * H + k] * rec_mask[k];
+			hprev_all = hd;
+		}
+		mr_sgemm(1, 0, H, G4, T * B, 1.0f, hprev_all, H, dG, G4, 1.0f, dWh, G4);
 
-	/* dWx += X^T dG;  db += column sums of dG */
-	if (in_mask)
-		mr_sgemm(1, 0, I, G4, T * B, 1.0f, tr->x_drop, I, dG, G4, 1.0f, dWx, G4);
-	else
-		mr_sgemm(1, 0, I, G4, T * B, 1.0f, X, ldx, dG, G4, 1.0f, dWx, G4);
-	for (size_t r = 0; r < (size_t) T * B; r++)
-	{
-		const float *g = dG + r * G4;
+		/* dWx += X^T dG;  db += column sums of dG */
+		if (in_mask)
+			mr_sgemm(1, 0, I, G4, T * B, 1.0f, tr->x_drop, I, dG, G4, 1.0f, dWx, G4);
+		else
+			mr_sgemm(1, 0, I, G4, T * B, 1.0f, X, ldx, dG, G4, 1.0f, dWx, G4);
+		for (size_t r = 0; r < (size_t) T * B; r++)
+		{
+			const float *g = dG + r * G4;
 
-		for (int j = 0; j < G4; j++)
-			db[j] += g[j];
+			for (int j = 0; j < G4; j++)
+				db[j] += g[j];
+		}
 	}
 
 	/* dX = dG Wx^T, through the input dropout mask */

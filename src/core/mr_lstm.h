@@ -61,7 +61,8 @@ void		mr_lstm_forward(MrLstmTrace *tr, const float *X, int ldx,
 
 /*
  * Backward through time.  dH (T, B, H) holds dLoss/dh_t for every step and
- * is used as scratch (destroyed).  Accumulates (+=) into dWx, dWh, db.
+ * is used as scratch (destroyed).  Accumulates (+=) into dWx, dWh, db,
+ * unless dWh is NULL (then no parameter gradient is computed).
  * If dX is not NULL, writes (=) dLoss/dX into (T, B, I) with row stride
  * lddx.  work must hold 2*B*H + T*B*4H floats, plus T*B*H when rec_mask.
  */

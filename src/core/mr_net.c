@@ -322,8 +322,7 @@ acts_layout(MrActs *acts, const MrNetConfig *cfg, int Bmax, int with_dropout,
 			PIECE(acts->xrev[l], float, T * B * I);
 			PIECE(acts->Y[l], float, T * B * 2 * H);
 		}
-		else if (base)
-			acts->Y[l] = acts->trace[l][0].h + B * H;
+		/* a unidirectional Y aliases the trace; mr_net_forward points it per batch size */
 	}
 	{
 		size_t		D = mr_net_pooled_width(cfg);
@@ -574,6 +573,11 @@ mr_net_forward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 						   r->h + ((size_t) (s + 1) * B + b) * H, sizeof(float) * H);
 				}
 		}
+		else
+		{
+			/* a unidirectional layer's output is its h trace after h_0, for this B */
+			acts->Y[l] = acts->trace[l][0].h + (size_t) B * H;
+		}
 		X = acts->Y[l];
 		ldx = dirs * H;
 	}
@@ -718,10 +722,13 @@ mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 	float	   *dX = acts->dbuf[1];
 
 	/* dense: dWd += pooled^T dlogits; dbd += sum dlogits; dpooled = dlogits Wd^T */
-	mr_sgemm(1, 0, D, K, B, 1.0f, acts->pooled, D, acts->dlogits, K, 1.0f, grads->Wd, K);
-	for (int b = 0; b < B; b++)
-		for (int k = 0; k < K; k++)
-			grads->bd[k] += acts->dlogits[(size_t) b * K + k];
+	if (grads)
+	{
+		mr_sgemm(1, 0, D, K, B, 1.0f, acts->pooled, D, acts->dlogits, K, 1.0f, grads->Wd, K);
+		for (int b = 0; b < B; b++)
+			for (int k = 0; k < K; k++)
+				grads->bd[k] += acts->dlogits[(size_t) b * K + k];
+	}
 	mr_sgemm(0, 1, B, D, K, 1.0f, acts->dlogits, K, net->Wd, K, 0.0f, acts->dpooled, D);
 
 	/* pooling backward into dY (T, B, D), position order */
@@ -772,6 +779,7 @@ mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 	}
 
 	/* layers, top to bottom; dY holds dLoss/dY_l, dX receives dLoss/dX_l */
+#define GRAD(l, d, w) (grads ? grads->layer[l][d].w : NULL)
 	for (int l = Ltop; l >= 0; l--)
 	{
 		int			I = mr_net_layer_input(cfg, l);
@@ -783,7 +791,7 @@ mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 		if (dirs == 1)
 		{
 			mr_lstm_backward(need_dX ? dX : NULL, I,
-							 grads->layer[l][0].Wx, grads->layer[l][0].Wh, grads->layer[l][0].b,
+							 GRAD(l, 0, Wx), GRAD(l, 0, Wh), GRAD(l, 0, b),
 							 dY, &acts->trace[l][0], X, I,
 							 net->layer[l][0].Wx, net->layer[l][0].Wh,
 							 &masks[0], acts->work, T, B, I, H);
@@ -796,7 +804,7 @@ mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 			for (size_t r = 0; r < (size_t) T * B; r++)
 				memcpy(dH + r * H, dY + r * 2 * H, sizeof(float) * H);
 			mr_lstm_backward(need_dX ? dX : NULL, I,
-							 grads->layer[l][0].Wx, grads->layer[l][0].Wh, grads->layer[l][0].b,
+							 GRAD(l, 0, Wx), GRAD(l, 0, Wh), GRAD(l, 0, b),
 							 dH, &acts->trace[l][0], X, I,
 							 net->layer[l][0].Wx, net->layer[l][0].Wh,
 							 &masks[0], acts->work, T, B, I, H);
@@ -810,7 +818,7 @@ mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 						   sizeof(float) * H);
 				}
 			mr_lstm_backward(need_dX ? acts->dXrev : NULL, I,
-							 grads->layer[l][1].Wx, grads->layer[l][1].Wh, grads->layer[l][1].b,
+							 GRAD(l, 1, Wx), GRAD(l, 1, Wh), GRAD(l, 1, b),
 							 dH, &acts->trace[l][1], acts->xrev[l], I,
 							 net->layer[l][1].Wx, net->layer[l][1].Wh,
 							 &masks[1], acts->work, T, B, I, H);
@@ -835,6 +843,7 @@ mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 			dX = tmp;
 		}
 	}
+#undef GRAD
 	/* dX_0 for mr_net_embed_backward and callers */
 	acts->dX0 = dX;
 }

@@ -182,7 +182,8 @@ double		mr_net_loss(MrActs *acts, int K, const int32_t *labels,
  * Backward from acts->dlogits.  Accumulates (+=) into grads, a net bound
  * to a gradient array of the same config, except the embedding: its
  * gradient goes to acts->dX0 (T, B, I_0) and mr_net_embed_backward.  If
- * want_dX0 the input gradient is computed even without embeddings.
+ * want_dX0 the input gradient is computed even without embeddings.  With
+ * grads NULL only the input gradient is computed (explanations).
  */
 void		mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 							MrNet *grads, int want_dX0);

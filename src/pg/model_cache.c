@@ -61,6 +61,34 @@ cache_matches(const MedrnnCachedModel *c, struct varlena *raw, bytea **detoasted
 			   VARSIZE_ANY_EXHDR(c->copy)) == 0;
 }
 
+/* Prepare the inference state of a freshly decoded model in c->cxt */
+static void
+prepare(MedrnnCachedModel *c)
+{
+	MrAllocator a = MedrnnAllocator(c->cxt);
+	MemoryContext old = MemoryContextSwitchTo(c->cxt);
+
+	MedrnnUseThreads(1);
+	if (mr_infer_new(&c->model->net, &a, &c->infer) != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	c->probs = palloc(sizeof(float) * c->model->cfg.n_classes);
+	c->ring = palloc(sizeof(int32) * c->model->cfg.maxlen);
+	c->ids = palloc(sizeof(int32) * c->model->cfg.maxlen);
+	MemoryContextSwitchTo(old);
+}
+
+/* See model_cache.h */
+MedrnnCachedModel *
+MedrnnLoadModel(MemoryContext parent, bytea *b)
+{
+	MedrnnCachedModel *c = MemoryContextAllocZero(parent, sizeof(MedrnnCachedModel));
+
+	c->cxt = AllocSetContextCreate(parent, "medrnn model", ALLOCSET_DEFAULT_SIZES);
+	c->model = decode_in(c->cxt, b);
+	prepare(c);
+	return c;
+}
+
 /* See model_cache.h */
 MedrnnCachedModel *
 MedrnnGetModel(FunctionCallInfo fcinfo, int argno)
@@ -68,8 +96,6 @@ MedrnnGetModel(FunctionCallInfo fcinfo, int argno)
 	MedrnnCachedModel *c = (MedrnnCachedModel *) fcinfo->flinfo->fn_extra;
 	struct varlena *raw = (struct varlena *) PG_GETARG_POINTER(argno);
 	bytea	   *b = NULL;
-	MemoryContext old;
-	MrAllocator a;
 
 	if (c != NULL && cache_matches(c, raw, &b))
 		return c;
@@ -89,7 +115,6 @@ MedrnnGetModel(FunctionCallInfo fcinfo, int argno)
 		b = (bytea *) pg_detoast_datum_packed(raw);
 	c->model = decode_in(c->cxt, b);
 
-	old = MemoryContextSwitchTo(c->cxt);
 	if (VARATT_IS_EXTERNAL_ONDISK(raw))
 	{
 		struct varatt_external ptr;
@@ -101,16 +126,9 @@ MedrnnGetModel(FunctionCallInfo fcinfo, int argno)
 	}
 	else
 	{
-		c->copy = palloc(VARSIZE_ANY(b));
+		c->copy = MemoryContextAlloc(c->cxt, VARSIZE_ANY(b));
 		memcpy(c->copy, b, VARSIZE_ANY(b));
 	}
-	a = MedrnnAllocator(c->cxt);
-	MedrnnUseThreads(1);
-	if (mr_infer_new(&c->model->net, &a, &c->infer) != MR_OK)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	c->probs = palloc(sizeof(float) * c->model->cfg.n_classes);
-	c->ring = palloc(sizeof(int32) * c->model->cfg.maxlen);
-	c->ids = palloc(sizeof(int32) * c->model->cfg.maxlen);
-	MemoryContextSwitchTo(old);
+	prepare(c);
 	return c;
 }

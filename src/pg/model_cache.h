@@ -38,4 +38,7 @@ MedrnnCachedModel *MedrnnGetModel(FunctionCallInfo fcinfo, int argno);
 /* Decode a bytea without caching (in the current memory context) */
 MrModel    *MedrnnDecodeModel(bytea *b);
 
+/* Decode and prepare a model for prediction in a new child context of parent */
+MedrnnCachedModel *MedrnnLoadModel(MemoryContext parent, bytea *b);
+
 #endif							/* MEDRNN_MODEL_CACHE_H */

@@ -48,6 +48,7 @@ void		test_corpus(void);
 void		test_lstm_grad(void);
 void		test_net(void);
 void		test_infer(void);
+void		test_explain(void);
 void		test_net_grad(void);
 void		test_optim(void);
 void		test_train(void);

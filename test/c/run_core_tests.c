@@ -88,6 +88,7 @@ main(int argc, char **argv)
 		{"lstm_grad", test_lstm_grad},
 		{"net", test_net},
 		{"infer", test_infer},
+		{"explain", test_explain},
 		{"net_grad", test_net_grad},
 		{"optim", test_optim},
 		{"train", test_train},

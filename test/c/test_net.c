@@ -176,9 +176,73 @@ check_config_limits(void)
 	MR_CHECK(mr_net_check_config(&bad, &err) == MR_EDIMS, "a network without inputs is rejected");
 }
 
+/*
+ * A batch's rows are independent, whatever the workspace size: each row of
+ * a 3-row batch in a 5-row workspace equals that row alone.
+ */
+static void
+check_batch_independence(MrNetConfig cfg)
+{
+	MrNet		net;
+	size_t		n;
+	float	   *params;
+	MrActs	   *big,
+			   *one;
+	MrRng		rng;
+	int			T = cfg.maxlen,
+				K = cfg.n_classes;
+	int32_t		ids[3 * 16],
+				lens[3] = {T, T / 2, 1};
+	int			ok = 1;
+
+	mr_net_param_count(&cfg, &n);
+	params = malloc(sizeof(float) * n);
+	mr_net_bind(&net, &cfg, params, n);
+	mr_rng_seed(&rng, 9);
+	mr_net_init(&net, &rng, &mr_malloc_allocator);
+	mr_acts_new(&cfg, 5, 0, &mr_malloc_allocator, &big);
+	mr_acts_new(&cfg, 1, 0, &mr_malloc_allocator, &one);
+	for (int t = 0; t < T; t++)
+		for (int b = 0; b < 3; b++)
+		{
+			int			real = cfg.padding == MR_PAD_PRE ? t >= T - lens[b] : t < lens[b];
+
+			ids[t * 3 + b] = real ? 1 + (int) mr_rng_below(&rng, cfg.vocab_size - 1) : 0;
+		}
+	{
+		MrBatch		batch = {3, ids, NULL, lens};
+
+		mr_net_embed(&net, &batch, big);
+		mr_net_forward(&net, &batch, big, NULL, NULL);
+	}
+	for (int b = 0; b < 3; b++)
+	{
+		int32_t		row[16];
+		MrBatch		batch = {1, row, NULL, &lens[b]};
+
+		for (int t = 0; t < T; t++)
+			row[t] = ids[t * 3 + b];
+		mr_net_embed(&net, &batch, one);
+		mr_net_forward(&net, &batch, one, NULL, NULL);
+		ok &= mr_check_close(big->probs + b * K, one->probs, K, 1e-6, "probs");
+	}
+	MR_CHECK(ok, "%s layers%s, %s pooling: rows of a partial batch do not interact",
+			 cfg.n_layers == 1 ? "one" : "stacked", cfg.bidirectional ? ", bidirectional" : "",
+			 cfg.pooling == MR_POOL_LAST ? "last" : cfg.pooling == MR_POOL_MEAN ? "mean" : "max");
+	free(params);
+	free(big);
+	free(one);
+}
+
 void
 test_net(void)
 {
+	for (int bi = 0; bi < 2; bi++)
+		for (int pool = MR_POOL_LAST; pool <= MR_POOL_MEAN; pool++)
+			check_batch_independence((MrNetConfig) {.vocab_size = 15, .embed_dim = 3, .maxlen = 8,
+									 .padding = pool == MR_POOL_MAX ? MR_PAD_POST : MR_PAD_PRE,
+									 .n_layers = 2, .hidden = {5, 4}, .bidirectional = bi,
+									 .pooling = pool, .n_classes = 3});
 	check_reverse(MR_PAD_PRE);
 	check_reverse(MR_PAD_POST);
 	check_pooling();

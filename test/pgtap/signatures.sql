@@ -1,7 +1,7 @@
 -- The SQL interface: signatures, volatility, parallel labels, strictness,
 -- and that nothing runs with anyone's privileges but the caller's.
 BEGIN;
-SELECT plan(31);
+SELECT plan(39);
 -- settings exist once the library is loaded (any medrnn call does that)
 LOAD 'medrnn';
 
@@ -40,6 +40,18 @@ SELECT is(array_agg(DISTINCT proparallel), ARRAY['s']::"char"[], 'prediction and
 FROM pg_proc WHERE proname IN ('rnn_predict', 'rnn_predict_proba', 'rnn_model_info');
 SELECT cmp_ok((SELECT min(procost) FROM pg_proc WHERE proname IN ('rnn_predict', 'rnn_predict_proba')),
               '>=', 1000::real, 'prediction is costed high enough for parallel plans');
+
+-- evaluation reads tables (STABLE, PARALLEL RESTRICTED); explanation is a pure function
+SELECT function_returns('rnn_evaluate', ARRAY['bytea', 'regclass', 'name', 'name'], 'jsonb');
+SELECT volatility_is('rnn_evaluate', ARRAY['bytea', 'regclass', 'name', 'name'], 'stable');
+SELECT volatility_is('rnn_roc', ARRAY['bytea', 'regclass', 'name', 'name'], 'stable');
+SELECT is(array_agg(DISTINCT proparallel), ARRAY['r']::"char"[], 'evaluation is PARALLEL RESTRICTED (it runs SPI queries)')
+FROM pg_proc WHERE proname IN ('rnn_evaluate', 'rnn_roc');
+SELECT has_function('rnn_explain', ARRAY['bytea', 'text', 'text', 'int4']);
+SELECT has_function('rnn_explain', ARRAY['bytea', 'text[]', 'text', 'int4']);
+SELECT volatility_is('rnn_explain', ARRAY['bytea', 'text', 'text', 'int4'], 'immutable');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'rnn_explain(bytea, text, text, int)'::regprocedure),
+          's', 'rnn_explain is PARALLEL SAFE');
 
 -- no SECURITY DEFINER anywhere in the extension
 SELECT is((SELECT count(*)::int FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid

@@ -1,0 +1,316 @@
+/*
+ * evaluate.c
+ *	  rnn_evaluate and rnn_roc: score a model on a relation's rows.
+ *
+ * Both read the rows like rnn_train (through SPI, as the calling user),
+ * predict each with the one-row inference every prediction uses, and hand
+ * (true class, probabilities) to the metrics core, whose definitions follow
+ * scikit-learn (see mr_metrics.h).  Rows whose label the model never saw
+ * cannot be scored; they are counted and reported, not dropped silently.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+
+#include "medrnn.h"
+#include "model_cache.h"
+#include "mr_metrics.h"
+#include "predict.h"
+#include "read_rows.h"
+
+#define MAX_UNSEEN_SHOWN 10
+#define MAX_DENSE_CONFUSION 1000
+
+typedef struct ScoreState
+{
+	MedrnnCachedModel *c;
+	MedrnnInputType input_type;
+	MrMetricsAcc *acc;
+	int64		seen;
+	int64		skipped_null;
+	int64		unseen;
+	List	   *unseen_labels;	/* first few distinct unseen labels (server encoding) */
+	MemoryContext keep;			/* where unseen_labels lives */
+} ScoreState;
+
+/* Predict one row and add it to the metrics */
+static void
+score_row(Datum input, bool input_null, const char *label, size_t label_len, void *arg)
+{
+	ScoreState *ss = arg;
+	const float *probs;
+	int32		k;
+
+	ss->seen++;
+	CHECK_FOR_INTERRUPTS();
+	if (input_null || label == NULL)
+	{
+		ss->skipped_null++;
+		return;
+	}
+	k = mr_vocab_lookup(ss->c->model->label_index, label, label_len);
+	if (k < 0)
+	{
+		ss->unseen++;
+		if (list_length(ss->unseen_labels) < MAX_UNSEEN_SHOWN)
+		{
+			MemoryContext old = MemoryContextSwitchTo(ss->keep);
+			char	   *s = MedrnnUtf8ToServer(label, label_len);
+			ListCell   *lc;
+			bool		dup = false;
+
+			foreach(lc, ss->unseen_labels)
+				dup |= strcmp((char *) lfirst(lc), s) == 0;
+			if (!dup)
+				ss->unseen_labels = lappend(ss->unseen_labels, s);
+			MemoryContextSwitchTo(old);
+		}
+		return;
+	}
+	if (ss->input_type == MEDRNN_IN_TEXT)
+		probs = MedrnnPredictText(ss->c, DatumGetTextPP(input));
+	else
+		probs = MedrnnPredictTokens(ss->c, DatumGetArrayTypeP(input));
+	if (mr_metrics_add(ss->acc, k, probs) != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+}
+
+/*
+ * Load the model, check the relation's input column suits it, and score
+ * every row into ss (metrics in the current memory context).
+ */
+static void
+score_relation(bytea *model, Oid relid, const char *input_col, const char *label_col,
+			   ScoreState *ss)
+{
+	MedrnnSource src;
+	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
+	int			kind;
+
+	memset(ss, 0, sizeof(*ss));
+	ss->keep = CurrentMemoryContext;
+	ss->c = MedrnnLoadModel(CurrentMemoryContext, model);
+	MedrnnResolveSource(relid, input_col, label_col, &src);
+	kind = ss->c->model->input_kind;
+	if ((kind == MR_INPUT_TEXT) != (src.input_type == MEDRNN_IN_TEXT))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" does not hold the model's kind of input", input_col),
+				 errdetail("The model reads %s.", kind == MR_INPUT_TEXT ? "text" : "token arrays (text[])")));
+	ss->input_type = src.input_type;
+	if (mr_metrics_new(&a, ss->c->model->cfg.n_classes, ss->c->model->positive_class, &ss->acc) != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	MedrnnScanSource(&src, score_row, ss);
+}
+
+/* Label k of the model as a JSON string */
+static void
+append_label(StringInfo b, const MrModel *m, int k)
+{
+	escape_json(b, MedrnnUtf8ToServer(m->labels[k], m->label_len[k]));
+}
+
+/* A metric: a JSON number, or null when undefined */
+static void
+append_metric(StringInfo b, const char *key, double v)
+{
+	appendStringInfo(b, ", \"%s\": ", key);
+	if (isfinite(v))
+		appendStringInfoString(b, float8out_internal(v));
+	else
+		appendStringInfoString(b, "null");
+}
+
+static void
+append_number(StringInfo b, double v)
+{
+	if (isfinite(v))
+		appendStringInfoString(b, float8out_internal(v));
+	else
+		appendStringInfoString(b, "null");
+}
+
+/* Fetch the arguments common to both functions */
+static void
+get_args(FunctionCallInfo fcinfo, bytea **model, Oid *relid, char **input_col, char **label_col)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model, relation, input column and label column must not be NULL")));
+	*model = PG_GETARG_BYTEA_PP(0);
+	*relid = PG_GETARG_OID(1);
+	*input_col = NameStr(*PG_GETARG_NAME(2));
+	*label_col = NameStr(*PG_GETARG_NAME(3));
+}
+
+PG_FUNCTION_INFO_V1(rnn_evaluate);
+
+/* Metrics of a model on a relation's rows, as jsonb */
+Datum
+rnn_evaluate(PG_FUNCTION_ARGS)
+{
+	bytea	   *model;
+	Oid			relid;
+	char	   *input_col,
+			   *label_col;
+	ScoreState	ss;
+	MrMetrics	mt;
+	const MrModel *m;
+	int			K;
+	StringInfoData j;
+	ListCell   *lc;
+
+	get_args(fcinfo, &model, &relid, &input_col, &label_col);
+	score_relation(model, relid, input_col, label_col, &ss);
+	m = ss.c->model;
+	K = m->cfg.n_classes;
+	if (mr_metrics_finish(ss.acc, &mt) != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+
+	initStringInfo(&j);
+	appendStringInfo(&j, "{\"rows\": " INT64_FORMAT ", \"skipped_null\": " INT64_FORMAT
+					 ", \"unseen_label_rows\": " INT64_FORMAT ", \"unseen_labels\": [",
+					 mt.rows, ss.skipped_null, ss.unseen);
+	foreach(lc, ss.unseen_labels)
+	{
+		if (lc != list_head(ss.unseen_labels))
+			appendStringInfoString(&j, ", ");
+		escape_json(&j, (char *) lfirst(lc));
+	}
+	appendStringInfoChar(&j, ']');
+	append_metric(&j, "accuracy", mt.accuracy);
+	append_metric(&j, "macro_f1", mt.macro_f1);
+	append_metric(&j, "weighted_f1", mt.weighted_f1);
+	append_metric(&j, "log_loss", mt.log_loss);
+
+	appendStringInfoString(&j, ", \"per_class\": {");
+	for (int k = 0; k < K; k++)
+	{
+		if (k)
+			appendStringInfoString(&j, ", ");
+		append_label(&j, m, k);
+		appendStringInfoString(&j, ": {\"precision\": ");
+		append_number(&j, mt.precision[k]);
+		appendStringInfoString(&j, ", \"recall\": ");
+		append_number(&j, mt.recall[k]);
+		appendStringInfoString(&j, ", \"f1\": ");
+		append_number(&j, mt.f1[k]);
+		appendStringInfo(&j, ", \"support\": " INT64_FORMAT "}", mt.support[k]);
+	}
+	appendStringInfoChar(&j, '}');
+
+	/* rows are true labels, columns predicted ones, in the order of "labels" */
+	appendStringInfoString(&j, ", \"confusion_matrix\": {\"labels\": [");
+	for (int k = 0; k < K; k++)
+	{
+		if (k)
+			appendStringInfoString(&j, ", ");
+		append_label(&j, m, k);
+	}
+	if (K <= MAX_DENSE_CONFUSION)
+	{
+		int64	   *dense = palloc0(sizeof(int64) * K * K);
+
+		for (int64 i = 0; i < mt.n_confusion; i++)
+			dense[(int64) mt.confusion[i].true_class * K + mt.confusion[i].pred_class] = mt.confusion[i].count;
+		appendStringInfoString(&j, "], \"matrix\": [");
+		for (int t = 0; t < K; t++)
+		{
+			appendStringInfo(&j, "%s[", t ? ", " : "");
+			for (int p = 0; p < K; p++)
+				appendStringInfo(&j, "%s" INT64_FORMAT, p ? ", " : "", dense[(int64) t * K + p]);
+			appendStringInfoChar(&j, ']');
+		}
+		appendStringInfoString(&j, "]}");
+	}
+	else
+	{
+		/* too many classes for a dense matrix: the nonzero cells */
+		appendStringInfoString(&j, "], \"cells\": [");
+		for (int64 i = 0; i < mt.n_confusion; i++)
+			appendStringInfo(&j, "%s[%d, %d, " INT64_FORMAT "]", i ? ", " : "",
+							 mt.confusion[i].true_class, mt.confusion[i].pred_class,
+							 mt.confusion[i].count);
+		appendStringInfoString(&j, "]}");
+	}
+
+	if (K == 2 && m->positive_class >= 0)
+	{
+		appendStringInfoString(&j, ", \"positive_label\": ");
+		append_label(&j, m, m->positive_class);
+		appendStringInfo(&j, ", \"positives\": " INT64_FORMAT, mt.positives);
+		append_metric(&j, "roc_auc", mt.roc_auc);
+		append_metric(&j, "pr_auc", mt.pr_auc);
+		append_metric(&j, "brier", mt.brier);
+		appendStringInfoString(&j, ", \"calibration\": [");
+		for (int b = 0; b < MR_CALIBRATION_BINS; b++)
+		{
+			appendStringInfo(&j, "%s{\"bin\": %d, \"lower\": %s, \"upper\": %s, \"count\": " INT64_FORMAT,
+							 b ? ", " : "", b + 1,
+							 float8out_internal(b * 0.1), float8out_internal((b + 1) * 0.1),
+							 mt.calibration[b].count);
+			append_metric(&j, "mean_predicted", mt.calibration[b].mean_score);
+			append_metric(&j, "fraction_positive", mt.calibration[b].frac_positive);
+			appendStringInfoChar(&j, '}');
+		}
+		appendStringInfoChar(&j, ']');
+	}
+	appendStringInfoChar(&j, '}');
+	mr_metrics_free(ss.acc);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(j.data)));
+}
+
+PG_FUNCTION_INFO_V1(rnn_roc);
+
+/* The ROC curve of a binary model: one row per distinct score threshold */
+Datum
+rnn_roc(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bytea	   *model;
+	Oid			relid;
+	char	   *input_col,
+			   *label_col;
+	ScoreState	ss;
+	const MrRocPoint *points;
+	int64		n_points;
+	MrModel    *m;
+
+	get_args(fcinfo, &model, &relid, &input_col, &label_col);
+	/* fail early, before reading any rows */
+	m = MedrnnDecodeModel(model);
+	if (m->cfg.n_classes != 2 || m->positive_class < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("rnn_roc needs a binary model"),
+				 errdetail("The model has %d classes.", m->cfg.n_classes),
+				 errhint("Use rnn_evaluate for per-class metrics of a multi-class model.")));
+	InitMaterializedSRF(fcinfo, 0);
+	score_relation(model, relid, input_col, label_col, &ss);
+	if (mr_roc_curve(ss.acc, &points, &n_points) != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	for (int64 i = 0; i < n_points; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = Float8GetDatum(points[i].threshold);
+		values[1] = Float8GetDatum(points[i].tpr);
+		values[2] = Float8GetDatum(points[i].fpr);
+		values[3] = Float8GetDatum(points[i].precision);
+		for (int c = 0; c < 4; c++)
+			nulls[c] = isnan(DatumGetFloat8(values[c]));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	mr_metrics_free(ss.acc);
+	return (Datum) 0;
+}

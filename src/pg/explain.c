@@ -1,0 +1,241 @@
+/*
+ * explain.c
+ *	  rnn_explain: which tokens of an input moved the model, and how much.
+ *
+ * One row per token of the input, in input order, with its integrated-
+ * gradients attribution toward the target class (see mr_explain.h).
+ * Tokens the model did not read - unknown words, or words cut off by maxlen -
+ * are listed with a NULL attribution, so a clinician sees the whole text
+ * and what the model ignored.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "medrnn.h"
+#include "model_cache.h"
+#include "mr_explain.h"
+#include "mr_tokenize.h"
+#include "predict.h"
+
+#define DEFAULT_STEPS 50
+
+/* The input's tokens: text, model id (-1 unknown), window step (-1 not read) */
+typedef struct TokenList
+{
+	const MrModel *m;
+	int			n;
+	int			cap;
+	char	  **text;			/* UTF-8, NUL-terminated */
+	int32	   *id;
+	int32	   *step;
+} TokenList;
+
+static void
+add_token(TokenList *tl, const char *tok, size_t len)
+{
+	if (tl->n == tl->cap)
+	{
+		tl->cap = tl->cap ? tl->cap * 2 : 64;
+		tl->text = repalloc_huge(tl->text, sizeof(char *) * tl->cap);
+		tl->id = repalloc_huge(tl->id, sizeof(int32) * tl->cap);
+		tl->step = repalloc_huge(tl->step, sizeof(int32) * tl->cap);
+	}
+	tl->text[tl->n] = pnstrdup(tok, len);
+	tl->id[tl->n] = mr_vocab_lookup(tl->m->vocab, tok, len);
+	tl->step[tl->n] = -1;
+	tl->n++;
+}
+
+static int
+collect_token(const char *tok, size_t len, void *arg)
+{
+	add_token((TokenList *) arg, tok, len);
+	return 0;
+}
+
+/*
+ * Lay the known tokens out in the T-step window exactly as mr_input does
+ * (truncating, then padding) and fill ids; returns the real length.
+ */
+static int32
+place_tokens(TokenList *tl, int32 *ids)
+{
+	const MrModel *m = tl->m;
+	int			T = m->cfg.maxlen;
+	int64		known = 0,
+				skip,
+				kept;
+	int			first,
+				t;
+
+	for (int i = 0; i < tl->n; i++)
+		known += tl->id[i] >= 0;
+	kept = known < T ? known : T;
+	/* "pre" truncation keeps the last T known tokens, "post" the first T */
+	skip = m->truncating == MR_PAD_PRE ? known - kept : 0;
+	first = m->cfg.padding == MR_PAD_PRE ? T - (int) kept : 0;
+	memset(ids, 0, sizeof(int32) * T);
+	t = first;
+	for (int i = 0; i < tl->n && t < first + kept; i++)
+	{
+		if (tl->id[i] < 0)
+			continue;
+		if (skip > 0)
+		{
+			skip--;
+			continue;
+		}
+		tl->step[i] = t;
+		ids[t++] = tl->id[i] + 1;
+	}
+	return (int32) kept;
+}
+
+/* Class index of the target label, or of the prediction when NULL */
+static int
+target_class(MedrnnCachedModel *c, FunctionCallInfo fcinfo, int32 L)
+{
+	const MrModel *m = c->model;
+
+	if (!PG_ARGISNULL(2))
+	{
+		size_t		len;
+		char	   *u = MedrnnTextToUtf8(PG_GETARG_TEXT_PP(2), &len);
+		int32		k = mr_vocab_lookup(m->label_index, u, len);
+
+		if (k < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("target label \"%s\" is not a label of this model",
+							text_to_cstring(PG_GETARG_TEXT_PP(2)))));
+		return k;
+	}
+	mr_infer_row(c->infer, c->ids, NULL, L, c->probs);
+	return MedrnnArgmax(c->probs, m->cfg.n_classes);
+}
+
+PG_FUNCTION_INFO_V1(rnn_explain);
+
+/*
+ * rnn_explain(model, input, target_label, steps): attribution of every token.
+ * Dispatches on the input's type (text or text[]).
+ */
+Datum
+rnn_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MedrnnCachedModel *c;
+	const MrModel *m;
+	TokenList	tl;
+	int32		L;
+	int			steps = PG_ARGISNULL(3) ? DEFAULT_STEPS : PG_GETARG_INT32(3);
+	int			target;
+	MrExplanation e;
+	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
+	Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	if (steps < 1 || steps > MR_EXPLAIN_MAX_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("steps must be between 1 and %d", MR_EXPLAIN_MAX_STEPS)));
+	c = MedrnnGetModel(fcinfo, 0);
+	m = c->model;
+
+	memset(&tl, 0, sizeof(tl));
+	tl.m = m;
+	tl.text = palloc(sizeof(char *));
+	tl.id = palloc(sizeof(int32));
+	tl.step = palloc(sizeof(int32));
+	if (argtype == TEXTOID)
+	{
+		size_t		len;
+		char	   *u;
+		MrTokenizer tk;
+
+		if (m->input_kind != MR_INPUT_TEXT)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("this model reads token arrays, not text")));
+		u = MedrnnTextToUtf8(PG_GETARG_TEXT_PP(1), &len);
+		tk.kind = (MrTokenizerKind) m->tokenizer;
+		tk.lowercase = m->lowercase;
+		mr_tokenize(&tk, u, len, collect_token, &tl);
+	}
+	else
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		if (m->input_kind != MR_INPUT_TOKENS)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("this model reads text, not token arrays")));
+		if (ARR_NDIM(arr) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("token array must have one dimension")));
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			size_t		len;
+			char	   *u;
+
+			if (nulls[i])
+			{
+				/* a missing token: listed, never read */
+				add_token(&tl, "", 0);
+				tl.id[tl.n - 1] = -1;
+				pfree(tl.text[tl.n - 1]);
+				tl.text[tl.n - 1] = NULL;
+				continue;
+			}
+			u = MedrnnTextToUtf8(DatumGetTextPP(elems[i]), &len);
+			add_token(&tl, u, len > MR_MAX_TOKEN_BYTES ? MR_MAX_TOKEN_BYTES : len);
+		}
+	}
+	L = place_tokens(&tl, c->ids);
+	target = target_class(c, fcinfo, L);
+
+	if (mr_explain_row(&m->net, c->ids, NULL, L, target, steps, &a, &e) != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	{
+		double		diff = e.logit - e.baseline_logit;
+		double		gap = fabs(e.attr_sum - diff);
+
+		if (gap > 0.01 * fabs(diff) + 1e-4)
+			ereport(WARNING,
+					(errmsg("attributions sum to %g but the logit moved by %g from the baseline",
+							e.attr_sum, diff),
+					 errhint("Use more steps (now %d) for a closer integral.", steps)));
+	}
+
+	for (int i = 0; i < tl.n; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int32GetDatum(i + 1);
+		if (tl.text[i])
+			values[1] = PointerGetDatum(MedrnnUtf8ToText(tl.text[i], strlen(tl.text[i])));
+		else
+			nulls[1] = true;
+		if (tl.step[i] >= 0)
+			values[2] = Float8GetDatum((double) e.step_attr[tl.step[i]]);
+		else
+			nulls[2] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	mr_explanation_free(&e, &a);
+	return (Datum) 0;
+}

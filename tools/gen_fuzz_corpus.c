@@ -1,0 +1,585 @@
+/*
+ * gen_fuzz_corpus.c
+ *	  Write the seed corpora of the fuzz harnesses in test/fuzz/corpus/.
+ *
+ * The model decoder's seeds are real models: the core trains them on a few
+ * rows of the shipped data sets exactly as rnn_train does (corpus, Keras
+ * ranking, mr_train, mr_model_encode), small enough to be a few KB each.
+ * Their TIME figures are fixed, so the same data, code and CPU give the
+ * same bytes.  Next to them go broken variants (truncated, bit-flipped,
+ * extended, a newer version), which the decoder must reject.
+ *
+ * The tokenizer and text-row seeds are real inputs: a few abstracts, a few
+ * SMILES, and UTF-8 edge cases (final sigma, dotted capital I, emoji,
+ * invalid and overlong sequences, a word longer than MR_MAX_TOKEN_BYTES).
+ *
+ * Usage (test/fuzz/Makefile's "corpus" target runs it):
+ *	  gen_fuzz_corpus ABSTRACTS_CSV SMILES_CSV OUT_DIR
+ * where both CSV files have the columns text,label (data/medical-abstracts/
+ * train.csv and clintox's train.csv).  OUT_DIR/model_decode, OUT_DIR/
+ * tokenize and OUT_DIR/text_row must exist; files are overwritten.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mr_blas.h"
+#include "mr_corpus.h"
+#include "mr_model.h"
+#include "mr_net.h"
+#include "mr_tokenize.h"
+#include "mr_train.h"
+
+#define MAX_ROWS	2048
+
+/* One CSV record: text and label, NUL-terminated */
+typedef struct Row
+{
+	char	   *text;
+	char	   *label;
+} Row;
+
+typedef struct Rows
+{
+	int			n;
+	Row			row[MAX_ROWS];
+} Rows;
+
+/* Print a message and exit non-zero */
+static void
+die(const char *what, const char *detail)
+{
+	fprintf(stderr, "gen_fuzz_corpus: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+	exit(1);
+}
+
+/* Read a whole file into a NUL-terminated buffer */
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE	   *f = fopen(path, "rb");
+	char	   *buf;
+	long		n = 0;
+
+	if (!f)
+		die("could not open file", path);
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+		die("could not read file", path);
+	buf = malloc((size_t) n + 1);
+	if (!buf || fread(buf, 1, (size_t) n, f) != (size_t) n)
+		die("could not read file", path);
+	fclose(f);
+	buf[n] = '\0';
+	*len = (size_t) n;
+	return buf;
+}
+
+/*
+ * Parse one RFC 4180 field starting at *p (quoted or not) into a new
+ * string; *p is left on the delimiter that ended it.
+ */
+static char *
+csv_field(const char **p)
+{
+	const char *s = *p;
+	size_t		cap = 64,
+				n = 0;
+	char	   *out = malloc(cap);
+
+	if (!out)
+		die("out of memory", NULL);
+	if (*s == '"')
+	{
+		s++;
+		for (;;)
+		{
+			if (*s == '\0')
+				die("unterminated quoted CSV field", NULL);
+			if (*s == '"')
+			{
+				if (s[1] != '"')
+				{
+					s++;
+					break;
+				}
+				s++;			/* "" is one quote */
+			}
+			if (n + 2 > cap && !(out = realloc(out, cap *= 2)))
+				die("out of memory", NULL);
+			out[n++] = *s++;
+		}
+	}
+	else
+		while (*s && *s != ',' && *s != '\n' && *s != '\r')
+		{
+			if (n + 2 > cap && !(out = realloc(out, cap *= 2)))
+				die("out of memory", NULL);
+			out[n++] = *s++;
+		}
+	out[n] = '\0';
+	*p = s;
+	return out;
+}
+
+/* Read a text,label CSV file (header skipped) */
+static void
+read_csv(const char *path, Rows *rows)
+{
+	size_t		len;
+	char	   *buf = read_file(path, &len);
+	const char *p = strchr(buf, '\n');
+
+	if (!p)
+		die("CSV file has no header line", path);
+	p++;
+	rows->n = 0;
+	while (*p && rows->n < MAX_ROWS)
+	{
+		Row		   *r = &rows->row[rows->n];
+
+		r->text = csv_field(&p);
+		if (*p != ',')
+			die("CSV record without a label", path);
+		p++;
+		r->label = csv_field(&p);
+		while (*p == '\r' || *p == '\n')
+			p++;
+		rows->n++;
+	}
+	free(buf);
+}
+
+/* Write bytes to dir/name */
+static void
+write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	char		path[4096];
+	FILE	   *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || (len && fwrite(data, 1, len, f) != len) || fclose(f) != 0)
+		die("could not write file", path);
+	printf("%8zu  %s\n", len, path);
+}
+
+/* ----------------------------------------------------------------------
+ * models
+ * ---------------------------------------------------------------------- */
+
+typedef struct ModelSpec
+{
+	const char *name;			/* file name in model_decode/ */
+	int			smiles;			/* 1: train on SMILES, else on abstracts */
+	int			per_label;		/* rows taken per label */
+	MrInputKind input_kind;
+	MrTokenizerKind tokenizer;	/* for MR_INPUT_TEXT */
+	int			lowercase;
+	int			num_words;		/* Keras num_words: keep num_words - 1 words */
+	int			truncating;		/* MrPadding */
+	MrNetConfig cfg;			/* E, T, padding, L, hidden, bidirectional, pooling */
+	int			epochs;
+	float		validation_split;
+	int			positive_class; /* -1: none */
+} ModelSpec;
+
+static const ModelSpec specs[] = {
+	{"text_tiny.mrnn", 0, 8, MR_INPUT_TEXT, MR_TOKENIZER_WORD, 1, 48, MR_PAD_PRE,
+	{.embed_dim = 8, .maxlen = 16, .padding = MR_PAD_PRE, .n_layers = 1, .hidden = {8},
+	.pooling = MR_POOL_LAST}, 2, 0.0f, -1},
+	{"text_bidir_mean.mrnn", 0, 8, MR_INPUT_TEXT, MR_TOKENIZER_WORD, 1, 32, MR_PAD_POST,
+	{.embed_dim = 6, .maxlen = 12, .padding = MR_PAD_PRE, .n_layers = 1, .hidden = {6},
+	.bidirectional = 1, .pooling = MR_POOL_MEAN}, 2, 0.25f, -1},
+	{"smiles_char.mrnn", 1, 20, MR_INPUT_TEXT, MR_TOKENIZER_CHAR, 0, 64, MR_PAD_POST,
+	{.embed_dim = 6, .maxlen = 40, .padding = MR_PAD_POST, .n_layers = 1, .hidden = {8},
+	.pooling = MR_POOL_MAX}, 2, 0.0f, 1},
+	{"text_3layer.mrnn", 0, 6, MR_INPUT_TEXT, MR_TOKENIZER_WORD, 0, 24, MR_PAD_PRE,
+	{.embed_dim = 4, .maxlen = 10, .padding = MR_PAD_POST, .n_layers = 3, .hidden = {6, 5, 4},
+	.pooling = MR_POOL_LAST}, 3, 0.2f, -1},
+	{"tokens_bidir_max.mrnn", 0, 6, MR_INPUT_TOKENS, 0, 0, 32, MR_PAD_PRE,
+	{.embed_dim = 4, .maxlen = 8, .padding = MR_PAD_PRE, .n_layers = 2, .hidden = {4, 3},
+	.bidirectional = 1, .pooling = MR_POOL_MAX}, 2, 0.0f, -1},
+};
+
+/* Add a text as whitespace-separated tokens, verbatim (a text[] row) */
+static MrStatus
+add_as_tokens(MrCorpus *c, const char *text, const char *label, MrError *err)
+{
+	const char *toks[4096];
+	size_t		lens[4096];
+	int64_t		n = 0;
+	const char *p = text;
+
+	while (*p && n < 4096)
+	{
+		size_t		l;
+
+		while (*p == ' ')
+			p++;
+		l = strcspn(p, " ");
+		if (l == 0)
+			break;
+		toks[n] = p;
+		lens[n] = l;
+		n++;
+		p += l;
+	}
+	return mr_corpus_add_tokens(c, toks, lens, n, label, strlen(label), err);
+}
+
+/* Train one model as rnn_train does and return its encoded image */
+static uint8_t *
+train_model(const ModelSpec *s, const Rows *data, size_t *len)
+{
+	const MrAllocator *a = &mr_malloc_allocator;
+	MrTokenizer tk = {s->tokenizer ? s->tokenizer : MR_TOKENIZER_WORD, s->lowercase};
+	MrCorpus   *c = mr_corpus_new(a, &tk, 0);
+	MrCorpusRows rows;
+	MrNetConfig cfg = s->cfg;
+	MrTrainConfig tc;
+	MrTrainResult res;
+	MrError		err = {0};
+	MrModel		m;
+	size_t		n_params;
+	float	   *params;
+	uint8_t    *image = NULL;
+	char		options[512];
+	const char *labels_seen[64];
+	int			counts[64] = {0};
+	int			n_labels = 0;
+
+	if (!c)
+		die("out of memory", NULL);
+	/* the first per_label rows of every label */
+	for (int i = 0; i < data->n; i++)
+	{
+		const Row  *r = &data->row[i];
+		int			k;
+		MrStatus	st;
+
+		for (k = 0; k < n_labels; k++)
+			if (strcmp(labels_seen[k], r->label) == 0)
+				break;
+		if (k == n_labels)
+		{
+			if (n_labels == 64)
+				continue;
+			labels_seen[n_labels++] = r->label;
+		}
+		if (counts[k] >= s->per_label)
+			continue;
+		counts[k]++;
+		if (s->input_kind == MR_INPUT_TOKENS)
+			st = add_as_tokens(c, r->text, r->label, &err);
+		else
+			st = mr_corpus_add_text(c, r->text, strlen(r->text), r->label, strlen(r->label), &err);
+		if (st != MR_OK)
+			die("could not add a row", err.detail);
+	}
+	if (mr_corpus_finish(c, s->num_words, cfg.maxlen, cfg.padding, s->truncating, &rows, &err) != MR_OK)
+		die("could not build the training rows", err.detail);
+
+	cfg.vocab_size = rows.vocab_size;
+	cfg.n_classes = rows.n_classes;
+	if (mr_net_check_config(&cfg, &err) != MR_OK)
+		die("bad network configuration", err.detail);
+	mr_net_param_count(&cfg, &n_params);
+	params = malloc(sizeof(float) * n_params);
+	if (!params)
+		die("out of memory", NULL);
+
+	memset(&tc, 0, sizeof(tc));
+	tc.epochs = s->epochs;
+	tc.batch_size = 8;
+	tc.adam = (MrAdam) {0.01f, 0.9f, 0.999f, 1e-7f};
+	tc.seed = 42;
+	tc.validation_split = s->validation_split;
+	tc.threads = 1;
+	memset(&m, 0, sizeof(m));
+	mr_net_bind(&m.net, &cfg, params, n_params);
+	{
+		MrDataset	ds = {rows.n, rows.ids, NULL, rows.lengths, rows.labels};
+
+		if (mr_train(&m.net, &ds, &tc, NULL, a, &res, &err) != MR_OK)
+			die("training failed", err.detail);
+	}
+
+	m.input_kind = s->input_kind;
+	m.tokenizer = s->input_kind == MR_INPUT_TEXT ? s->tokenizer : 0;
+	m.lowercase = s->input_kind == MR_INPUT_TEXT ? s->lowercase : 0;
+	m.truncating = s->truncating;
+	m.positive_class = rows.n_classes == 2 ? s->positive_class : -1;
+	m.cfg = cfg;
+	m.params = params;
+	m.n_tokens = rows.vocab_size - 1;
+	m.tokens = malloc(sizeof(char *) * (m.n_tokens + 1));
+	m.token_len = malloc(sizeof(uint32_t) * (m.n_tokens + 1));
+	m.labels = malloc(sizeof(char *) * rows.n_classes);
+	m.label_len = malloc(sizeof(uint32_t) * rows.n_classes);
+	if (!m.tokens || !m.token_len || !m.labels || !m.label_len)
+		die("out of memory", NULL);
+	for (int i = 0; i < m.n_tokens; i++)
+	{
+		size_t		l;
+
+		m.tokens[i] = mr_vocab_key(mr_corpus_words(c), rows.word_ids[i], &l);
+		m.token_len[i] = (uint32_t) l;
+	}
+	for (int k = 0; k < rows.n_classes; k++)
+	{
+		size_t		l;
+
+		m.labels[k] = mr_vocab_key(mr_corpus_labels(c), rows.class_label[k], &l);
+		m.label_len[k] = (uint32_t) l;
+	}
+	snprintf(options, sizeof(options),
+			 "{\"tokenizer\": \"%s\", \"lowercase\": %s, \"num_words\": %d, \"maxlen\": %d, "
+			 "\"embed_dim\": %d, \"epochs\": %d, \"batch_size\": 8, \"seed\": 42}",
+			 s->tokenizer == MR_TOKENIZER_CHAR ? "char" : "word",
+			 s->lowercase ? "true" : "false", s->num_words, cfg.maxlen,
+			 cfg.embed_dim, s->epochs);
+	m.options_json = options;
+	m.options_len = (uint32_t) strlen(options);
+	m.rows_used = (uint64_t) rows.n;
+	m.rows_skipped = 0;
+	m.train_rows = (uint64_t) res.train_rows;
+	m.val_rows = (uint64_t) res.val_rows;
+	m.n_epochs = res.n_epochs;
+	m.best_epoch = res.best_epoch;
+	m.stopped_early = res.stopped_early;
+	/* fixed wall-clock figures, so the image depends only on the data */
+	for (int e = 0; e < res.n_epochs; e++)
+		res.epochs[e].seconds = 0.25 * (e + 1);
+	m.epochs = res.epochs;
+	m.train_seconds = 0.25 * res.n_epochs;
+	m.created_at = 1.7e9;
+
+	if (mr_model_encode(&m, a, &image, len, &err) != MR_OK)
+		die("could not encode the model", err.detail);
+	/* a seed the decoder rejects would be a bug here, not in the fuzzer */
+	{
+		MrModel    *d = NULL;
+
+		if (mr_model_decode(image, *len, a, &d, &err) != MR_OK)
+			die("the decoder rejects a trained model", err.detail);
+		mr_model_free(d, a);
+	}
+
+	free(m.tokens);
+	free(m.token_len);
+	free(m.labels);
+	free(m.label_len);
+	free(params);
+	mr_free(a, res.epochs);
+	mr_free(a, rows.word_ids);
+	mr_free(a, rows.class_label);
+	mr_free(a, rows.ids);
+	mr_free(a, rows.lengths);
+	mr_free(a, rows.labels);
+	mr_free(a, rows.class_count);
+	mr_corpus_free(c);
+	return image;
+}
+
+/* Little-endian u32 into p */
+static void
+put_u32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t) (v >> (8 * i));
+}
+
+/* Recompute the checksum of an edited image */
+static void
+recrc(uint8_t *buf, size_t len)
+{
+	put_u32(buf + len - 4, mr_crc32c(buf, len - 4));
+}
+
+/* Broken variants of one image: each must be rejected */
+static void
+write_variants(const char *dir, const uint8_t *img, size_t len)
+{
+	uint8_t    *c = malloc(len + 1);
+	size_t		cuts[] = {3, 20, 60, len / 2, len - 1};
+	char		name[64];
+
+	if (!c)
+		die("out of memory", NULL);
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
+	{
+		snprintf(name, sizeof(name), "bad_truncated_%zu.mrnn", cuts[i]);
+		write_file(dir, name, img, cuts[i]);
+	}
+	/* a truncation whose header length and checksum were fixed to match */
+	memcpy(c, img, len / 2);
+	put_u32(c + 8, (uint32_t) (len / 2));
+	recrc(c, len / 2);
+	write_file(dir, "bad_truncated_fixed.mrnn", c, len / 2);
+	/* one flipped bit in the weights: only the checksum notices */
+	memcpy(c, img, len);
+	c[len / 2] ^= 0x10;
+	write_file(dir, "bad_bitflip.mrnn", c, len);
+	/* the same flip in the exponent of a weight, checksum fixed: a NaN or a huge weight */
+	memcpy(c, img, len);
+	c[len / 2 | 3] ^= 0x7f;
+	recrc(c, len);
+	write_file(dir, "bad_bitflip_fixed.mrnn", c, len);
+	/* one byte too many */
+	memcpy(c, img, len);
+	c[len] = 0;
+	write_file(dir, "bad_extended.mrnn", c, len + 1);
+	/* a newer format version */
+	memcpy(c, img, len);
+	c[4] = MR_MODEL_VERSION + 1;
+	recrc(c, len);
+	write_file(dir, "bad_version.mrnn", c, len);
+	free(c);
+}
+
+/* ----------------------------------------------------------------------
+ * text inputs
+ * ---------------------------------------------------------------------- */
+
+/* UTF-8 edge cases for the tokenizer (name, bytes) */
+static const char *const edge_cases[][2] = {
+	{"greek_sigma.txt",
+		"\xce\x9f\xce\x94\xce\xa5\xce\xa3\xce\xa3\xce\x95\xce\xa5\xce\xa3 "	/* ODYSSEUS */
+		"\xce\xa3\xce\x91\xce\xa3. \xce\xa3 \xce\x91\xce\xa3'\xce\xa3 "
+		"\xce\x91\xce\xa3\xcc\x81" "b \xcf\x83\xcf\x82 "	/* sigma before a combining mark */
+	"\xce\x9c\xce\x95\xce\xa3\xce\x97-\xce\x91\xce\xa3:\xce\x91"},
+	{"turkish_dotted_i.txt",
+		"\xc4\xb0STANBUL \xc4\xb0i \xc4\xb1I \xc4\xb0\xc4\xb0\xc4\xb0 "
+	"D\xc4\xb0YARBAKIR'DA \xc4\xb0\xce\xa3"},
+	{"emoji.txt",
+		"fever \xf0\x9f\x98\x80 \xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd "
+		"\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7 "
+	"\xe2\x9d\xa4\xef\xb8\x8f pain\xf0\x9f\xa4\x92"},
+	{"invalid_utf8.txt",
+		"ok \xc3\x28 \xa0\xa1 \xe2\x28\xa1 \xf0\x90\x28\xbc \xed\xa0\x80 \xc0\xaf "
+	"\xf4\x90\x80\x80 \xff\xfe caf\xc3\xa9 \xef\xbf\xbd end\xe2\x82"},
+	{"filters_crlf.txt",
+		"Fever\r\nCOUGH\r\n\tchest-pain;dyspnea/\"SOB\" (2x) a.b,c:d\v\fe!#$%&*+<=>?@[\\]^_`{|}~"},
+	{"cased_unicode.txt",
+		"\xe2\x84\xaa\xe2\x84\xa6 \xc7\x85\xc7\x88 \xe1\xba\x9e \xc3\x9f "
+	"\xd0\x9f\xd0\xb0\xd1\x86\xd0\xb8\xd0\xb5\xd0\xbd\xd1\x82 \xe2\xb1\xaf \xef\xbc\xa1\xef\xbc\xa2"},
+	{"nul_bytes.txt", NULL},	/* written separately: it holds NULs */
+};
+
+/* A word longer than MR_MAX_TOKEN_BYTES, with a code point across the cut */
+static void
+write_long_word(const char *dir)
+{
+	char		buf[MR_MAX_TOKEN_BYTES + 64];
+	size_t		n = 0;
+
+	memcpy(buf + n, "short ", 6);
+	n += 6;
+	memset(buf + n, 'A', MR_MAX_TOKEN_BYTES - 1);
+	n += MR_MAX_TOKEN_BYTES - 1;
+	memcpy(buf + n, "\xc3\x89\xc3\xa9xyz end", 11);	/* E-acute straddles byte 256 */
+	n += 11;
+	write_file(dir, "long_word.txt", buf, n);
+}
+
+/* Text seeds: abstracts, SMILES and the edge cases */
+static void
+write_text_seeds(const char *dir, const Rows *abstracts, const Rows *smiles)
+{
+	static const char nul_text[] = "fever\0cough \0\0 pain";
+	char		name[64];
+
+	for (int i = 0; i < 3; i++)
+	{
+		snprintf(name, sizeof(name), "abstract_%d.txt", i + 1);
+		write_file(dir, name, abstracts->row[i * 97].text, strlen(abstracts->row[i * 97].text));
+	}
+	for (int i = 0; i < 5; i++)
+	{
+		snprintf(name, sizeof(name), "smiles_%d.txt", i + 1);
+		write_file(dir, name, smiles->row[i * 53].text, strlen(smiles->row[i * 53].text));
+	}
+	for (size_t i = 0; i < sizeof(edge_cases) / sizeof(edge_cases[0]); i++)
+		if (edge_cases[i][1])
+			write_file(dir, edge_cases[i][0], edge_cases[i][1], strlen(edge_cases[i][1]));
+	write_file(dir, "nul_bytes.txt", nul_text, sizeof(nul_text) - 1);
+	write_long_word(dir);
+}
+
+/*
+ * Multi-line seeds for the text-row harness, which also reads its input as
+ * training rows "label<TAB>text", one a line.
+ */
+static void
+write_row_seeds(const char *dir, const Rows *abstracts, const Rows *smiles)
+{
+	char	   *buf = malloc(1 << 16);
+	size_t		n = 0;
+
+	if (!buf)
+		die("out of memory", NULL);
+	for (int i = 0; i < 6; i++)
+	{
+		const Row  *r = &smiles->row[i * 41];
+
+		n += (size_t) snprintf(buf + n, (1 << 16) - n, "%s\t%s\n", r->label, r->text);
+	}
+	write_file(dir, "rows_smiles.txt", buf, n);
+	n = 0;
+	for (int i = 0; i < 4; i++)
+	{
+		const Row  *r = &abstracts->row[i * 211];
+		size_t		l = strlen(r->text);
+
+		/* the start of each abstract keeps the seed small */
+		n += (size_t) snprintf(buf + n, (1 << 16) - n, "%s\t%.*s\n", r->label,
+							   (int) (l < 400 ? l : 400), r->text);
+	}
+	write_file(dir, "rows_abstracts.txt", buf, n);
+	{
+		static const char mixed[] =
+			"0\tfever cough\n1\tchest pain\n0\t\xce\xa3\xce\x91\xce\xa3 \xc4\xb0STANBUL\n"
+			"yes\t\n\tno label\n1\tfever fever fever\n\xce\xb1\t\xf0\x9f\x98\x80 pain\n";
+
+		write_file(dir, "rows_mixed.txt", mixed, sizeof(mixed) - 1);
+	}
+	free(buf);
+}
+
+int
+main(int argc, char **argv)
+{
+	static Rows abstracts,
+				smiles;
+	char		dir[4096];
+
+	if (argc != 4)
+	{
+		fprintf(stderr, "usage: gen_fuzz_corpus ABSTRACTS_CSV SMILES_CSV OUT_DIR\n");
+		return 2;
+	}
+	mr_blas_set_threads(1);
+	read_csv(argv[1], &abstracts);
+	read_csv(argv[2], &smiles);
+	if (abstracts.n < 700 || smiles.n < 300)
+		die("the CSV files have fewer rows than expected", NULL);
+
+	snprintf(dir, sizeof(dir), "%s/model_decode", argv[3]);
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+	{
+		size_t		len;
+		uint8_t    *img = train_model(&specs[i], specs[i].smiles ? &smiles : &abstracts, &len);
+
+		write_file(dir, specs[i].name, img, len);
+		if (i == 0)
+			write_variants(dir, img, len);
+		free(img);
+	}
+
+	snprintf(dir, sizeof(dir), "%s/tokenize", argv[3]);
+	write_text_seeds(dir, &abstracts, &smiles);
+	snprintf(dir, sizeof(dir), "%s/text_row", argv[3]);
+	write_text_seeds(dir, &abstracts, &smiles);
+	write_row_seeds(dir, &abstracts, &smiles);
+	return 0;
+}
