@@ -49,7 +49,7 @@ SELECT is(array_agg(DISTINCT proparallel), ARRAY['r']::"char"[], 'evaluation is 
 FROM pg_proc WHERE proname IN ('rnn_evaluate', 'rnn_roc');
 SELECT has_function('rnn_explain', ARRAY['bytea', 'text', 'text', 'int4']);
 SELECT has_function('rnn_explain', ARRAY['bytea', 'text[]', 'text', 'int4']);
-SELECT volatility_is('rnn_explain', ARRAY['bytea', 'text', 'text', 'int4'], 'immutable');
+SELECT volatility_is('rnn_explain', ARRAY['bytea', 'text', 'text', 'integer'], 'immutable');
 SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'rnn_explain(bytea, text, text, int)'::regprocedure),
           's', 'rnn_explain is PARALLEL SAFE');
 
