@@ -14,6 +14,8 @@ CORE_OBJS = \
 	src/core/mr_vocab.o \
 	src/core/mr_corpus.o \
 	src/core/mr_input.o \
+	src/core/mr_series.o \
+	src/core/mr_series_corpus.o \
 	src/core/mr_lstm.o \
 	src/core/mr_net.o \
 	src/core/mr_infer.o \

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mr_series.h"
 #include "mr_tokenize.h"
 #include "mr_utf8.h"
 
@@ -223,6 +224,7 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 	size_t		n_params;
 	size_t		conf_len = CONF_FIELDS * 4,
 				vocb_len = 0,
+				seri_len = 0,
 				labl_len,
 				wgts_len,
 				hist_len,
@@ -249,9 +251,17 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 	wgts_len = 4 + 4 * n_params;
 	hist_len = HIST_FIXED + (size_t) HIST_PER_EPOCH * m->n_epochs;
 	time_len = TIME_FIXED + (size_t) 8 * m->n_epochs;
-	n_sections = 6 + (cfg->vocab_size > 0);
+	if (m->input_kind == MR_INPUT_SERIES)
+	{
+		if (m->n_vars * MR_SERIES_INPUTS_PER_VAR != cfg->n_features)
+			return mr_set_error(err, MR_EINVAL, "The series model's variables do not match its inputs.");
+		seri_len = 4 + 4 + 8 + string_list_size(m->n_vars, m->var_name_len, &total) +
+			(size_t) 8 * m->n_vars;
+	}
+	n_sections = 6 + (cfg->vocab_size > 0) + (seri_len > 0);
 
 	sum_add(&total, 8 * (size_t) n_sections);
+	sum_add(&total, seri_len);
 	sum_add(&total, conf_len);
 	sum_add(&total, vocb_len);
 	sum_add(&total, labl_len);
@@ -317,6 +327,24 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 		w_f64(&w, m->epochs[e].accuracy);
 		w_f64(&w, m->epochs[e].val_loss);
 		w_f64(&w, m->epochs[e].val_accuracy);
+	}
+	if (seri_len > 0)
+	{
+		w_section(&w, "SERI", seri_len);
+		w_u32(&w, (uint32_t) m->series_time_kind);
+		w_u32(&w, (uint32_t) m->series_origin);
+		w_f64(&w, m->series_step);
+		w_strings(&w, m->n_vars, m->var_names, m->var_name_len);
+		for (int32_t v = 0; v < m->n_vars; v++)
+		{
+			put_f32(w.p, m->var_mean[v]);
+			w.p += 4;
+		}
+		for (int32_t v = 0; v < m->n_vars; v++)
+		{
+			put_f32(w.p, m->var_scale[v]);
+			w.p += 4;
+		}
 	}
 	w_section(&w, "TIME", time_len);
 	w_f64(&w, m->train_seconds);
@@ -468,7 +496,7 @@ r_strings(Reader *r, int32_t count, uint32_t minlen, uint32_t maxlen,
 	return 1;
 }
 
-static const char *const known_tags[] = {"CONF", "VOCB", "LABL", "WGTS", "OPTS", "HIST", "TIME"};
+static const char *const known_tags[] = {"CONF", "VOCB", "LABL", "WGTS", "OPTS", "HIST", "TIME", "SERI"};
 #define N_TAGS (sizeof(known_tags) / sizeof(known_tags[0]))
 
 typedef struct SectionRef
@@ -509,13 +537,21 @@ decode_conf(Reader *r, MrModel *m)
 
 	if (mr_net_check_config(cfg, &cerr) != MR_OK)
 		return r_fail(r, MR_EDIMS, cerr.detail);
-	if (m->input_kind != MR_INPUT_TEXT && m->input_kind != MR_INPUT_TOKENS)
+	if (m->input_kind != MR_INPUT_TEXT && m->input_kind != MR_INPUT_TOKENS &&
+		m->input_kind != MR_INPUT_SERIES)
 		return r_fail(r, MR_ECORRUPT, "the input kind is not recognized.");
 	if (m->input_kind == MR_INPUT_TEXT &&
 		m->tokenizer != MR_TOKENIZER_WORD && m->tokenizer != MR_TOKENIZER_CHAR)
 		return r_fail(r, MR_ECORRUPT, "the tokenizer is not recognized.");
-	/* text and token models both embed tokens */
-	if (cfg->vocab_size < 1 || cfg->n_features != 0)
+	if (m->input_kind == MR_INPUT_SERIES)
+	{
+		/* measurements: three inputs per variable, no tokens */
+		if (cfg->vocab_size != 0 || cfg->n_features < MR_SERIES_INPUTS_PER_VAR ||
+			cfg->n_features % MR_SERIES_INPUTS_PER_VAR != 0)
+			return r_fail(r, MR_ECORRUPT, "a measurement model needs three inputs per variable and no tokens.");
+	}
+	else if (cfg->vocab_size < 1 || cfg->n_features != 0)
+		/* text and token models both embed tokens */
 		return r_fail(r, MR_ECORRUPT, "a token model needs a vocabulary and no features.");
 	if (m->input_kind != MR_INPUT_TEXT && m->tokenizer != 0)
 		return r_fail(r, MR_ECORRUPT, "a tokenizer is set for a model that does not read text.");
@@ -526,6 +562,43 @@ decode_conf(Reader *r, MrModel *m)
 		(cfg->n_classes != 2 || m->positive_class < 0 || m->positive_class > 1))
 		return r_fail(r, MR_ECORRUPT, "the positive class is out of range.");
 	return 1;
+}
+
+/* Decode SERI (after CONF) into m */
+static int
+decode_series(Reader *r, MrModel *m, const MrAllocator *a)
+{
+	int32_t		V = m->cfg.n_features / MR_SERIES_INPUTS_PER_VAR;
+
+	m->series_time_kind = (int32_t) r_u32(r);
+	m->series_origin = (int32_t) r_u32(r);
+	m->series_step = r_f64(r);
+	if (r->st != MR_OK)
+		return 0;
+	if (m->series_time_kind != MR_SERIES_TIME_NUMBER && m->series_time_kind != MR_SERIES_TIME_TIMESTAMP)
+		return r_fail(r, MR_ECORRUPT, "the time kind is not recognized.");
+	if (m->series_origin != MR_ORIGIN_ZERO && m->series_origin != MR_ORIGIN_FIRST)
+		return r_fail(r, MR_ECORRUPT, "the time origin is not recognized.");
+	if (!(isfinite(m->series_step) && m->series_step > 0.0))
+		return r_fail(r, MR_ENONFINITE, "the bin width is not a positive number.");
+	m->n_vars = V;
+	if (!r_strings(r, V, 1, MR_MAX_TOKEN_BYTES, a, &m->var_names, &m->var_name_len, &m->var_index))
+		return 0;
+	if ((size_t) (r->end - r->p) != (size_t) V * 8)
+		return r_fail(r, MR_ECORRUPT, "the length does not match the variable count.");
+	m->var_mean = mr_alloc(a, sizeof(float) * V);
+	m->var_scale = mr_alloc(a, sizeof(float) * V);
+	if (!m->var_mean || !m->var_scale)
+		return r_fail(r, MR_ENOMEM, "out of memory.");
+	for (int32_t v = 0; v < V; v++)
+	{
+		m->var_mean[v] = get_f32(r->p + 4 * v);
+		m->var_scale[v] = get_f32(r->p + 4 * (V + v));
+		if (!isfinite(m->var_mean[v]) || !(isfinite(m->var_scale[v]) && m->var_scale[v] > 0.0f))
+			return r_fail(r, MR_ENONFINITE, "a variable's mean or scale is not a proper number.");
+	}
+	r->p += (size_t) 8 * V;
+	return r_done(r);
 }
 
 /* Decode HIST into m (allocates the epoch log) */
@@ -681,7 +754,8 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 	if (p != end)
 		return mr_set_error(err, MR_ECORRUPT, "%zu bytes follow the last section.", (size_t) (end - p));
 	for (size_t t = 0; t < N_TAGS; t++)
-		if (!sec[t].present && strcmp(known_tags[t], "VOCB") != 0)
+		if (!sec[t].present && strcmp(known_tags[t], "VOCB") != 0 &&
+			strcmp(known_tags[t], "SERI") != 0)
 			return mr_set_error(err, MR_ECORRUPT, "Required section %s is missing.", known_tags[t]);
 
 	/*
@@ -698,7 +772,8 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 	}
 	memcpy(copy, buf, len);
 #define OPEN(idx) \
-	(r.p = copy + (sec[idx].payload - buf), r.end = r.p + sec[idx].len, \
+	(r.p = sec[idx].present ? copy + (sec[idx].payload - buf) : copy, \
+	 r.end = r.p + (sec[idx].present ? sec[idx].len : 0), \
 	 r.section = known_tags[idx])
 	memset(&r, 0, sizeof(r));
 	r.err = err;
@@ -728,6 +803,23 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 	else if (sec[1].present)
 	{
 		r_fail(&r, MR_ECORRUPT, "the section is present although the model reads no tokens.");
+		goto fail;
+	}
+
+	OPEN(7);
+	if (m->input_kind == MR_INPUT_SERIES)
+	{
+		if (!sec[7].present)
+		{
+			r_fail(&r, MR_ECORRUPT, "the section is missing although the model reads measurements.");
+			goto fail;
+		}
+		if (!decode_series(&r, m, a))
+			goto fail;
+	}
+	else if (sec[7].present)
+	{
+		r_fail(&r, MR_ECORRUPT, "the section is present although the model reads no measurements.");
 		goto fail;
 	}
 
@@ -822,6 +914,12 @@ mr_model_free(MrModel *m, const MrAllocator *a)
 	if (m->label_index)
 		mr_vocab_free(m->label_index);
 	mr_free(a, m->epochs);
+	mr_free(a, m->var_names);
+	mr_free(a, m->var_name_len);
+	if (m->var_index)
+		mr_vocab_free(m->var_index);
+	mr_free(a, m->var_mean);
+	mr_free(a, m->var_scale);
 	mr_free(a, m->buffer);
 	mr_free(a, m);
 }

@@ -39,6 +39,12 @@
  *			early, then n x (f64 loss, f64 accuracy, f64 validation loss,
  *			f64 validation accuracy); validation figures are NaN without a
  *			validation split.
+ *	  SERI	required iff the model reads measurements (input kind 3):
+ *			u32 time kind (1 number, 2 timestamp in seconds), u32 origin
+ *			(0 time zero, 1 first event), f64 bin width, u32 count V (= F/3),
+ *			V entries of u32 length + UTF-8 variable name (1..MR_MAX_TOKEN_BYTES,
+ *			distinct, no NUL), then V f32 means and V f32 scales (finite,
+ *			scales > 0).  See mr_series.h for how they make the inputs.
  *	  TIME	required, last.  f64 training seconds, f64 creation time (Unix
  *			seconds), then n x f64 epoch seconds.  Wall-clock figures vary
  *			between identical runs, so the fingerprint (a hash of all bytes
@@ -69,6 +75,9 @@ typedef enum MrInputKind
 	MR_INPUT_SERIES = 3			/* measurements (rnnseq), features only */
 } MrInputKind;
 
+#define MR_SERIES_TIME_NUMBER		1
+#define MR_SERIES_TIME_TIMESTAMP	2
+
 typedef struct MrModel
 {
 	uint16_t	version;
@@ -89,6 +98,16 @@ typedef struct MrModel
 	const char **labels;
 	uint32_t   *label_len;
 	MrVocab    *label_index;
+	/* SERI: measurement models */
+	int32_t		series_time_kind;	/* MR_SERIES_TIME_* */
+	int32_t		series_origin;	/* MrSeriesOrigin */
+	double		series_step;	/* bin width in the sequences' time unit */
+	int32_t		n_vars;			/* V = F / 3 */
+	const char **var_names;
+	uint32_t   *var_name_len;
+	MrVocab    *var_index;		/* name -> variable index */
+	float	   *var_mean;		/* (V) */
+	float	   *var_scale;		/* (V) */
 	/* OPTS */
 	const char *options_json;
 	uint32_t	options_len;

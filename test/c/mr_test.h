@@ -45,6 +45,7 @@ void		test_utf8(void);
 void		test_tokenize(void);
 void		test_vocab(void);
 void		test_corpus(void);
+void		test_series(void);
 void		test_lstm_grad(void);
 void		test_net(void);
 void		test_infer(void);

@@ -85,6 +85,7 @@ main(int argc, char **argv)
 		{"tokenize", test_tokenize},
 		{"vocab", test_vocab},
 		{"corpus", test_corpus},
+		{"series", test_series},
 		{"lstm_grad", test_lstm_grad},
 		{"net", test_net},
 		{"infer", test_infer},

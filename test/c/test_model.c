@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mr_model.h"
+#include "mr_series.h"
 #include "mr_test.h"
 #include "mr_tokenize.h"
 
@@ -128,6 +129,76 @@ expect_rejected(const uint8_t *img, size_t len, size_t off, const void *bytes, s
 	st = decode(c, len, &err);
 	MR_CHECK(st == want, "crafted image rejected: %s (%s: %s)", what, mr_status_text(st), err.detail);
 	free(c);
+}
+
+/* A measurement model: round trip, and its SERI section's checks */
+static void
+check_series_model(void)
+{
+	MrModel		m;
+	static const char *names[2] = {"HR", "SysABP"};
+	uint32_t	name_len[2] = {2, 6};
+	float		mean[2] = {80.0f, 120.0f},
+				scale[2] = {12.0f, 20.0f};
+	static const char *labs[2] = {"0", "1"};
+	uint32_t	lab_len[2] = {1, 1};
+	MrEpochLog	ep = {1, 0.5, 0.7, NAN, NAN, 0.1, 10};
+	size_t		n;
+	float	   *params;
+	uint8_t    *img;
+	size_t		len;
+	MrError		err;
+	MrModel    *d = NULL;
+	MrRng		rng;
+
+	memset(&m, 0, sizeof(m));
+	m.input_kind = MR_INPUT_SERIES;
+	m.truncating = MR_PAD_PRE;
+	m.positive_class = 1;
+	m.cfg = (MrNetConfig) {.n_features = 6, .maxlen = 48, .n_layers = 1, .hidden = {4},
+	.pooling = MR_POOL_LAST, .n_classes = 2};
+	mr_net_param_count(&m.cfg, &n);
+	params = malloc(sizeof(float) * n);
+	mr_net_bind(&m.net, &m.cfg, params, n);
+	mr_rng_seed(&rng, 2);
+	mr_net_init(&m.net, &rng, &mr_malloc_allocator);
+	m.labels = labs;
+	m.label_len = lab_len;
+	m.series_time_kind = MR_SERIES_TIME_NUMBER;
+	m.series_origin = MR_ORIGIN_ZERO;
+	m.series_step = 60.0;
+	m.n_vars = 2;
+	m.var_names = names;
+	m.var_name_len = name_len;
+	m.var_mean = mean;
+	m.var_scale = scale;
+	m.options_json = "{}";
+	m.options_len = 2;
+	m.rows_used = m.train_rows = 10;
+	m.n_epochs = 1;
+	m.best_epoch = 1;
+	m.epochs = &ep;
+	MR_CHECK(mr_model_encode(&m, &mr_malloc_allocator, &img, &len, &err) == MR_OK &&
+			 mr_model_decode(img, len, &mr_malloc_allocator, &d, &err) == MR_OK &&
+			 d->input_kind == MR_INPUT_SERIES && d->n_vars == 2 && d->series_step == 60.0 &&
+			 d->var_scale[1] == 20.0f && mr_vocab_lookup(d->var_index, "SysABP", 6) == 1 &&
+			 d->vocab == NULL,
+			 "a measurement model round-trips with its variables and statistics");
+	mr_model_free(d, &mr_malloc_allocator);
+	{
+		size_t		seri = find_section(img, len, "SERI");
+		uint8_t		nine[4] = {9, 0, 0, 0};
+		uint8_t		zero[4] = {0, 0, 0, 0};
+		uint8_t		neg64[8] = {0, 0, 0, 0, 0, 0, 0xf0, 0xbf};
+
+		expect_rejected(img, len, seri, nine, 4, MR_ECORRUPT, "an unknown time kind");
+		expect_rejected(img, len, seri + 8, neg64, 8, MR_ENONFINITE, "a negative bin width");
+		/* the last scale (SysABP) set to zero */
+		expect_rejected(img, len, seri + 16 + 4 + 2 + 4 + 6 + 8 + 4, zero, 4, MR_ENONFINITE, "a zero scale");
+		expect_rejected(img, len, seri - 8, "ZZZZ", 4, MR_ECORRUPT, "a measurement model without its SERI section");
+	}
+	free(img);
+	free(params);
 }
 
 void
@@ -298,4 +369,5 @@ test_model(void)
 	}
 	free(img);
 	free(b.params);
+	check_series_model();
 }

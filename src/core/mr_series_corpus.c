@@ -1,0 +1,448 @@
+/*
+ * mr_series_corpus.c
+ *	  Collecting measurement rows for training (see mr_series_corpus.h).
+ */
+#include "mr_series_corpus.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "mr_series.h"
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+
+struct MrSeriesCorpus
+{
+	MrAllocator a;
+	size_t		max_bytes;
+	MrVocab    *vars;
+	MrVocab    *labels;
+	/* all rows' events, concatenated */
+	double	   *times;
+	int32_t    *var;
+	double	   *values;
+	size_t		n_events;
+	size_t		cap_events;
+	/* per row */
+	int64_t    *row_end;
+	int32_t    *row_label;
+	uint64_t   *row_hash;
+	int64_t		n_rows;
+	size_t		cap_rows;
+};
+
+MrSeriesCorpus *
+mr_series_corpus_new(const MrAllocator *a, size_t max_bytes)
+{
+	MrSeriesCorpus *c = mr_alloc0(a, sizeof(MrSeriesCorpus));
+
+	if (!c)
+		return NULL;
+	c->a = *a;
+	c->max_bytes = max_bytes;
+	c->vars = mr_vocab_new(a, 64);
+	c->labels = mr_vocab_new(a, 16);
+	if (!c->vars || !c->labels)
+	{
+		mr_series_corpus_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+mr_series_corpus_free(MrSeriesCorpus *c)
+{
+	MrAllocator a;
+
+	if (!c)
+		return;
+	a = c->a;
+	if (c->vars)
+		mr_vocab_free(c->vars);
+	if (c->labels)
+		mr_vocab_free(c->labels);
+	mr_free(&a, c->times);
+	mr_free(&a, c->var);
+	mr_free(&a, c->values);
+	mr_free(&a, c->row_end);
+	mr_free(&a, c->row_label);
+	mr_free(&a, c->row_hash);
+	mr_free(&a, c);
+}
+
+int64_t
+mr_series_corpus_rows(const MrSeriesCorpus *c)
+{
+	return c->n_rows;
+}
+
+const MrVocab *
+mr_series_corpus_vars(const MrSeriesCorpus *c)
+{
+	return c->vars;
+}
+
+const MrVocab *
+mr_series_corpus_labels(const MrSeriesCorpus *c)
+{
+	return c->labels;
+}
+
+size_t
+mr_series_corpus_memory(const MrSeriesCorpus *c)
+{
+	return mr_vocab_memory(c->vars) + mr_vocab_memory(c->labels) +
+		c->cap_events * (2 * sizeof(double) + sizeof(int32_t)) +
+		c->cap_rows * (2 * sizeof(int64_t) + sizeof(int32_t));
+}
+
+/* Reallocate buf to hold cap elements of size elem, keeping n of them */
+static int
+resize(const MrAllocator *a, void **buf, size_t n, size_t cap, size_t elem)
+{
+	size_t		bytes;
+	void	   *nb;
+
+	if (!mr_mul_size(cap, elem, &bytes) || !(nb = mr_alloc(a, bytes)))
+		return 0;
+	if (n)
+		memcpy(nb, *buf, n * elem);
+	mr_free(a, *buf);
+	*buf = nb;
+	return 1;
+}
+
+static uint64_t
+fnv1a(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		h ^= s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Add one row; see mr_series_corpus.h */
+MrStatus
+mr_series_corpus_add(MrSeriesCorpus *c, const double *times,
+					 const char *const *vars, const size_t *var_lens,
+					 const double *values, int64_t n,
+					 const char *label, size_t label_len, MrError *err)
+{
+	uint64_t	h = FNV_OFFSET;
+	int32_t		lab;
+
+	if (label_len > MR_MAX_LABEL_BYTES)
+		return mr_set_error(err, MR_EINVAL, "A label has %zu bytes; the limit is %d.",
+							label_len, MR_MAX_LABEL_BYTES);
+	if (c->n_events + (size_t) n > c->cap_events)
+	{
+		size_t		cap = c->cap_events ? c->cap_events : 4096;
+
+		while (cap < c->n_events + (size_t) n)
+			cap *= 2;
+		if (!resize(&c->a, (void **) &c->times, c->n_events, cap, sizeof(double)) ||
+			!resize(&c->a, (void **) &c->var, c->n_events, cap, sizeof(int32_t)) ||
+			!resize(&c->a, (void **) &c->values, c->n_events, cap, sizeof(double)))
+			return mr_set_error(err, MR_ENOMEM, "Out of memory for events.");
+		c->cap_events = cap;
+	}
+	if ((size_t) c->n_rows + 1 > c->cap_rows)
+	{
+		size_t		cap = c->cap_rows ? 2 * c->cap_rows : 1024;
+
+		if (!resize(&c->a, (void **) &c->row_end, c->n_rows, cap, sizeof(int64_t)) ||
+			!resize(&c->a, (void **) &c->row_label, c->n_rows, cap, sizeof(int32_t)) ||
+			!resize(&c->a, (void **) &c->row_hash, c->n_rows, cap, sizeof(uint64_t)))
+			return mr_set_error(err, MR_ENOMEM, "Out of memory for rows.");
+		c->cap_rows = cap;
+	}
+	for (int64_t i = 0; i < n; i++)
+	{
+		size_t		len = var_lens[i] > MR_MAX_TOKEN_BYTES ? MR_MAX_TOKEN_BYTES : var_lens[i];
+		int32_t		id = mr_vocab_add(c->vars, vars[i], len, 0);
+
+		if (id < 0)
+			return mr_set_error(err, MR_ENOMEM, "Out of memory for variable names.");
+		c->times[c->n_events] = times[i];
+		c->var[c->n_events] = id;
+		c->values[c->n_events] = values[i];
+		c->n_events++;
+		h = fnv1a(h, &times[i], sizeof(double));
+		h = fnv1a(h, &len, sizeof(len));
+		h = fnv1a(h, vars[i], len);
+		h = fnv1a(h, &values[i], sizeof(double));
+	}
+	if (mr_vocab_lookup(c->labels, label, label_len) < 0 &&
+		mr_vocab_size(c->labels) >= MR_MAX_CLASSES)
+		return mr_set_error(err, MR_EINVAL, "There are more than %d distinct labels.", MR_MAX_CLASSES);
+	lab = mr_vocab_add(c->labels, label, label_len, 0);
+	if (lab < 0)
+		return mr_set_error(err, MR_ENOMEM, "Out of memory for labels.");
+	c->row_end[c->n_rows] = (int64_t) c->n_events;
+	c->row_label[c->n_rows] = lab;
+	c->row_hash[c->n_rows] = fnv1a(h ^ 0x9e3779b97f4a7c15ULL, label, label_len);
+	c->n_rows++;
+	if (c->max_bytes > 0 && mr_series_corpus_memory(c) > c->max_bytes)
+		return mr_set_error(err, MR_ELIMIT,
+							"The training rows need more than %zu bytes (%lld rows, %zu events so far).",
+							c->max_bytes, (long long) c->n_rows, c->n_events);
+	return MR_OK;
+}
+
+/* Compare two byte strings: memcmp, shorter first on a tie */
+static int
+bytes_cmp(const char *a, size_t la, const char *b, size_t lb)
+{
+	int			r = memcmp(a, b, la < lb ? la : lb);
+
+	return r != 0 ? r : (la < lb ? -1 : la > lb);
+}
+
+/* Total order on rows by content: hash, label, then the events */
+static int
+row_cmp(const MrSeriesCorpus *c, int64_t a, int64_t b)
+{
+	int64_t		ia = a > 0 ? c->row_end[a - 1] : 0,
+				ib = b > 0 ? c->row_end[b - 1] : 0;
+	size_t		la,
+				lb;
+	const char *ka,
+			   *kb;
+	int			r;
+
+	if (c->row_hash[a] != c->row_hash[b])
+		return c->row_hash[a] < c->row_hash[b] ? -1 : 1;
+	ka = mr_vocab_key(c->labels, c->row_label[a], &la);
+	kb = mr_vocab_key(c->labels, c->row_label[b], &lb);
+	if ((r = bytes_cmp(ka, la, kb, lb)) != 0)
+		return r;
+	for (; ia < c->row_end[a] && ib < c->row_end[b]; ia++, ib++)
+	{
+		if (c->times[ia] != c->times[ib])
+			return c->times[ia] < c->times[ib] ? -1 : 1;
+		if (c->var[ia] != c->var[ib])
+		{
+			ka = mr_vocab_key(c->vars, c->var[ia], &la);
+			kb = mr_vocab_key(c->vars, c->var[ib], &lb);
+			if ((r = bytes_cmp(ka, la, kb, lb)) != 0)
+				return r;
+		}
+		if (memcmp(&c->values[ia], &c->values[ib], sizeof(double)) != 0)
+			return memcmp(&c->values[ia], &c->values[ib], sizeof(double));
+	}
+	return (ia < c->row_end[a]) - (ib < c->row_end[b]);
+}
+
+/* Stable merge sort of row indices by content */
+static void
+sort_rows(const MrSeriesCorpus *c, int64_t *idx, int64_t *tmp, int64_t n)
+{
+	for (int64_t width = 1; width < n; width *= 2)
+	{
+		for (int64_t lo = 0; lo < n; lo += 2 * width)
+		{
+			int64_t		mid = lo + width < n ? lo + width : n;
+			int64_t		hi = lo + 2 * width < n ? lo + 2 * width : n;
+			int64_t		i = lo,
+						j = mid,
+						k = lo;
+
+			while (i < mid && j < hi)
+				tmp[k++] = row_cmp(c, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
+			while (i < mid)
+				tmp[k++] = idx[i++];
+			while (j < hi)
+				tmp[k++] = idx[j++];
+		}
+		memcpy(idx, tmp, sizeof(int64_t) * n);
+	}
+}
+
+void
+mr_series_rows_free(MrSeriesRows *rows, const MrAllocator *a)
+{
+	mr_free(a, rows->var_ids);
+	mr_free(a, rows->mean);
+	mr_free(a, rows->scale);
+	mr_free(a, rows->class_label);
+	mr_free(a, rows->class_count);
+	mr_free(a, rows->feats);
+	mr_free(a, rows->lengths);
+	mr_free(a, rows->labels);
+	memset(rows, 0, sizeof(*rows));
+}
+
+/* Standardise and resample; see mr_series_corpus.h */
+MrStatus
+mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
+						MrSeriesRows *out, MrError *err)
+{
+	const MrAllocator *a = &c->a;
+	int32_t		n_seen = mr_vocab_size(c->vars);
+	int32_t		K = mr_vocab_size(c->labels);
+	int64_t		n = c->n_rows;
+	int64_t    *order = NULL,
+			   *tmp = NULL;
+	double	   *sum = NULL,
+			   *sumsq = NULL;
+	int64_t    *count = NULL;
+	int32_t    *name_order = NULL,
+			   *final_var = NULL,	/* corpus var id -> variable index, -1 unused */
+			   *label_class = NULL,
+			   *row_vars = NULL;
+	MrSeriesSpec spec;
+	MrSeriesWork work;
+	size_t		cells;
+	int32_t		V = 0;
+	MrStatus	st = MR_ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	memset(&work, 0, sizeof(work));
+	if (T < 1 || !(step > 0.0) || !isfinite(step))
+		return mr_set_error(err, MR_EINVAL, "The grid needs at least one bin of positive width.");
+	spec.T = T;
+	spec.step = step;
+	spec.origin = origin;
+
+	order = mr_alloc(a, sizeof(int64_t) * ((size_t) n + 1));
+	tmp = mr_alloc(a, sizeof(int64_t) * ((size_t) n + 1));
+	sum = mr_alloc0(a, sizeof(double) * ((size_t) n_seen + 1));
+	sumsq = mr_alloc0(a, sizeof(double) * ((size_t) n_seen + 1));
+	count = mr_alloc0(a, sizeof(int64_t) * ((size_t) n_seen + 1));
+	name_order = mr_alloc(a, sizeof(int32_t) * ((size_t) n_seen + 1));
+	final_var = mr_alloc(a, sizeof(int32_t) * ((size_t) n_seen + 1));
+	label_class = mr_alloc(a, sizeof(int32_t) * ((size_t) K + 1));
+	row_vars = mr_alloc(a, sizeof(int32_t) * (c->n_events + 1));
+	out->class_label = mr_alloc(a, sizeof(int32_t) * ((size_t) K + 1));
+	out->class_count = mr_alloc0(a, sizeof(int64_t) * ((size_t) K + 1));
+	out->lengths = mr_alloc(a, sizeof(int32_t) * ((size_t) n + 1));
+	out->labels = mr_alloc(a, sizeof(int32_t) * ((size_t) n + 1));
+	if (!order || !tmp || !sum || !sumsq || !count || !name_order || !final_var ||
+		!label_class || !row_vars || !out->class_label || !out->class_count ||
+		!out->lengths || !out->labels)
+		goto fail;
+
+	/* which variables are measured on the grid, and their statistics */
+	for (int64_t r = 0; r < n; r++)
+	{
+		int64_t		start = r > 0 ? c->row_end[r - 1] : 0;
+		double		first = start < c->row_end[r] ? c->times[start] : 0.0;
+
+		for (int64_t i = start; i < c->row_end[r]; i++)
+		{
+			if (isnan(c->values[i]) || mr_series_bin(&spec, c->times[i], first) < 0)
+				continue;
+			sum[c->var[i]] += c->values[i];
+			sumsq[c->var[i]] += c->values[i] * c->values[i];
+			count[c->var[i]]++;
+		}
+	}
+	if (mr_vocab_sort_by_key(c->vars, name_order) != MR_OK)
+		goto fail;
+	for (int32_t i = 0; i < n_seen; i++)
+		final_var[i] = -1;
+	for (int32_t i = 0; i < n_seen; i++)
+		if (count[name_order[i]] > 0)
+			final_var[name_order[i]] = V++;
+	if (V == 0)
+	{
+		st = mr_set_error(err, MR_EINVAL, "No row has a measurement with a value on the time grid.");
+		goto fail;
+	}
+	if (V > MR_SERIES_MAX_VARS)
+	{
+		st = mr_set_error(err, MR_EINVAL, "The rows measure %d variables; the limit is %d.",
+						  (int) V, MR_SERIES_MAX_VARS);
+		goto fail;
+	}
+	if (!mr_mul_size((size_t) n, (size_t) T * MR_SERIES_INPUTS_PER_VAR * V, &cells))
+	{
+		st = mr_set_error(err, MR_ELIMIT, "Too many rows.");
+		goto fail;
+	}
+	if (c->max_bytes > 0 && cells * sizeof(float) + mr_series_corpus_memory(c) > c->max_bytes)
+	{
+		st = mr_set_error(err, MR_ELIMIT,
+						  "The resampled rows need %zu MB (%lld rows x %d bins x %d inputs).",
+						  cells * sizeof(float) / (1024 * 1024), (long long) n, T,
+						  (int) (MR_SERIES_INPUTS_PER_VAR * V));
+		goto fail;
+	}
+	out->n_vars = V;
+	out->var_ids = mr_alloc(a, sizeof(int32_t) * (size_t) V);
+	out->mean = mr_alloc(a, sizeof(float) * (size_t) V);
+	out->scale = mr_alloc(a, sizeof(float) * (size_t) V);
+	out->feats = mr_alloc(a, sizeof(float) * (cells ? cells : 1));
+	if (!out->var_ids || !out->mean || !out->scale || !out->feats ||
+		mr_series_work_new(V, a, &work) != MR_OK)
+		goto fail;
+	for (int32_t i = 0; i < n_seen; i++)
+	{
+		int32_t		v = final_var[i];
+		double		mean,
+					var;
+
+		if (v < 0)
+			continue;
+		mean = sum[i] / count[i];
+		var = sumsq[i] / count[i] - mean * mean;
+		out->var_ids[v] = i;
+		out->mean[v] = (float) mean;
+		/* a constant (or single) measurement has no spread: do not scale it */
+		out->scale[v] = var > 1e-12 * (1.0 + mean * mean) ? (float) sqrt(var) : 1.0f;
+	}
+	spec.n_vars = V;
+	spec.mean = out->mean;
+	spec.scale = out->scale;
+
+	/* classes in label byte order */
+	if (mr_vocab_sort_by_key(c->labels, out->class_label) != MR_OK)
+		goto fail;
+	for (int32_t k = 0; k < K; k++)
+		label_class[out->class_label[k]] = k;
+	out->n_classes = K;
+
+	/* rows in canonical order, resampled */
+	for (int64_t i = 0; i < n; i++)
+		order[i] = i;
+	sort_rows(c, order, tmp, n);
+	for (size_t i = 0; i < c->n_events; i++)
+		row_vars[i] = final_var[c->var[i]];
+	for (int64_t i = 0; i < n; i++)
+	{
+		int64_t		r = order[i];
+		int64_t		start = r > 0 ? c->row_end[r - 1] : 0;
+
+		out->events_on_grid += mr_series_row(&spec, c->times + start, row_vars + start,
+											 c->values + start, c->row_end[r] - start, &work,
+											 out->feats + (size_t) i * T * MR_SERIES_INPUTS_PER_VAR * V);
+		out->lengths[i] = T;
+		out->labels[i] = label_class[c->row_label[r]];
+		out->class_count[out->labels[i]]++;
+	}
+	out->n = n;
+	out->events = (int64_t) c->n_events;
+	st = MR_OK;
+
+fail:
+	if (st == MR_ENOMEM)
+		mr_set_error(err, MR_ENOMEM, "Out of memory while resampling the training rows.");
+	if (st != MR_OK)
+		mr_series_rows_free(out, a);
+	mr_series_work_free(&work, a);
+	mr_free(a, order);
+	mr_free(a, tmp);
+	mr_free(a, sum);
+	mr_free(a, sumsq);
+	mr_free(a, count);
+	mr_free(a, name_order);
+	mr_free(a, final_var);
+	mr_free(a, label_class);
+	mr_free(a, row_vars);
+	return st;
+}
