@@ -35,7 +35,9 @@ PG_OBJS = \
 	src/pg/predict.o \
 	src/pg/info.o \
 	src/pg/evaluate.o \
-	src/pg/explain.o
+	src/pg/explain.o \
+	src/pg/seq_type.o \
+	src/pg/seq_agg.o
 
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
@@ -65,6 +67,9 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(CORE_OBJS): CFLAGS += $(CORE_OPT)
+
+# PGXS tracks no header dependencies: rebuild everything when a header changes
+$(OBJS): $(wildcard src/core/*.h src/pg/*.h)
 
 # C unit tests of the numeric core: no server, plain cc, TAP output.
 CORE_SRCS = $(CORE_OBJS:.o=.c)
