@@ -101,11 +101,37 @@ FROM dx_model m CROSS JOIN abstracts_test t
 ORDER BY t.id
 LIMIT 3;
 
-SELECT rnn_model_info(model) AS model_info FROM dx_model;
+SELECT info->>'parameters' AS parameters, info->>'vocabulary_size' AS vocabulary,
+	info->>'rows_used' AS rows_used, info->>'training_seconds' AS training_seconds,
+	left(info->>'fingerprint', 16) AS fingerprint
+FROM (SELECT rnn_model_info(model) AS info FROM dx_model) AS s;
+SQL
+
+medrnn_step "test metrics"
+demo_sql <<'SQL'
+\timing on
+SELECT r->>'rows' AS test_rows, round((r->>'accuracy')::numeric, 4) AS accuracy,
+	round((r->>'macro_f1')::numeric, 4) AS macro_f1, round((r->>'log_loss')::numeric, 4) AS log_loss
+FROM (SELECT rnn_evaluate(model, 'abstracts_test', 'text', 'label') AS r FROM dx_model) AS s;
+
+SELECT key AS label, round((value->>'precision')::numeric, 3) AS precision,
+	round((value->>'recall')::numeric, 3) AS recall, round((value->>'f1')::numeric, 3) AS f1,
+	value->>'support' AS support
+FROM dx_model, jsonb_each(rnn_evaluate(model, 'abstracts_test', 'text', 'label')->'per_class')
+ORDER BY 1;
 
 SELECT round(avg((rnn_predict(m.model, t.text) = t.label)::int), 4) AS test_accuracy,
 	count(*) AS test_rows
 FROM dx_model m CROSS JOIN abstracts_test t;
+SQL
+
+medrnn_step "why: the words behind one prediction"
+demo_sql <<'SQL'
+SELECT position, token, round(attribution::numeric, 4) AS attribution
+FROM dx_model m, abstracts_test t, rnn_explain(m.model, t.text)
+WHERE t.id = 8
+ORDER BY attribution DESC NULLS LAST
+LIMIT 8;
 SQL
 
 if [ "$KEEP" -eq 1 ]; then

@@ -97,10 +97,56 @@ MedrnnReportTrainError(const MrError *err)
 	pg_unreachable();
 }
 
-/* Set OpenBLAS's thread count for this backend */
+/*
+ * OpenBLAS kernels that are generic fallbacks: what Debian's OpenBLAS 0.3.21
+ * picks for CPUs it does not recognise (such as recent Xeons), several
+ * times slower than the AVX2 or AVX-512 kernels those CPUs can run.
+ */
+static const char *const generic_cores[] = {
+	"Prescott", "Katmai", "Coppermine", "Northwood", "Banias", "Core2", "Penryn",
+	"Dunnington", "Nehalem", "Atom", "Sandybridge", "Barcelona", "Opteron"
+};
+
+/* Warn once per backend when OpenBLAS runs generic kernels on a capable CPU */
+static void
+check_blas_kernel(void)
+{
+	static bool checked = false;
+	const char *core;
+	const char *suggest = NULL;
+
+	if (checked)
+		return;
+	checked = true;
+	core = mr_blas_corename();
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		__builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+		suggest = "SkylakeX";
+	else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		suggest = "Haswell";
+#endif
+	if (suggest == NULL || core == NULL)
+		return;
+	for (size_t i = 0; i < lengthof(generic_cores); i++)
+		if (pg_strcasecmp(core, generic_cores[i]) == 0)
+		{
+			ereport(WARNING,
+					(errmsg("OpenBLAS is using its generic \"%s\" kernels on a CPU that can run \"%s\" kernels",
+							core, suggest),
+					 errdetail("Training and prediction run several times slower than they could."),
+					 errhint("Set OPENBLAS_CORETYPE=%s in the server's environment (on Debian, in /etc/postgresql/15/<cluster>/environment) and restart the server.",
+							 suggest)));
+			return;
+		}
+}
+
+/* Set OpenBLAS's thread count for this backend (and check its kernels) */
 void
 MedrnnUseThreads(int n)
 {
+	check_blas_kernel();
 	mr_blas_set_threads(n);
 }
 

@@ -10,6 +10,7 @@
 #include "utils/guc.h"
 
 #include "medrnn.h"
+#include "mr_blas.h"
 
 PG_MODULE_MAGIC;
 
@@ -52,5 +53,5 @@ _PG_init(void)
 {
 	MedrnnInitGucs();
 	/* one OpenBLAS thread: medrnn splits work itself (see mr_train.c) */
-	MedrnnUseThreads(1);
+	mr_blas_set_threads(1);
 }
