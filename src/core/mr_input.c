@@ -109,7 +109,9 @@ mr_model_tokens_row(const MrModel *m, const char *const *toks, const size_t *len
 	mr_window_init(&w, ring, m->cfg.maxlen, m->truncating);
 	for (int64_t i = 0; i < n; i++)
 	{
-		int32_t		id = mr_vocab_lookup(m->vocab, toks[i], lens[i]);
+		/* cut like training did (mr_corpus_add_tokens) */
+		size_t		len = lens[i] > MR_MAX_TOKEN_BYTES ? MR_MAX_TOKEN_BYTES : lens[i];
+		int32_t		id = mr_vocab_lookup(m->vocab, toks[i], len);
 
 		if (id < 0)
 			continue;

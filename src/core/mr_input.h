@@ -44,7 +44,10 @@ int32_t		mr_model_text_row(const MrModel *m, const char *text, size_t len,
 							  int32_t *ring, int32_t *out,
 							  int64_t *n_tokens, int64_t *n_known);
 
-/* The same for pre-split tokens (UTF-8 strings, looked up verbatim) */
+/*
+ * The same for pre-split tokens (UTF-8 strings, looked up verbatim, cut to
+ * MR_MAX_TOKEN_BYTES as in training)
+ */
 int32_t		mr_model_tokens_row(const MrModel *m, const char *const *toks,
 								const size_t *lens, int64_t n,
 								int32_t *ring, int32_t *out,

@@ -1,6 +1,6 @@
 /*
  * mr_optim.c
- *	  Adam updates (dense and row-sparse) and helpers for norm clipping.
+ *	  Adam updates and helpers for norm clipping.
  */
 #include "mr_optim.h"
 
@@ -26,20 +26,6 @@ mr_adam_update(const MrAdam *opt, int64_t t, float *p, const float *g,
 		m[i] = mi;
 		v[i] = vi;
 		p[i] -= opt->lr * (mi * c1) / (sqrtf(vi * c2) + opt->eps);
-	}
-}
-
-/* Adam on the listed rows of a (rows, width) table */
-void
-mr_adam_update_rows(const MrAdam *opt, int64_t t, float *p, const float *g,
-					float *m, float *v, int width,
-					const int32_t *rows, int32_t n_rows)
-{
-	for (int32_t r = 0; r < n_rows; r++)
-	{
-		size_t		off = (size_t) rows[r] * width;
-
-		mr_adam_update(opt, t, p + off, g + off, m + off, v + off, width);
 	}
 }
 

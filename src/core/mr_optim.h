@@ -24,15 +24,6 @@ typedef struct MrAdam
 void		mr_adam_update(const MrAdam *opt, int64_t t, float *p, const float *g,
 						   float *m, float *v, size_t n);
 
-/*
- * The same step on selected rows of a (rows, width) table only: the sparse
- * ("lazy") Adam used for embeddings, where a batch touches a few hundred
- * of 20,000 rows.  Untouched rows keep their moments (TensorFlow LazyAdam).
- */
-void		mr_adam_update_rows(const MrAdam *opt, int64_t t, float *p, const float *g,
-								float *m, float *v, int width,
-								const int32_t *rows, int32_t n_rows);
-
 /* Sum of squares of n floats, in double */
 double		mr_sumsq(const float *x, size_t n);
 

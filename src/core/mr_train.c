@@ -422,6 +422,71 @@ apply_l2(const MrNet *net, MrNet *g, float l2)
 	return l2 * penalty;
 }
 
+/* Arguments of one worker's slice of the Adam update */
+typedef struct AdamSlice
+{
+	const MrAdam *opt;
+	int64_t		step;
+	float	   *p;
+	const float *g;
+	float	   *m;
+	float	   *v;
+	size_t		n;
+} AdamSlice;
+
+static void *
+adam_slice_run(void *arg)
+{
+	AdamSlice  *a = arg;
+
+	mr_adam_update(a->opt, a->step, a->p, a->g, a->m, a->v, a->n);
+	return NULL;
+}
+
+/*
+ * Adam over all parameters.  The update is memory-bound (four arrays the
+ * size of the model), so with several workers each takes a slice.
+ */
+static void
+adam_step(TrainState *s, MrNet *net, const MrTrainConfig *tc, int64_t step)
+{
+	size_t		n = net->n_params;
+	int			k = s->n_workers;
+	AdamSlice	slices[MR_MAX_WORKERS];
+	pthread_t	threads[MR_MAX_WORKERS];
+	int			started[MR_MAX_WORKERS];
+	size_t		off = 0;
+
+	for (int i = 0; i < k; i++)
+	{
+		size_t		len = n / k + ((size_t) i < n % k);
+
+		slices[i] = (AdamSlice) {&tc->adam, step, net->params + off, s->grads + off,
+		s->m + off, s->v + off, len};
+		off += len;
+		started[i] = 0;
+	}
+	if (k > 1)
+	{
+		sigset_t	all,
+					old;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		for (int i = 1; i < k; i++)
+			started[i] = pthread_create(&threads[i], NULL, adam_slice_run, &slices[i]) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	adam_slice_run(&slices[0]);
+	for (int i = 1; i < k; i++)
+	{
+		if (started[i])
+			pthread_join(threads[i], NULL);
+		else
+			adam_slice_run(&slices[i]);
+	}
+}
+
 /* One optimizer step from the gradients of the current batch */
 static void
 update(TrainState *s, MrNet *net, const MrTrainConfig *tc, int64_t step)
@@ -446,12 +511,16 @@ update(TrainState *s, MrNet *net, const MrTrainConfig *tc, int64_t step)
 				mr_scale(s->grads + (size_t) s->rows[r] * E, E, scale);
 		}
 	}
-	mr_adam_update(&tc->adam, step, net->params + s->n_emb, gd,
-				   s->m + s->n_emb, s->v + s->n_emb, s->n_dense);
+	/*
+	 * Adam over every parameter, embedding rows included, as Keras and
+	 * PyTorch do: rows outside this batch have a zero gradient but their
+	 * moments keep decaying and they keep moving.  (Updating only the
+	 * batch's rows, TensorFlow's LazyAdam, is cheaper but measurably
+	 * changes what the reference recipe learns.)
+	 */
+	adam_step(s, net, tc, step);
 	if (s->n_emb > 0)
 	{
-		mr_adam_update_rows(&tc->adam, step, net->params, s->grads, s->m, s->v,
-							(int) E, s->rows, s->n_rows);
 		/* leave the embedding gradient all zero for the next batch */
 		for (int32_t r = 0; r < s->n_rows; r++)
 		{

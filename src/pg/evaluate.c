@@ -77,8 +77,10 @@ score_row(Datum input, bool input_null, const char *label, size_t label_len, voi
 	}
 	if (ss->input_type == MEDRNN_IN_TEXT)
 		probs = MedrnnPredictText(ss->c, DatumGetTextPP(input));
-	else
+	else if (ss->input_type == MEDRNN_IN_TEXT_ARRAY)
 		probs = MedrnnPredictTokens(ss->c, DatumGetArrayTypeP(input));
+	else
+		probs = MedrnnPredictSeq(ss->c, input);
 	if (mr_metrics_add(ss->acc, k, probs) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 }
@@ -100,11 +102,16 @@ score_relation(bytea *model, Oid relid, const char *input_col, const char *label
 	ss->c = MedrnnLoadModel(CurrentMemoryContext, model);
 	MedrnnResolveSource(relid, input_col, label_col, &src);
 	kind = ss->c->model->input_kind;
-	if ((kind == MR_INPUT_TEXT) != (src.input_type == MEDRNN_IN_TEXT))
+	/* text models read text; token models text[] or rnnseq; series models rnnseq */
+	if ((kind == MR_INPUT_TEXT) != (src.input_type == MEDRNN_IN_TEXT) ||
+		(kind == MR_INPUT_SERIES && src.input_type != MEDRNN_IN_RNNSEQ))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"%s\" does not hold the model's kind of input", input_col),
-				 errdetail("The model reads %s.", kind == MR_INPUT_TEXT ? "text" : "token arrays (text[])")));
+				 errdetail("The model reads %s.",
+						   kind == MR_INPUT_TEXT ? "text" :
+						   kind == MR_INPUT_TOKENS ? "token arrays (text[]) or token sequences (rnnseq)" :
+						   "measurement sequences (rnnseq)")));
 	ss->input_type = src.input_type;
 	if (mr_metrics_new(&a, ss->c->model->cfg.n_classes, ss->c->model->positive_class, &ss->acc) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));

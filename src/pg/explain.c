@@ -15,6 +15,7 @@
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "utils/array.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
 #include "medrnn.h"
@@ -22,6 +23,8 @@
 #include "mr_explain.h"
 #include "mr_tokenize.h"
 #include "predict.h"
+#include "seq_input.h"
+#include "seq_type.h"
 
 #define DEFAULT_STEPS 50
 
@@ -120,6 +123,58 @@ target_class(MedrnnCachedModel *c, FunctionCallInfo fcinfo, int32 L)
 	return MedrnnArgmax(c->probs, m->cfg.n_classes);
 }
 
+/*
+ * A measurement model: one row per (bin, variable), the attribution of the
+ * variable's three inputs in that bin (value, observed, elapsed) summed.
+ */
+static void
+explain_series(FunctionCallInfo fcinfo, MedrnnCachedModel *c, Datum seq, int steps)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const MrModel *m = c->model;
+	RnnSeqView	v;
+	int32		L;
+	int			target;
+	MrExplanation e;
+	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
+	int			V = m->n_vars;
+
+	RnnSeqGetView((struct varlena *) DatumGetRnnSeqP(seq), &v);
+	L = MedrnnSeqSeriesRow(m, &v, &c->series, c->cxt);
+	if (!PG_ARGISNULL(2))
+	{
+		size_t		len;
+		char	   *u = MedrnnTextToUtf8(PG_GETARG_TEXT_PP(2), &len);
+
+		target = mr_vocab_lookup(m->label_index, u, len);
+		if (target < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("target label \"%s\" is not a label of this model",
+							text_to_cstring(PG_GETARG_TEXT_PP(2)))));
+	}
+	else
+	{
+		mr_infer_row(c->infer, NULL, c->series.feats, L, c->probs);
+		target = MedrnnArgmax(c->probs, m->cfg.n_classes);
+	}
+	if (mr_explain_row(&m->net, NULL, c->series.feats, L, target, steps, &a, &e) != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	for (int t = 0; t < m->cfg.maxlen; t++)
+		for (int var = 0; var < V; var++)
+		{
+			const float *fa = e.feat_attr + (size_t) t * m->cfg.n_features;
+			Datum		values[3];
+			bool		nulls[3] = {false, false, false};
+
+			values[0] = Int32GetDatum(t + 1);
+			values[1] = PointerGetDatum(MedrnnUtf8ToText(m->var_names[var], m->var_name_len[var]));
+			values[2] = Float8GetDatum((double) fa[var] + fa[V + var] + fa[2 * V + var]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	mr_explanation_free(&e, &a);
+}
+
 PG_FUNCTION_INFO_V1(rnn_explain);
 
 /*
@@ -149,6 +204,11 @@ rnn_explain(PG_FUNCTION_ARGS)
 				 errmsg("steps must be between 1 and %d", MR_EXPLAIN_MAX_STEPS)));
 	c = MedrnnGetModel(fcinfo, 0);
 	m = c->model;
+	if (argtype != TEXTOID && argtype != TEXTARRAYOID && m->input_kind == MR_INPUT_SERIES)
+	{
+		explain_series(fcinfo, c, PG_GETARG_DATUM(1), steps);
+		return (Datum) 0;
+	}
 
 	memset(&tl, 0, sizeof(tl));
 	tl.m = m;
@@ -169,6 +229,41 @@ rnn_explain(PG_FUNCTION_ARGS)
 		tk.kind = (MrTokenizerKind) m->tokenizer;
 		tk.lowercase = m->lowercase;
 		mr_tokenize(&tk, u, len, collect_token, &tl);
+	}
+	else if (argtype != TEXTARRAYOID)
+	{
+		/* a token sequence: its tokens in order, NULL ones listed but not read */
+		RnnSeqView	v;
+
+		if (m->input_kind != MR_INPUT_TOKENS)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("this model reads text, not sequences")));
+		RnnSeqGetView((struct varlena *) DatumGetRnnSeqP(PG_GETARG_DATUM(1)), &v);
+		if (v.kind == RNNSEQ_MEASURES)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("this model reads token sequences, not measurements")));
+		for (int32 i = 0; i < v.n; i++)
+		{
+			if (v.str[i] < 0)
+			{
+				add_token(&tl, "", 0);
+				tl.id[tl.n - 1] = -1;
+				pfree(tl.text[tl.n - 1]);
+				tl.text[tl.n - 1] = NULL;
+				continue;
+			}
+			{
+				const char *sb = v.strbytes + v.str_off[v.str[i]];
+				int			len = v.str_off[v.str[i] + 1] - v.str_off[v.str[i]];
+				char	   *u = pg_server_to_any(sb, len, PG_UTF8);
+
+				size_t		ulen = u == sb ? (size_t) len : strlen(u);
+
+				add_token(&tl, u, ulen > MR_MAX_TOKEN_BYTES ? MR_MAX_TOKEN_BYTES : ulen);
+			}
+		}
 	}
 	else
 	{

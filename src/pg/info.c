@@ -20,6 +20,7 @@
 
 #include "medrnn.h"
 #include "model_cache.h"
+#include "mr_series.h"
 #include "mr_tokenize.h"
 
 /* Append a JSON string from UTF-8 bytes */
@@ -93,7 +94,27 @@ rnn_model_info(PG_FUNCTION_ARGS)
 	appendStringInfo(&j, "{\"format_version\": %d, \"size_bytes\": %zu, \"fingerprint\": \"%s\"",
 					 m->version, (size_t) VARSIZE_ANY_EXHDR(b),
 					 fingerprint((const uint8 *) VARDATA_ANY(b), m->fingerprint_len));
-	appendStringInfo(&j, ", \"input\": \"%s\"", m->input_kind == MR_INPUT_TEXT ? "text" : "tokens");
+	appendStringInfo(&j, ", \"input\": \"%s\"",
+					 m->input_kind == MR_INPUT_TEXT ? "text" :
+					 m->input_kind == MR_INPUT_TOKENS ? "tokens" : "measurements");
+	if (m->input_kind == MR_INPUT_SERIES)
+	{
+		appendStringInfo(&j, ", \"time\": \"%s\", \"origin\": \"%s\", \"step\": %s, \"variables\": [",
+						 m->series_time_kind == MR_SERIES_TIME_TIMESTAMP ? "timestamp" : "number",
+						 m->series_origin == MR_ORIGIN_FIRST ? "first" : "zero",
+						 float8out_internal(m->series_step));
+		for (int v = 0; v < m->n_vars; v++)
+		{
+			appendStringInfo(&j, "%s{\"name\": ", v ? ", " : "");
+			append_string(&j, m->var_names[v], m->var_name_len[v]);
+			appendStringInfoString(&j, ", \"mean\": ");
+			append_double(&j, m->var_mean[v]);
+			appendStringInfoString(&j, ", \"sd\": ");
+			append_double(&j, m->var_scale[v]);
+			appendStringInfoChar(&j, '}');
+		}
+		appendStringInfoChar(&j, ']');
+	}
 	if (m->input_kind == MR_INPUT_TEXT)
 		appendStringInfo(&j, ", \"tokenizer\": \"%s\", \"lowercase\": %s",
 						 m->tokenizer == MR_TOKENIZER_WORD ? "word" : "char",

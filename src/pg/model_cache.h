@@ -11,6 +11,7 @@
 
 #include "mr_infer.h"
 #include "mr_model.h"
+#include "seq_input.h"
 
 /* A decoded model with its inference workspace, kept in fn_extra */
 typedef struct MedrnnCachedModel
@@ -21,6 +22,7 @@ typedef struct MedrnnCachedModel
 	float	   *probs;			/* (K) the last row's probabilities */
 	int32	   *ring;			/* (T) tokenizer window scratch */
 	int32	   *ids;			/* (T) one row */
+	MedrnnSeriesScratch series; /* measurement models: one row's inputs */
 	/* identity of the datum it came from */
 	bool		external;		/* an on-disk TOAST pointer */
 	Oid			toastrelid;

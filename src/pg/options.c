@@ -15,6 +15,8 @@
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/timestamp.h"
 #include "utils/float.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -31,7 +33,8 @@
 static const char *const option_names =
 "tokenizer, lowercase, num_words, maxlen, padding, truncating, embed_dim, hidden, "
 "bidirectional, pooling, optimizer, learning_rate, batch_size, epochs, clip_norm, seed, "
-"validation_split, early_stopping, class_weight, dropout, recurrent_dropout, l2, positive_label";
+"validation_split, early_stopping, class_weight, dropout, recurrent_dropout, l2, positive_label, "
+"step, origin";
 
 /* Name of a JSON value's type, for messages */
 static const char *
@@ -275,6 +278,7 @@ MedrnnParseOptions(Jsonb *options, MedrnnOptions *o)
 	o->hidden[0] = 128;
 	o->hidden[1] = 64;
 	o->pooling = MR_POOL_LAST;
+	o->origin = -1;
 	o->learning_rate = 0.001;
 	o->batch_size = 32;
 	o->epochs = 10;
@@ -432,6 +436,34 @@ MedrnnParseOptions(Jsonb *options, MedrnnOptions *o)
 			if (v.type != jbvNull)
 				o->positive_label = to_utf8(get_string(key, &v));
 		}
+		else if (strcmp(key, "step") == 0)
+		{
+			/* a number in the sequences' time unit, or an interval like '1 hour' */
+			if (v.type == jbvString)
+			{
+				char	   *s = get_string(key, &v);
+				Datum		iv = DirectFunctionCall3(interval_in, CStringGetDatum(s),
+													 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+
+				o->step = DatumGetFloat8(DirectFunctionCall2(interval_part,
+															 CStringGetTextDatum("epoch"), iv));
+				o->step_is_interval = true;
+				if (!(o->step > 0.0) || !isfinite(o->step))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("option \"%s\" must be a positive interval", key),
+							 errdetail("Got \"%s\".", s)));
+			}
+			else if (v.type != jbvNull)
+				o->step = get_double_range(key, &v, 0.0, 1e15, true, false);
+		}
+		else if (strcmp(key, "origin") == 0)
+		{
+			static const char *const origins[] = {"zero", "first"};
+
+			if (v.type != jbvNull)
+				o->origin = get_choice(key, &v, origins, 2);
+		}
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -528,6 +560,12 @@ MedrnnOptionsToJson(const MedrnnOptions *o)
 		append_json_string(&b, o->positive_label);
 	else
 		appendStringInfoString(&b, "null");
-	appendStringInfoChar(&b, '}');
+	appendStringInfoString(&b, ", \"step\": ");
+	if (o->step > 0.0)
+		append_double(&b, o->step);
+	else
+		appendStringInfoString(&b, "null");
+	appendStringInfo(&b, ", \"origin\": %s}",
+					 o->origin == 0 ? "\"zero\"" : o->origin == 1 ? "\"first\"" : "null");
 	return b.data;
 }

@@ -49,6 +49,10 @@ typedef struct MedrnnOptions
 	double		recurrent_dropout;
 	double		l2;
 	char	   *positive_label; /* UTF-8, or NULL for the default rule */
+	/* measurement sequences */
+	double		step;			/* bin width in the sequences' time unit; 0 = not given */
+	bool		step_is_interval;	/* given as an interval (seconds) */
+	int			origin;			/* MrSeriesOrigin, or -1 for the default */
 } MedrnnOptions;
 
 /* Parse and validate options (NULL means all defaults) */

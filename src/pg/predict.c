@@ -20,6 +20,7 @@
 #include "model_cache.h"
 #include "mr_input.h"
 #include "predict.h"
+#include "seq_type.h"
 
 /* Forward one prepared row (c->ids, length L); returns the K probabilities */
 static const float *
@@ -40,11 +41,58 @@ MedrnnPredictText(MedrnnCachedModel *c, text *input)
 	if (c->model->input_kind != MR_INPUT_TEXT)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("this model reads token arrays, not text"),
-				 errhint("Pass a text[] of tokens, as in training.")));
+				 errmsg("this model reads %s, not text",
+						c->model->input_kind == MR_INPUT_SERIES ? "measurement sequences" :
+						"token arrays or sequences"),
+				 errhint("Pass the kind of input the model was trained on.")));
 	u = MedrnnTextToUtf8(input, &len);
 	L = mr_model_text_row(c->model, u, len, c->ring, c->ids, NULL, NULL);
 	return forward_row(c, L);
+}
+
+/* Probabilities for an rnnseq input: tokens, or measurements */
+const float *
+MedrnnPredictSeq(MedrnnCachedModel *c, Datum seq)
+{
+	RnnSeqView	v;
+	const MrModel *m = c->model;
+
+	RnnSeqGetView((struct varlena *) DatumGetRnnSeqP(seq), &v);
+	if (m->input_kind == MR_INPUT_SERIES)
+	{
+		int32		L = MedrnnSeqSeriesRow(m, &v, &c->series, c->cxt);
+
+		mr_infer_row(c->infer, NULL, c->series.feats, L, c->probs);
+		return c->probs;
+	}
+	if (m->input_kind != MR_INPUT_TOKENS)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("this model reads text, not sequences"),
+				 errhint("Pass the text itself; the model tokenizes it as in training.")));
+	if (v.kind == RNNSEQ_MEASURES)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("this model reads token sequences, not measurements")));
+	{
+		const char **toks;
+		size_t	   *lens;
+		int			n = MedrnnSeqTokens(&v, &toks, &lens);
+		int32		L = mr_model_tokens_row(m, toks, lens, n, c->ring, c->ids, NULL);
+
+		return forward_row(c, L);
+	}
+}
+
+/* Probabilities for an input of whichever type the call received */
+const float *
+MedrnnPredictDatum(MedrnnCachedModel *c, Datum input, Oid type)
+{
+	if (type == TEXTOID)
+		return MedrnnPredictText(c, DatumGetTextPP(input));
+	if (type == TEXTARRAYOID)
+		return MedrnnPredictTokens(c, DatumGetArrayTypeP(input));
+	return MedrnnPredictSeq(c, input);
 }
 
 /* Probabilities for a text[] input of pre-split tokens */
@@ -173,6 +221,30 @@ rnn_predict_proba_tokens(PG_FUNCTION_ARGS)
 {
 	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
 	const float *p = MedrnnPredictTokens(c, PG_GETARG_ARRAYTYPE_P(1));
+
+	PG_RETURN_JSONB_P(MedrnnProbaJsonb(c->model, p));
+}
+
+PG_FUNCTION_INFO_V1(rnn_predict_seq);
+
+/* The most probable label for an rnnseq */
+Datum
+rnn_predict_seq(PG_FUNCTION_ARGS)
+{
+	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
+	const float *p = MedrnnPredictSeq(c, PG_GETARG_DATUM(1));
+
+	PG_RETURN_TEXT_P(MedrnnLabelText(c->model, MedrnnArgmax(p, c->model->cfg.n_classes)));
+}
+
+PG_FUNCTION_INFO_V1(rnn_predict_proba_seq);
+
+/* Every label's probability for an rnnseq */
+Datum
+rnn_predict_proba_seq(PG_FUNCTION_ARGS)
+{
+	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
+	const float *p = MedrnnPredictSeq(c, PG_GETARG_DATUM(1));
 
 	PG_RETURN_JSONB_P(MedrnnProbaJsonb(c->model, p));
 }

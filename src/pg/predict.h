@@ -13,6 +13,8 @@
 
 const float *MedrnnPredictText(MedrnnCachedModel *c, text *input);
 const float *MedrnnPredictTokens(MedrnnCachedModel *c, ArrayType *arr);
+const float *MedrnnPredictSeq(MedrnnCachedModel *c, Datum seq);
+const float *MedrnnPredictDatum(MedrnnCachedModel *c, Datum input, Oid type);
 int			MedrnnArgmax(const float *p, int K);
 text	   *MedrnnLabelText(const MrModel *m, int k);
 Jsonb	   *MedrnnProbaJsonb(const MrModel *m, const float *p);

@@ -13,7 +13,10 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "catalog/pg_type.h"
 #include "parser/parse_coerce.h"
 #include "executor/spi.h"
@@ -23,6 +26,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "read_rows.h"
 
@@ -44,6 +48,24 @@ resolve_column(Oid relid, const char *relname, const char *col, Oid *typid)
 				 errmsg("cannot train on system column \"%s\"", col)));
 	*typid = get_atttype(relid, attnum);
 	return attnum;
+}
+
+/* Is typid medrnn's rnnseq type? */
+bool
+MedrnnIsRnnSeqType(Oid typid)
+{
+	Oid			ext = get_extension_oid("medrnn", true);
+	HeapTuple	tup;
+	bool		named;
+
+	if (!OidIsValid(ext))
+		return false;
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	named = strcmp(NameStr(((Form_pg_type) GETSTRUCT(tup))->typname), "rnnseq") == 0;
+	ReleaseSysCache(tup);
+	return named && getExtensionOfObject(TypeRelationId, typid) == ext;
 }
 
 /* Resolve a source; see read_rows.h */
@@ -79,17 +101,20 @@ MedrnnResolveSource(Oid relid, const char *input_col, const char *label_col,
 		src->input_type = MEDRNN_IN_TEXT;
 	else if (base == TEXTARRAYOID || base == VARCHARARRAYOID)
 		src->input_type = MEDRNN_IN_TEXT_ARRAY;
+	else if (MedrnnIsRnnSeqType(base))
+		src->input_type = MEDRNN_IN_RNNSEQ;
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"%s\" has type %s, which medrnn cannot read as input",
 						input_col, format_type_be(in_type)),
-				 errhint("Use a text column (words or characters) or a text[] column of tokens.")));
+				 errhint("Use a text column (words or characters), a text[] column of tokens, or an rnnseq column of events.")));
 
 	nspname = get_namespace_name(get_rel_namespace(relid));
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT %s%s", quote_identifier(input_col),
-					 src->input_type == MEDRNN_IN_TEXT ? "::pg_catalog.text" : "::pg_catalog.text[]");
+					 src->input_type == MEDRNN_IN_TEXT ? "::pg_catalog.text" :
+					 src->input_type == MEDRNN_IN_TEXT_ARRAY ? "::pg_catalog.text[]" : "");
 	if (label_col)
 	{
 		resolve_column(relid, src->relname, label_col, &label_type);

@@ -14,7 +14,8 @@
 typedef enum MedrnnInputType
 {
 	MEDRNN_IN_TEXT = 1,			/* a string type, read as text */
-	MEDRNN_IN_TEXT_ARRAY = 2	/* text[] (or varchar[]): pre-split tokens */
+	MEDRNN_IN_TEXT_ARRAY = 2,	/* text[] (or varchar[]): pre-split tokens */
+	MEDRNN_IN_RNNSEQ = 3		/* rnnseq: tokens, timed tokens or measurements */
 } MedrnnInputType;
 
 typedef struct MedrnnSource
@@ -42,6 +43,9 @@ void		MedrnnResolveSource(Oid relid, const char *input_col, const char *label_co
  */
 typedef void (*MedrnnRowFn) (Datum input, bool input_null,
 							 const char *label, size_t label_len, void *arg);
+
+/* Is typid medrnn's rnnseq type (in whatever schema the extension lives)? */
+bool		MedrnnIsRnnSeqType(Oid typid);
 
 /* Run the source query (read-only, as the calling user) and feed every row to fn */
 void		MedrnnScanSource(const MedrnnSource *src, MedrnnRowFn fn, void *arg);

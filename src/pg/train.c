@@ -25,17 +25,82 @@
 #include "mr_corpus.h"
 #include "mr_model.h"
 #include "mr_train.h"
+#include "mr_series_corpus.h"
 #include "options.h"
 #include "read_rows.h"
+#include "seq_input.h"
 
 /* State of the row scan */
 typedef struct ReadState
 {
 	const MedrnnSource *src;
-	MrCorpus   *corpus;
+	MrCorpus   *corpus;			/* text and token rows */
+	MrSeriesCorpus *series;		/* measurement rows */
+	MemoryContext cxt;			/* for what outlives a row */
+	MedrnnSeqMode mode;			/* rnnseq input: decided by the first non-empty row */
+	int			time_kind;		/* measurement rows: RNNSEQ_TIME_* */
+	List	   *empty_labels;	/* labels of empty sequences seen before the mode */
 	int64		seen;
 	int64		skipped_null;
+	int64		dropped_events; /* events the aggregate skipped (NULL times) */
 } ReadState;
+
+/* Add an rnnseq row as tokens or as measurements */
+static MrStatus
+add_seq_row(ReadState *rs, Datum input, const char *label, size_t label_len, MrError *err)
+{
+	RnnSeqView	v;
+	MedrnnSeqMode mode;
+
+	RnnSeqGetView((struct varlena *) DatumGetRnnSeqP(input), &v);
+	rs->dropped_events += v.n_dropped;
+	mode = MedrnnSeqModeOf(&v);
+	if (mode == MEDRNN_SEQ_ANY && rs->mode == MEDRNN_SEQ_ANY)
+	{
+		/* an empty sequence before we know what the column holds: later */
+		MemoryContext old = MemoryContextSwitchTo(rs->cxt);
+
+		rs->empty_labels = lappend(rs->empty_labels, pnstrdup(label, label_len));
+		MemoryContextSwitchTo(old);
+		return MR_OK;
+	}
+	if (mode != MEDRNN_SEQ_ANY)
+	{
+		if (rs->mode == MEDRNN_SEQ_ANY)
+		{
+			rs->mode = mode;
+			rs->time_kind = v.time_kind;
+		}
+		else if (rs->mode != mode)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" holds both token and measurement sequences", "input"),
+					 errhint("Train token sequences and measurement sequences as separate models.")));
+		if (mode == MEDRNN_SEQ_SERIES && v.time_kind != rs->time_kind)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("measurement sequences mix numeric times and timestamps")));
+	}
+	if (rs->mode == MEDRNN_SEQ_TOKENS)
+	{
+		const char **toks;
+		size_t	   *lens;
+		int			n = MedrnnSeqTokens(&v, &toks, &lens);
+
+		return mr_corpus_add_tokens(rs->corpus, toks, lens, n, label, label_len, err);
+	}
+	else
+	{
+		double	   *times,
+				   *values;
+		const char **vars;
+		size_t	   *var_lens;
+		int			n = MedrnnSeqEvents(&v, &times, &vars, &var_lens, &values);
+
+		return mr_series_corpus_add(rs->series, times, vars, var_lens, values, n,
+									label, label_len, err);
+	}
+}
 
 /* Add one row to the corpus, or count it as skipped */
 static void
@@ -58,6 +123,8 @@ add_row(Datum input, bool input_null, const char *label, size_t label_len, void 
 
 		st = mr_corpus_add_text(rs->corpus, u, len, label, label_len, &err);
 	}
+	else if (rs->src->input_type == MEDRNN_IN_RNNSEQ)
+		st = add_seq_row(rs, input, label, label_len, &err);
 	else
 	{
 		ArrayType  *arr = DatumGetArrayTypeP(input);
@@ -121,23 +188,33 @@ train_on_epoch(const MrEpochLog *log, void *state)
 				 errdetail("%.1f s, %.0f rows/s.", log->seconds, rate)));
 }
 
+/* The classes of the training rows, whatever kind of rows they are */
+typedef struct Classes
+{
+	const MrVocab *labels;		/* label text -> label id */
+	const int32_t *class_label; /* (K) label id of class k */
+	const int64_t *count;		/* (K) rows per class */
+	int32		K;
+	int64		n;				/* rows */
+} Classes;
+
 /* Index of a label (UTF-8) among the classes, or -1 */
 static int
-class_of_label(const MrCorpus *c, const MrCorpusRows *rows, const char *label)
+class_of_label(const Classes *c, const char *label)
 {
-	int32_t		id = mr_vocab_lookup(mr_corpus_labels(c), label, strlen(label));
+	int32_t		id = mr_vocab_lookup(c->labels, label, strlen(label));
 
-	for (int k = 0; id >= 0 && k < rows->n_classes; k++)
-		if (rows->class_label[k] == id)
+	for (int k = 0; id >= 0 && k < c->K; k++)
+		if (c->class_label[k] == id)
 			return k;
 	return -1;
 }
 
 /* Text of class k (UTF-8, not NUL-terminated) */
 static const char *
-class_text(const MrCorpus *c, const MrCorpusRows *rows, int k, size_t *len)
+class_text(const Classes *c, int k, size_t *len)
 {
-	return mr_vocab_key(mr_corpus_labels(c), rows->class_label[k], len);
+	return mr_vocab_key(c->labels, c->class_label[k], len);
 }
 
 /*
@@ -146,7 +223,7 @@ class_text(const MrCorpus *c, const MrCorpusRows *rows, int k, size_t *len)
  * else the second label in sort order (scikit-learn's classes_[1]).
  */
 static int
-positive_class(const MrCorpus *c, const MrCorpusRows *rows, const MedrnnOptions *o)
+positive_class(const Classes *c, const MedrnnOptions *o)
 {
 	static const char *const pairs[][2] = {
 		{"0", "1"}, {"false", "true"}, {"f", "t"}, {"no", "yes"}, {"negative", "positive"},
@@ -155,13 +232,13 @@ positive_class(const MrCorpus *c, const MrCorpusRows *rows, const MedrnnOptions 
 
 	if (o->positive_label)
 	{
-		int			k = class_of_label(c, rows, o->positive_label);
+		int			k = class_of_label(c, o->positive_label);
 
-		if (rows->n_classes != 2)
+		if (c->K != 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("option \"positive_label\" applies to two classes only"),
-					 errdetail("The rows have %d classes.", rows->n_classes)));
+					 errdetail("The rows have %d classes.", c->K)));
 		if (k < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -169,14 +246,14 @@ positive_class(const MrCorpus *c, const MrCorpusRows *rows, const MedrnnOptions 
 							MedrnnUtf8ToServer(o->positive_label, strlen(o->positive_label)))));
 		return k;
 	}
-	if (rows->n_classes != 2)
+	if (c->K != 2)
 		return -1;
 	for (size_t i = 0; i < lengthof(pairs); i++)
 	{
 		size_t		l0,
 					l1;
-		const char *s0 = class_text(c, rows, 0, &l0);
-		const char *s1 = class_text(c, rows, 1, &l1);
+		const char *s0 = class_text(c, 0, &l0);
+		const char *s1 = class_text(c, 1, &l1);
 
 		/* classes are in byte order, and each pair is too */
 		if (l0 == strlen(pairs[i][0]) && memcmp(s0, pairs[i][0], l0) == 0 &&
@@ -188,10 +265,10 @@ positive_class(const MrCorpus *c, const MrCorpusRows *rows, const MedrnnOptions 
 
 /* Per-class loss weights from the class_weight option, or NULL */
 static float *
-class_weights(const MrCorpus *c, const MrCorpusRows *rows, const MedrnnOptions *o)
+class_weights(const Classes *c, const MedrnnOptions *o)
 {
 	float	   *w;
-	int			K = rows->n_classes;
+	int			K = c->K;
 
 	if (o->class_weight == MEDRNN_CW_NONE)
 		return NULL;
@@ -201,12 +278,12 @@ class_weights(const MrCorpus *c, const MrCorpusRows *rows, const MedrnnOptions *
 	if (o->class_weight == MEDRNN_CW_BALANCED)
 	{
 		for (int k = 0; k < K; k++)
-			w[k] = (float) ((double) rows->n / ((double) K * rows->class_count[k]));
+			w[k] = (float) ((double) c->n / ((double) K * c->count[k]));
 		return w;
 	}
 	for (int i = 0; i < o->n_explicit_weights; i++)
 	{
-		int			k = class_of_label(c, rows, o->weight_labels[i]);
+		int			k = class_of_label(c, o->weight_labels[i]);
 
 		if (k < 0)
 			ereport(ERROR,
@@ -243,6 +320,145 @@ check_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, int64 n_rows,
 	}
 }
 
+/* The training rows, ready for the core, and what the model keeps of them */
+typedef struct TrainingRows
+{
+	MrDataset	data;
+	Classes		classes;
+	int32		vocab_size;		/* token models: V; series models: 0 */
+	int32		n_features;		/* series models: 3 V */
+	size_t		memory;			/* bytes the rows hold, for the budget */
+	/* token models */
+	int32		n_tokens;
+	const char **tokens;
+	uint32_t   *token_len;
+	/* series models */
+	MrSeriesRows series;
+	int			series_time_kind;
+	int			series_origin;
+	double		series_step;
+} TrainingRows;
+
+/* Check there is something to learn: rows, and two classes */
+static void
+check_rows(const ReadState *rs, const MedrnnSource *src, int64 n, const MrVocab *labels)
+{
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no rows to train on"),
+				 errdetail("Relation \"%s\" has " INT64_FORMAT " rows, " INT64_FORMAT " of them with a NULL input or label.",
+						   src->relname, rs->seen, rs->skipped_null),
+				 errhint("Train on rows with a non-NULL input and label.")));
+	if (mr_vocab_size(labels) < 2)
+	{
+		size_t		l;
+		const char *only = mr_vocab_key(labels, 0, &l);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("cannot train a classifier on a single class"),
+				 errdetail("All " INT64_FORMAT " usable rows have label \"%s\".",
+						   n, MedrnnUtf8ToServer(only, l)),
+				 errhint("A classifier needs rows of at least two distinct labels.")));
+	}
+}
+
+/* Text and token rows: rank the vocabulary and window every row */
+static void
+finish_token_rows(ReadState *rs, const MedrnnSource *src, const MedrnnOptions *o,
+				  TrainingRows *tr)
+{
+	MrCorpusRows rows;
+	MrError		err;
+
+	check_rows(rs, src, mr_corpus_rows(rs->corpus), mr_corpus_labels(rs->corpus));
+	if (mr_corpus_finish(rs->corpus, o->num_words, o->maxlen, o->padding, o->truncating,
+						 &rows, &err) != MR_OK)
+		MedrnnReportTrainError(&err);
+	tr->data = (MrDataset) {rows.n, rows.ids, NULL, rows.lengths, rows.labels};
+	tr->classes = (Classes) {mr_corpus_labels(rs->corpus), rows.class_label, rows.class_count,
+	rows.n_classes, rows.n};
+	tr->vocab_size = rows.vocab_size;
+	tr->memory = mr_corpus_memory(rs->corpus);
+	tr->n_tokens = rows.vocab_size - 1;
+	tr->tokens = palloc(sizeof(char *) * (tr->n_tokens + 1));
+	tr->token_len = palloc(sizeof(uint32_t) * (tr->n_tokens + 1));
+	for (int i = 0; i < tr->n_tokens; i++)
+	{
+		size_t		l;
+
+		tr->tokens[i] = mr_vocab_key(mr_corpus_words(rs->corpus), rows.word_ids[i], &l);
+		tr->token_len[i] = (uint32_t) l;
+	}
+}
+
+/* Measurement rows: resample every row onto the grid */
+static void
+finish_series_rows(ReadState *rs, const MedrnnSource *src, const MedrnnOptions *o,
+				   TrainingRows *tr)
+{
+	MrError		err;
+
+	check_rows(rs, src, mr_series_corpus_rows(rs->series), mr_series_corpus_labels(rs->series));
+	if (!(o->step > 0.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"step\" is required for measurement sequences"),
+				 errhint("Give the width of a time bin, e.g. {\"step\": 60} for hourly bins of times in minutes, or {\"step\": \"1 hour\"} for timestamps.")));
+	if (o->step_is_interval && rs->time_kind != RNNSEQ_TIME_TIMESTAMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"step\" is an interval but the sequences are timed by numbers"),
+				 errhint("Give the step as a number, in the sequences' time unit.")));
+	tr->series_time_kind = rs->time_kind == RNNSEQ_TIME_TIMESTAMP ?
+		MR_SERIES_TIME_TIMESTAMP : MR_SERIES_TIME_NUMBER;
+	/* a timestamp has no natural zero; a number usually counts from admission */
+	tr->series_origin = o->origin >= 0 ? o->origin :
+		(tr->series_time_kind == MR_SERIES_TIME_TIMESTAMP ? MR_ORIGIN_FIRST : MR_ORIGIN_ZERO);
+	tr->series_step = o->step;
+	if (mr_series_corpus_finish(rs->series, o->maxlen, o->step, tr->series_origin,
+								&tr->series, &err) != MR_OK)
+		MedrnnReportTrainError(&err);
+	tr->data = (MrDataset) {tr->series.n, NULL, tr->series.feats, tr->series.lengths,
+	tr->series.labels};
+	tr->classes = (Classes) {mr_series_corpus_labels(rs->series), tr->series.class_label,
+	tr->series.class_count, tr->series.n_classes, tr->series.n};
+	tr->n_features = MR_SERIES_INPUTS_PER_VAR * tr->series.n_vars;
+	tr->memory = mr_series_corpus_memory(rs->series) +
+		sizeof(float) * (size_t) tr->series.n * o->maxlen * tr->n_features;
+	if (tr->series.events_on_grid < tr->series.events)
+		ereport(NOTICE,
+				(errmsg(INT64_FORMAT " of " INT64_FORMAT " events fall outside the grid of %d bins and are not used",
+						tr->series.events - tr->series.events_on_grid, tr->series.events, o->maxlen)));
+}
+
+/* Empty sequences read before the column's kind was known */
+static void
+add_deferred_empty(ReadState *rs, const MedrnnSource *src)
+{
+	ListCell   *lc;
+	MrError		err;
+
+	if (rs->mode == MEDRNN_SEQ_ANY && rs->empty_labels != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("every sequence in relation \"%s\" is empty", src->relname)));
+	foreach(lc, rs->empty_labels)
+	{
+		const char *label = lfirst(lc);
+		MrStatus	st;
+
+		if (rs->mode == MEDRNN_SEQ_TOKENS)
+			st = mr_corpus_add_tokens(rs->corpus, NULL, NULL, 0, label, strlen(label), &err);
+		else
+			st = mr_series_corpus_add(rs->series, NULL, NULL, NULL, NULL, 0,
+									  label, strlen(label), &err);
+		if (st != MR_OK)
+			MedrnnReportTrainError(&err);
+	}
+}
+
 PG_FUNCTION_INFO_V1(rnn_train);
 
 /* Train a classifier on a relation's rows */
@@ -259,7 +475,7 @@ rnn_train(PG_FUNCTION_ARGS)
 	MrAllocator a;
 	MrTokenizer tk;
 	ReadState	rs;
-	MrCorpusRows rows;
+	TrainingRows tr;
 	MrNetConfig cfg;
 	MrTrainConfig tc;
 	MrTrainResult res;
@@ -275,6 +491,7 @@ rnn_train(PG_FUNCTION_ARGS)
 	uint8_t    *image;
 	bytea	   *result;
 	char	   *options_json;
+	bool		series;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -288,57 +505,50 @@ rnn_train(PG_FUNCTION_ARGS)
 
 	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "medrnn train context",
 									  ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(train_cxt);
 	a = MedrnnAllocator(train_cxt);
 	tk.kind = o.tokenizer;
 	tk.lowercase = o.lowercase;
 
-	/* read and tokenize every row */
+	/* read every row: tokenize texts, collect tokens or measurements */
 	memset(&rs, 0, sizeof(rs));
 	rs.src = &src;
+	rs.cxt = train_cxt;
 	rs.corpus = mr_corpus_new(&a, &tk, limit);
-	if (!rs.corpus)
+	rs.series = mr_series_corpus_new(&a, limit);
+	if (!rs.corpus || !rs.series)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	MedrnnScanSource(&src, add_row, &rs);
+	add_deferred_empty(&rs, &src);
 
 	if (rs.skipped_null > 0)
 		ereport(NOTICE,
 				(errmsg("skipped " INT64_FORMAT " of " INT64_FORMAT " rows whose input or label is NULL",
 						rs.skipped_null, rs.seen)));
-	if (mr_corpus_rows(rs.corpus) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("no rows to train on"),
-				 errdetail("Relation \"%s\" has " INT64_FORMAT " rows, " INT64_FORMAT " of them with a NULL input or label.",
-						   src.relname, rs.seen, rs.skipped_null),
-				 errhint("Train on rows with a non-NULL input and label.")));
-	if (mr_corpus_n_labels(rs.corpus) < 2)
-	{
-		size_t		l;
-		const char *only = mr_vocab_key(mr_corpus_labels(rs.corpus), 0, &l);
+	if (rs.dropped_events > 0)
+		ereport(NOTICE,
+				(errmsg("the sequences omit " INT64_FORMAT " events that had a NULL time or variable",
+						rs.dropped_events)));
 
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("cannot train a classifier on a single class"),
-				 errdetail("All " INT64_FORMAT " usable rows have label \"%s\".",
-						   mr_corpus_rows(rs.corpus), MedrnnUtf8ToServer(only, l)),
-				 errhint("A classifier needs rows of at least two distinct labels.")));
-	}
-
-	st = mr_corpus_finish(rs.corpus, o.num_words, o.maxlen, o.padding, o.truncating, &rows, &err);
-	if (st != MR_OK)
-		MedrnnReportTrainError(&err);
+	memset(&tr, 0, sizeof(tr));
+	series = src.input_type == MEDRNN_IN_RNNSEQ && rs.mode == MEDRNN_SEQ_SERIES;
+	if (series)
+		finish_series_rows(&rs, &src, &o, &tr);
+	else
+		finish_token_rows(&rs, &src, &o, &tr);
 
 	/* the network */
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.vocab_size = rows.vocab_size;
-	cfg.embed_dim = o.embed_dim;
+	cfg.vocab_size = tr.vocab_size;
+	cfg.embed_dim = series ? 0 : o.embed_dim;
+	cfg.n_features = tr.n_features;
 	cfg.maxlen = o.maxlen;
 	cfg.padding = o.padding;
 	cfg.n_layers = o.n_layers;
 	memcpy(cfg.hidden, o.hidden, sizeof(cfg.hidden));
 	cfg.bidirectional = o.bidirectional;
 	cfg.pooling = o.pooling;
-	cfg.n_classes = rows.n_classes;
+	cfg.n_classes = tr.classes.K;
 	if (mr_net_check_config(&cfg, &err) != MR_OK)
 		MedrnnReportTrainError(&err);
 
@@ -356,61 +566,69 @@ rnn_train(PG_FUNCTION_ARGS)
 	tc.seed = (uint64_t) o.seed;
 	tc.validation_split = (float) o.validation_split;
 	tc.patience = o.patience;
-	tc.class_weight = class_weights(rs.corpus, &rows, &o);
+	tc.class_weight = class_weights(&tr.classes, &o);
 	tc.threads = medrnn_threads;
 
-	check_memory(&cfg, &tc, rows.n, mr_corpus_memory(rs.corpus), limit);
+	check_memory(&cfg, &tc, tr.data.n, tr.memory, limit);
 	mr_net_param_count(&cfg, &n_params);
 	params = MemoryContextAllocExtended(train_cxt, sizeof(float) * n_params, MCXT_ALLOC_HUGE);
 
 	memset(&m, 0, sizeof(m));
 	mr_net_bind(&m.net, &cfg, params, n_params);
-	{
-		MrDataset	data = {rows.n, rows.ids, NULL, rows.lengths, rows.labels};
-
-		hs.epochs = o.epochs;
-		hooks.should_stop = train_should_stop;
-		hooks.on_epoch = train_on_epoch;
-		hooks.on_batch = NULL;
-		hooks.state = &hs;
-		/* the workers split each batch; each runs single-threaded BLAS */
-		MedrnnUseThreads(1);
-		st = mr_train(&m.net, &data, &tc, &hooks, &a, &res, &err);
-		if (st != MR_OK)
-			MedrnnReportTrainError(&err);
-	}
+	hs.epochs = o.epochs;
+	hooks.should_stop = train_should_stop;
+	hooks.on_epoch = train_on_epoch;
+	hooks.on_batch = NULL;
+	hooks.state = &hs;
+	/* the workers split each batch; each runs single-threaded BLAS */
+	MedrnnUseThreads(1);
+	st = mr_train(&m.net, &tr.data, &tc, &hooks, &a, &res, &err);
+	if (st != MR_OK)
+		MedrnnReportTrainError(&err);
 
 	/* the model */
-	m.input_kind = src.input_type == MEDRNN_IN_TEXT ? MR_INPUT_TEXT : MR_INPUT_TOKENS;
+	m.input_kind = series ? MR_INPUT_SERIES :
+		src.input_type == MEDRNN_IN_TEXT ? MR_INPUT_TEXT : MR_INPUT_TOKENS;
 	m.tokenizer = src.input_type == MEDRNN_IN_TEXT ? o.tokenizer : 0;
 	m.lowercase = src.input_type == MEDRNN_IN_TEXT ? o.lowercase : 0;
 	m.truncating = o.truncating;
-	m.positive_class = positive_class(rs.corpus, &rows, &o);
+	m.positive_class = positive_class(&tr.classes, &o);
 	m.cfg = cfg;
 	m.params = params;
-	m.n_tokens = rows.vocab_size - 1;
-	m.tokens = palloc(sizeof(char *) * (m.n_tokens + 1));
-	m.token_len = palloc(sizeof(uint32_t) * (m.n_tokens + 1));
-	for (int i = 0; i < m.n_tokens; i++)
+	m.n_tokens = tr.n_tokens;
+	m.tokens = tr.tokens;
+	m.token_len = tr.token_len;
+	if (series)
 	{
-		size_t		l;
+		m.series_time_kind = tr.series_time_kind;
+		m.series_origin = tr.series_origin;
+		m.series_step = tr.series_step;
+		m.n_vars = tr.series.n_vars;
+		m.var_names = palloc(sizeof(char *) * m.n_vars);
+		m.var_name_len = palloc(sizeof(uint32_t) * m.n_vars);
+		for (int v = 0; v < m.n_vars; v++)
+		{
+			size_t		l;
 
-		m.tokens[i] = mr_vocab_key(mr_corpus_words(rs.corpus), rows.word_ids[i], &l);
-		m.token_len[i] = (uint32_t) l;
+			m.var_names[v] = mr_vocab_key(mr_series_corpus_vars(rs.series), tr.series.var_ids[v], &l);
+			m.var_name_len[v] = (uint32_t) l;
+		}
+		m.var_mean = tr.series.mean;
+		m.var_scale = tr.series.scale;
 	}
-	m.labels = palloc(sizeof(char *) * rows.n_classes);
-	m.label_len = palloc(sizeof(uint32_t) * rows.n_classes);
-	for (int k = 0; k < rows.n_classes; k++)
+	m.labels = palloc(sizeof(char *) * tr.classes.K);
+	m.label_len = palloc(sizeof(uint32_t) * tr.classes.K);
+	for (int k = 0; k < tr.classes.K; k++)
 	{
 		size_t		l;
 
-		m.labels[k] = class_text(rs.corpus, &rows, k, &l);
+		m.labels[k] = class_text(&tr.classes, k, &l);
 		m.label_len[k] = (uint32_t) l;
 	}
 	options_json = MedrnnOptionsToJson(&o);
 	m.options_json = options_json;
 	m.options_len = (uint32_t) strlen(options_json);
-	m.rows_used = (uint64_t) rows.n;
+	m.rows_used = (uint64_t) tr.data.n;
 	m.rows_skipped = (uint64_t) rs.skipped_null;
 	m.train_rows = (uint64_t) res.train_rows;
 	m.val_rows = (uint64_t) res.val_rows;
@@ -437,6 +655,7 @@ rnn_train(PG_FUNCTION_ARGS)
 	result = MemoryContextAlloc(caller, VARHDRSZ + len);
 	SET_VARSIZE(result, VARHDRSZ + len);
 	memcpy(VARDATA(result), image, len);
+	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(train_cxt);
 	PG_RETURN_BYTEA_P(result);
 }

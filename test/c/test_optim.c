@@ -1,7 +1,6 @@
 /*
  * test_optim.c
- *	  Adam against hand-computed steps; the row-sparse update against the
- *	  dense one on the same rows.
+ *	  Adam against hand-computed steps.
  */
 #include <math.h>
 #include <string.h>
@@ -29,30 +28,6 @@ test_optim(void)
 
 		mr_adam_update(&opt, 2, p, g, m, v, 2);
 		MR_CHECK(fabsf((before - p[0]) - 0.1f) < 1e-5f, "second identical step also moves by lr");
-	}
-	/* rows: updating rows {2, 0} of a (4, 3) table equals dense updates of those rows */
-	{
-		float		P1[12],
-					P2[12],
-					G[12],
-					M1[12] = {0},
-					V1[12] = {0},
-					M2[12] = {0},
-					V2[12] = {0};
-		int32_t		rows[2] = {2, 0};
-		int			same = 1;
-
-		for (int i = 0; i < 12; i++)
-		{
-			P1[i] = P2[i] = (float) i * 0.1f;
-			G[i] = (float) (i % 5) - 2.0f;
-		}
-		mr_adam_update_rows(&opt, 3, P1, G, M1, V1, 3, rows, 2);
-		mr_adam_update(&opt, 3, P2 + 6, G + 6, M2 + 6, V2 + 6, 3);
-		mr_adam_update(&opt, 3, P2, G, M2, V2, 3);
-		for (int i = 0; i < 12; i++)
-			same &= P1[i] == P2[i] && M1[i] == M2[i] && V1[i] == V2[i];
-		MR_CHECK(same, "row-sparse Adam equals dense Adam on the touched rows and leaves others alone");
 	}
 	{
 		float		x[3] = {3.0f, 4.0f, 0.0f};
