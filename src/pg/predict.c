@@ -110,8 +110,9 @@ MedrnnPredictTokens(MedrnnCachedModel *c, ArrayType *arr)
 	if (c->model->input_kind != MR_INPUT_TOKENS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("this model reads text, not token arrays"),
-				 errhint("Pass the text itself; the model tokenizes it as in training.")));
+				 errmsg("this model reads %s, not token arrays",
+						c->model->input_kind == MR_INPUT_SERIES ? "measurement sequences" : "text"),
+				 errhint("Pass the kind of input the model was trained on.")));
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),

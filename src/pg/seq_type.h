@@ -139,6 +139,7 @@ typedef struct RnnSeqBuilder
 } RnnSeqBuilder;
 
 void		RnnSeqBuilderInit(RnnSeqBuilder *b, MemoryContext cxt, int kind, int time_kind);
+void		RnnSeqBuilderReserve(RnnSeqBuilder *b, int32 need);
 int32		RnnSeqBuilderIntern(RnnSeqBuilder *b, const char *s, int len);
 void		RnnSeqBuilderAdd(RnnSeqBuilder *b, float8 t, int32 sid, bool value_null, float8 value);
 void		RnnSeqBuilderAppend(RnnSeqBuilder *dst, const RnnSeqBuilder *src);

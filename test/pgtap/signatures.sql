@@ -1,7 +1,7 @@
 -- The SQL interface: signatures, volatility, parallel labels, strictness,
 -- and that nothing runs with anyone's privileges but the caller's.
 BEGIN;
-SELECT plan(39);
+SELECT plan(47);
 -- settings exist once the library is loaded (any medrnn call does that)
 LOAD 'medrnn';
 
@@ -52,6 +52,20 @@ SELECT has_function('rnn_explain', ARRAY['bytea', 'text[]', 'text', 'int4']);
 SELECT volatility_is('rnn_explain', ARRAY['bytea', 'text', 'text', 'integer'], 'immutable');
 SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'rnn_explain(bytea, text, text, int)'::regprocedure),
           's', 'rnn_explain is PARALLEL SAFE');
+
+-- sequences: the type, the aggregates, and the rnnseq overloads
+SELECT has_type('rnnseq');
+SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid WHERE p.proname = 'rnn_seq'),
+          5, 'rnn_seq has five forms');
+SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+           WHERE p.proname = 'rnn_seq' AND a.aggcombinefn <> 0 AND p.proparallel = 's'),
+          4, 'the four timed forms have a combine function and are PARALLEL SAFE');
+SELECT is((SELECT a.aggcombinefn::oid FROM pg_aggregate a WHERE a.aggfnoid = 'rnn_seq(text)'::regprocedure),
+          0::oid, 'the order-dependent form has no combine function, so it is never split');
+SELECT has_function('rnn_predict', ARRAY['bytea', 'rnnseq']);
+SELECT has_function('rnn_predict_proba', ARRAY['bytea', 'rnnseq']);
+SELECT volatility_is('rnn_predict', ARRAY['bytea', 'rnnseq'], 'immutable');
+SELECT has_function('rnn_explain', ARRAY['bytea', 'rnnseq', 'text', 'integer']);
 
 -- no SECURITY DEFINER anywhere in the extension
 SELECT is((SELECT count(*)::int FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid
