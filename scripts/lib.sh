@@ -144,6 +144,10 @@ medrnn_group_packages()
 			echo postgresql-15-cron ;;
 		bench)		# reference implementations in bench/
 			echo python3-torch python3-sklearn python3-numpy ;;
+		sklearn)	# the metrics cross-check in test/suites
+			echo python3-sklearn python3-numpy ;;
+		tools)		# memory checking and static analysis in test/suites
+			echo valgrind cppcheck ;;
 		lint)
 			echo shellcheck ;;
 		*)

@@ -222,7 +222,9 @@ MAKE_CMD=(make -C "$MEDRNN_ROOT" --no-print-directory PG_CONFIG="$MEDRNN_PG_CONF
 JOBS=-j$(nproc 2>/dev/null || echo 2)
 
 medrnn_step "dependencies"
-medrnn_deps
+# base: build and pgTAP; clang: the fuzzers; cron: the scheduled-retraining
+# suite; sklearn: the cross-check of rnn_evaluate; tools: valgrind, cppcheck
+medrnn_deps base clang cron sklearn tools
 EXT=$(medrnn_extension_name)
 
 # The unit tests run on the same OpenBLAS kernels as the server will

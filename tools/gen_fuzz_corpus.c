@@ -9,15 +9,22 @@
  * same bytes.  Next to them go broken variants (truncated, bit-flipped,
  * extended, a newer version), which the decoder must reject.
  *
+ * A measurement model is trained the same way on the first ICU stays of
+ * PhysioNet 2012 (four vital signs on a 4-hour grid).
+ *
  * The tokenizer and text-row seeds are real inputs: a few abstracts, a few
  * SMILES, and UTF-8 edge cases (final sigma, dotted capital I, emoji,
  * invalid and overlong sequences, a word longer than MR_MAX_TOKEN_BYTES).
+ * The measurement seeds are the events of a few ICU stays, and edge cases.
  *
  * Usage (test/fuzz/Makefile's "corpus" target runs it):
- *	  gen_fuzz_corpus ABSTRACTS_CSV SMILES_CSV OUT_DIR
- * where both CSV files have the columns text,label (data/medical-abstracts/
- * train.csv and clintox's train.csv).  OUT_DIR/model_decode, OUT_DIR/
- * tokenize and OUT_DIR/text_row must exist; files are overwritten.
+ *	  gen_fuzz_corpus ABSTRACTS_CSV SMILES_CSV EVENTS_CSV OUTCOMES_CSV OUT_DIR
+ * where the first two have the columns text,label (data/medical-abstracts/
+ * train.csv and clintox's train.csv), EVENTS_CSV is the start of
+ * physionet2012's events.csv (record_id,time,variable,value, by record and
+ * time) and OUTCOMES_CSV its outcomes.csv (record_id,label).
+ * OUT_DIR/model_decode, OUT_DIR/tokenize, OUT_DIR/text_row and OUT_DIR/series
+ * must exist; files are overwritten.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +34,8 @@
 #include "mr_corpus.h"
 #include "mr_model.h"
 #include "mr_net.h"
+#include "mr_series.h"
+#include "mr_series_corpus.h"
 #include "mr_tokenize.h"
 #include "mr_train.h"
 
@@ -44,6 +53,8 @@ typedef struct Rows
 	int			n;
 	Row			row[MAX_ROWS];
 } Rows;
+
+static void die(const char *what, const char *detail) __attribute__((noreturn));
 
 /* Print a message and exit non-zero */
 static void
@@ -227,6 +238,40 @@ add_as_tokens(MrCorpus *c, const char *text, const char *label, MrError *err)
 	return mr_corpus_add_tokens(c, toks, lens, n, label, strlen(label), err);
 }
 
+/* Fill the non-network parts of a trained model and encode it */
+static uint8_t *
+encode_trained(MrModel *m, const MrTrainResult *res, int64_t n_rows, const char *options,
+			   size_t *len)
+{
+	const MrAllocator *a = &mr_malloc_allocator;
+	uint8_t    *image = NULL;
+	MrError		err = {0};
+	MrModel    *d = NULL;
+
+	m->options_json = options;
+	m->options_len = (uint32_t) strlen(options);
+	m->rows_used = (uint64_t) n_rows;
+	m->rows_skipped = 0;
+	m->train_rows = (uint64_t) res->train_rows;
+	m->val_rows = (uint64_t) res->val_rows;
+	m->n_epochs = res->n_epochs;
+	m->best_epoch = res->best_epoch;
+	m->stopped_early = res->stopped_early;
+	/* fixed wall-clock figures, so the image depends only on the data */
+	for (int e = 0; e < res->n_epochs; e++)
+		res->epochs[e].seconds = 0.25 * (e + 1);
+	m->epochs = res->epochs;
+	m->train_seconds = 0.25 * res->n_epochs;
+	m->created_at = 1.7e9;
+	if (mr_model_encode(m, a, &image, len, &err) != MR_OK)
+		die("could not encode the model", err.detail);
+	/* a seed the decoder rejects would be a bug here, not in the fuzzer */
+	if (mr_model_decode(image, *len, a, &d, &err) != MR_OK)
+		die("the decoder rejects a trained model", err.detail);
+	mr_model_free(d, a);
+	return image;
+}
+
 /* Train one model as rnn_train does and return its encoded image */
 static uint8_t *
 train_model(const ModelSpec *s, const Rows *data, size_t *len)
@@ -242,7 +287,7 @@ train_model(const ModelSpec *s, const Rows *data, size_t *len)
 	MrModel		m;
 	size_t		n_params;
 	float	   *params;
-	uint8_t    *image = NULL;
+	uint8_t    *image;
 	char		options[512];
 	const char *labels_seen[64];
 	int			counts[64] = {0};
@@ -338,32 +383,7 @@ train_model(const ModelSpec *s, const Rows *data, size_t *len)
 			 s->tokenizer == MR_TOKENIZER_CHAR ? "char" : "word",
 			 s->lowercase ? "true" : "false", s->num_words, cfg.maxlen,
 			 cfg.embed_dim, s->epochs);
-	m.options_json = options;
-	m.options_len = (uint32_t) strlen(options);
-	m.rows_used = (uint64_t) rows.n;
-	m.rows_skipped = 0;
-	m.train_rows = (uint64_t) res.train_rows;
-	m.val_rows = (uint64_t) res.val_rows;
-	m.n_epochs = res.n_epochs;
-	m.best_epoch = res.best_epoch;
-	m.stopped_early = res.stopped_early;
-	/* fixed wall-clock figures, so the image depends only on the data */
-	for (int e = 0; e < res.n_epochs; e++)
-		res.epochs[e].seconds = 0.25 * (e + 1);
-	m.epochs = res.epochs;
-	m.train_seconds = 0.25 * res.n_epochs;
-	m.created_at = 1.7e9;
-
-	if (mr_model_encode(&m, a, &image, len, &err) != MR_OK)
-		die("could not encode the model", err.detail);
-	/* a seed the decoder rejects would be a bug here, not in the fuzzer */
-	{
-		MrModel    *d = NULL;
-
-		if (mr_model_decode(image, *len, a, &d, &err) != MR_OK)
-			die("the decoder rejects a trained model", err.detail);
-		mr_model_free(d, a);
-	}
+	image = encode_trained(&m, &res, rows.n, options, len);
 
 	free(m.tokens);
 	free(m.token_len);
@@ -378,6 +398,166 @@ train_model(const ModelSpec *s, const Rows *data, size_t *len)
 	mr_free(a, rows.labels);
 	mr_free(a, rows.class_count);
 	mr_corpus_free(c);
+	return image;
+}
+
+/* The variables the measurement model reads */
+static const char *const series_vars[] = {"HR", "RespRate", "Temp", "GCS"};
+
+/*
+ * Train a measurement model on the first stays of PhysioNet 2012 (events
+ * by record and time), as rnn_train does with an rnnseq column.
+ */
+static uint8_t *
+train_series_model(const char *events_path, const char *outcomes_path, size_t *len)
+{
+	const MrAllocator *a = &mr_malloc_allocator;
+	size_t		elen,
+				olen;
+	char	   *events = read_file(events_path, &elen);
+	char	   *outcomes = read_file(outcomes_path, &olen);
+	MrSeriesCorpus *c = mr_series_corpus_new(a, 0);
+	MrSeriesRows rows;
+	MrNetConfig cfg = {.maxlen = 12, .padding = MR_PAD_PRE, .n_layers = 1, .hidden = {6},
+	.pooling = MR_POOL_LAST};
+	MrTrainConfig tc;
+	MrTrainResult res;
+	MrError		err = {0};
+	MrModel		m;
+	size_t		n_params;
+	float	   *params;
+	uint8_t    *image;
+	static double times[8192],
+				values[8192];
+	static const char *vars[8192];
+	static size_t var_lens[8192];
+	int64_t		n = 0;
+	long		rid = -1;
+	int			records = 0;
+	char	   *line = strchr(events, '\n');
+
+	if (!c || !line)
+		die("cannot read the events", events_path);
+	line++;
+	/* one row per record; the loop runs once past the last line to flush */
+	for (;;)
+	{
+		char	   *next = line && *line ? strchr(line, '\n') : NULL;
+		long		r = -1;
+		double		t = 0,
+					v = 0;
+		char		name[64] = "";
+
+		if (line && *line)
+		{
+			if (next)
+				*next = '\0';
+			if (sscanf(line, "%ld,%lf,%63[^,],%lf", &r, &t, name, &v) != 4)
+				die("bad events line", line);
+		}
+		if (r != rid && rid >= 0 && n > 0)
+		{
+			char		key[32];
+			const char *o;
+			int			label;
+
+			/* the row's label from outcomes.csv */
+			snprintf(key, sizeof(key), "\n%ld,", rid);
+			o = strstr(outcomes, key);
+			if (!o || sscanf(o + strlen(key), "%d", &label) != 1)
+				die("no outcome for a record", key + 1);
+			if (mr_series_corpus_add(c, times, vars, var_lens, values, n, label ? "1" : "0", 1,
+									 &err) != MR_OK)
+				die("could not add a series row", err.detail);
+			n = 0;
+			if (++records == 40)
+				break;
+		}
+		if (r < 0)
+			break;
+		rid = r;
+		for (size_t k = 0; k < sizeof(series_vars) / sizeof(series_vars[0]); k++)
+			if (strcmp(name, series_vars[k]) == 0 && n < 8192)
+			{
+				times[n] = t;
+				vars[n] = series_vars[k];
+				var_lens[n] = strlen(series_vars[k]);
+				values[n] = v;
+				n++;
+			}
+		line = next ? next + 1 : NULL;
+	}
+	if (mr_series_corpus_finish(c, cfg.maxlen, 240.0, MR_ORIGIN_ZERO, &rows, &err) != MR_OK)
+		die("could not build the series rows", err.detail);
+
+	cfg.n_features = MR_SERIES_INPUTS_PER_VAR * rows.n_vars;
+	cfg.n_classes = rows.n_classes;
+	if (mr_net_check_config(&cfg, &err) != MR_OK)
+		die("bad network configuration", err.detail);
+	mr_net_param_count(&cfg, &n_params);
+	params = malloc(sizeof(float) * n_params);
+	if (!params)
+		die("out of memory", NULL);
+	memset(&tc, 0, sizeof(tc));
+	tc.epochs = 2;
+	tc.batch_size = 8;
+	tc.adam = (MrAdam) {0.01f, 0.9f, 0.999f, 1e-7f};
+	tc.seed = 42;
+	tc.threads = 1;
+	memset(&m, 0, sizeof(m));
+	mr_net_bind(&m.net, &cfg, params, n_params);
+	{
+		MrDataset	ds = {rows.n, NULL, rows.feats, rows.lengths, rows.labels};
+
+		if (mr_train(&m.net, &ds, &tc, NULL, a, &res, &err) != MR_OK)
+			die("training failed", err.detail);
+	}
+
+	m.input_kind = MR_INPUT_SERIES;
+	m.truncating = MR_PAD_PRE;
+	m.positive_class = rows.n_classes == 2 ? 1 : -1;
+	m.cfg = cfg;
+	m.params = params;
+	m.labels = malloc(sizeof(char *) * rows.n_classes);
+	m.label_len = malloc(sizeof(uint32_t) * rows.n_classes);
+	m.var_names = malloc(sizeof(char *) * (rows.n_vars + 1));
+	m.var_name_len = malloc(sizeof(uint32_t) * (rows.n_vars + 1));
+	if (!m.labels || !m.label_len || !m.var_names || !m.var_name_len)
+		die("out of memory", NULL);
+	for (int k = 0; k < rows.n_classes; k++)
+	{
+		size_t		l;
+
+		m.labels[k] = mr_vocab_key(mr_series_corpus_labels(c), rows.class_label[k], &l);
+		m.label_len[k] = (uint32_t) l;
+	}
+	m.series_time_kind = MR_SERIES_TIME_NUMBER;
+	m.series_origin = MR_ORIGIN_ZERO;
+	m.series_step = 240.0;
+	m.n_vars = rows.n_vars;
+	for (int v = 0; v < rows.n_vars; v++)
+	{
+		size_t		l;
+
+		m.var_names[v] = mr_vocab_key(mr_series_corpus_vars(c), rows.var_ids[v], &l);
+		m.var_name_len[v] = (uint32_t) l;
+	}
+	m.var_mean = rows.mean;
+	m.var_scale = rows.scale;
+	image = encode_trained(&m, &res, rows.n,
+						   "{\"maxlen\": 12, \"step\": 240, \"hidden\": [6], \"epochs\": 2, "
+						   "\"batch_size\": 8, \"seed\": 42}", len);
+
+	free(m.labels);
+	free(m.label_len);
+	free(m.var_names);
+	free(m.var_name_len);
+	free(params);
+	mr_free(a, res.epochs);
+	mr_series_rows_free(&rows, a);
+	mr_series_corpus_free(c);
+	free(events);
+	free(outcomes);
 	return image;
 }
 
@@ -435,6 +615,65 @@ write_variants(const char *dir, const uint8_t *img, size_t len)
 	recrc(c, len);
 	write_file(dir, "bad_version.mrnn", c, len);
 	free(c);
+}
+
+/*
+ * Models that decode but whose weights, finite yet near FLT_MAX, overflow
+ * in inference: huge dense weights give infinite logits (NaN from the
+ * softmax), and huge input and recurrent weights give inf - inf (NaN) gate
+ * pre-activations.  Found with these harnesses; a fixed decoder rejects
+ * them or fixed inference keeps them finite.
+ */
+static void
+write_hostile(const char *dir, const uint8_t *img, size_t len)
+{
+	const MrAllocator *a = &mr_malloc_allocator;
+	MrModel    *d = NULL;
+	MrError		err = {0};
+	uint8_t    *out;
+	size_t		out_len;
+	const MrNetConfig *cfg;
+	int			D,
+				K,
+				E,
+				H,
+				V;
+
+	for (int which = 0; which < 2; which++)
+	{
+		if (mr_model_decode(img, len, a, &d, &err) != MR_OK)
+			die("cannot decode a seed", err.detail);
+		cfg = &d->cfg;
+		D = mr_net_pooled_width(cfg);
+		K = cfg->n_classes;
+		E = cfg->embed_dim;
+		H = cfg->hidden[0];
+		V = cfg->vocab_size;
+		if (which == 0)
+		{
+			/* dense layer: alternating +-FLT_MAX */
+			for (int i = 0; i < D * K; i++)
+				d->net.Wd[i] = (i % K) % 2 ? 3.4e38f : -3.4e38f;
+			for (int k = 0; k < K; k++)
+				d->net.bd[k] = k % 2 ? -3.4e38f : 3.4e38f;
+		}
+		else
+		{
+			/* first layer: huge embeddings and kernels, huge negative recurrent kernel */
+			for (int i = 0; i < V * E; i++)
+				d->net.emb[i] = 3e38f;
+			for (int i = 0; i < E * 4 * H; i++)
+				d->net.layer[0][0].Wx[i] = 3e38f;
+			for (int i = 0; i < H * 4 * H; i++)
+				d->net.layer[0][0].Wh[i] = -3.4e38f;
+		}
+		if (mr_model_encode(d, a, &out, &out_len, &err) != MR_OK)
+			die("cannot encode a hostile model", err.detail);
+		write_file(dir, which == 0 ? "hostile_huge_dense.mrnn" : "hostile_huge_gates.mrnn",
+				   out, out_len);
+		mr_free(a, out);
+		mr_model_free(d, a);
+	}
 }
 
 /* ----------------------------------------------------------------------
@@ -543,7 +782,126 @@ write_row_seeds(const char *dir, const Rows *abstracts, const Rows *smiles)
 
 		write_file(dir, "rows_mixed.txt", mixed, sizeof(mixed) - 1);
 	}
+
+	/*
+	 * Reproducers of findings, kept as regression seeds.  The last byte
+	 * 'n' (110 % 3 == 2) makes the harness read the rows as token arrays:
+	 * an empty token, and tokens longer than MR_MAX_TOKEN_BYTES (cut inside
+	 * a UTF-8 sequence, and plain ASCII) learned in training.
+	 */
+	write_file(dir, "regress_empty_token.txt", "0\t\nn", strlen("0\t\nn"));
+	n = 0;
+	n += (size_t) snprintf(buf + n, (1 << 16) - n, "0\t");
+	memset(buf + n, 'A', MR_MAX_TOKEN_BYTES - 1);
+	n += MR_MAX_TOKEN_BYTES - 1;
+	n += (size_t) snprintf(buf + n, (1 << 16) - n, "\xc3\x89\n1\tn");
+	write_file(dir, "regress_long_token_utf8.txt", buf, n);
+	n = 0;
+	n += (size_t) snprintf(buf + n, (1 << 16) - n, "0\t");
+	memset(buf + n, 'A', 300);
+	n += 300;
+	n += (size_t) snprintf(buf + n, (1 << 16) - n, "\n1\tn");
+	write_file(dir, "regress_long_token_ascii.txt", buf, n);
 	free(buf);
+}
+
+/*
+ * Seeds for the measurement harness: the first ICU stays as lines
+ * "label<TAB>time,variable,value;..." (every variable, at most 150 events
+ * each), and edge cases (infinite, huge, missing and unsorted values and
+ * times, empty and repeated names, a single class).
+ */
+static void
+write_series_seeds(const char *dir, const char *events_path, const char *outcomes_path)
+{
+	size_t		elen,
+				olen,
+				n = 0;
+	char	   *events = read_file(events_path, &elen);
+	char	   *outcomes = read_file(outcomes_path, &olen);
+	char	   *buf = malloc(1 << 16);
+	char	   *line = strchr(events, '\n');
+	long		rid = -1;
+	int			records = 0,
+				in_row = 0;
+
+	if (!buf || !line)
+		die("cannot read the events", events_path);
+	line++;
+	while (*line && records < 8)
+	{
+		char	   *next = strchr(line, '\n');
+		long		r;
+		double		t,
+					v;
+		char		name[64];
+
+		if (next)
+			*next = '\0';
+		if (sscanf(line, "%ld,%lf,%63[^,],%lf", &r, &t, name, &v) != 4)
+			die("bad events line", line);
+		if (r != rid)
+		{
+			char		key[32];
+			const char *o;
+			int			label;
+
+			snprintf(key, sizeof(key), "\n%ld,", r);
+			o = strstr(outcomes, key);
+			if (!o || sscanf(o + strlen(key), "%d", &label) != 1)
+				die("no outcome for a record", key + 1);
+			if (rid >= 0)
+			{
+				buf[n++] = '\n';
+				/* two stays a seed */
+				if (++records % 2 == 0)
+				{
+					char		fname[64];
+
+					snprintf(fname, sizeof(fname), "physionet_%d.txt", records / 2);
+					/* last byte: T = 12 bins of 240 (0x3b: T 12, step 240, origin zero) */
+					buf[n++] = 0x3b;
+					write_file(dir, fname, buf, n);
+					n = 0;
+				}
+			}
+			rid = r;
+			in_row = 0;
+			n += (size_t) snprintf(buf + n, (1 << 16) - n, "%d\t", label);
+		}
+		if (in_row++ < 150 && n < (1 << 16) - 256)
+			n += (size_t) snprintf(buf + n, (1 << 16) - n, "%g,%s,%g;", t, name, v);
+		if (!next)
+			break;
+		line = next + 1;
+	}
+	{
+		static const char edge[] =
+			"0\t0,HR,80;60,HR,inf;120,Temp,-inf;180,HR,nan;240,SysABP,1e308;300,SysABP,-1e308\n"
+			"1\t0,HR,1e999;-5,HR,70;inf,HR,60;-inf,Temp,37;nan,HR,1;30,,5;30,,6;30,HR,\n"
+			"1\t0,\xce\xa3\xce\x91,1;1e300,HR,2;1e-300,HR,3;0x1p-1074,HR,4;-0,HR,-0\n"
+			"2\t\n"
+			"0\t10,HR,90;10,HR,90;10,HR,90\n";
+		static const char single[] = "a\t0,HR,80;60,HR,81\na\t0,HR,82\n";
+
+		write_file(dir, "edge_values.txt", edge, sizeof(edge) - 1);
+		write_file(dir, "single_class.txt", single, sizeof(single) - 1);
+	}
+	/*
+	 * Reproducers of findings, kept as regression seeds: a finite value
+	 * beyond float range (the mean overflows), and an empty variable name
+	 * (rnnseq allows one; the model format does not).
+	 */
+	{
+		static const char huge[] = "0\t0,HR,1e301\n1\t0,HR,80\n";
+		static const char empty[] = "0\t0,,5\n1\t0,,6\n";
+
+		write_file(dir, "regress_huge_value.txt", huge, sizeof(huge) - 1);
+		write_file(dir, "regress_empty_name.txt", empty, sizeof(empty) - 1);
+	}
+	free(buf);
+	free(events);
+	free(outcomes);
 }
 
 int
@@ -553,9 +911,9 @@ main(int argc, char **argv)
 				smiles;
 	char		dir[4096];
 
-	if (argc != 4)
+	if (argc != 6)
 	{
-		fprintf(stderr, "usage: gen_fuzz_corpus ABSTRACTS_CSV SMILES_CSV OUT_DIR\n");
+		fprintf(stderr, "usage: gen_fuzz_corpus ABSTRACTS_CSV SMILES_CSV EVENTS_CSV OUTCOMES_CSV OUT_DIR\n");
 		return 2;
 	}
 	mr_blas_set_threads(1);
@@ -564,7 +922,7 @@ main(int argc, char **argv)
 	if (abstracts.n < 700 || smiles.n < 300)
 		die("the CSV files have fewer rows than expected", NULL);
 
-	snprintf(dir, sizeof(dir), "%s/model_decode", argv[3]);
+	snprintf(dir, sizeof(dir), "%s/model_decode", argv[5]);
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
 	{
 		size_t		len;
@@ -572,14 +930,26 @@ main(int argc, char **argv)
 
 		write_file(dir, specs[i].name, img, len);
 		if (i == 0)
+		{
 			write_variants(dir, img, len);
+			write_hostile(dir, img, len);
+		}
+		free(img);
+	}
+	{
+		size_t		len;
+		uint8_t    *img = train_series_model(argv[3], argv[4], &len);
+
+		write_file(dir, "series_vitals.mrnn", img, len);
 		free(img);
 	}
 
-	snprintf(dir, sizeof(dir), "%s/tokenize", argv[3]);
+	snprintf(dir, sizeof(dir), "%s/tokenize", argv[5]);
 	write_text_seeds(dir, &abstracts, &smiles);
-	snprintf(dir, sizeof(dir), "%s/text_row", argv[3]);
+	snprintf(dir, sizeof(dir), "%s/text_row", argv[5]);
 	write_text_seeds(dir, &abstracts, &smiles);
 	write_row_seeds(dir, &abstracts, &smiles);
+	snprintf(dir, sizeof(dir), "%s/series", argv[5]);
+	write_series_seeds(dir, argv[3], argv[4]);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mr_input.h"
+#include "mr_utf8.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 
@@ -223,14 +224,24 @@ mr_corpus_add_text(MrCorpus *c, const char *text, size_t len,
 	return end_row(c, label, label_len, err);
 }
 
-/* Add one row of pre-split tokens (each cut to MR_MAX_TOKEN_BYTES) */
+/*
+ * Add one row of pre-split tokens, each cut to MR_MAX_TOKEN_BYTES on a
+ * character boundary; empty tokens are skipped
+ */
 MrStatus
 mr_corpus_add_tokens(MrCorpus *c, const char *const *toks, const size_t *lens,
 					 int64_t n, const char *label, size_t label_len, MrError *err)
 {
 	for (int64_t i = 0; i < n; i++)
-		if (add_token(c, toks[i], lens[i] > MR_MAX_TOKEN_BYTES ? MR_MAX_TOKEN_BYTES : lens[i]) != MR_OK)
+	{
+		size_t		len = mr_utf8_prefix((const unsigned char *) toks[i], lens[i], MR_MAX_TOKEN_BYTES);
+
+		/* an empty token is nothing to embed, like a missing one */
+		if (len == 0)
+			continue;
+		if (add_token(c, toks[i], len) != MR_OK)
 			return mr_set_error(err, MR_ENOMEM, "Out of memory for tokens.");
+	}
 	return end_row(c, label, label_len, err);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mr_tokenize.h"
+#include "mr_utf8.h"
 
 void
 mr_window_init(MrWindow *w, int32_t *ring, int T, int truncating)
@@ -110,8 +111,8 @@ mr_model_tokens_row(const MrModel *m, const char *const *toks, const size_t *len
 	for (int64_t i = 0; i < n; i++)
 	{
 		/* cut like training did (mr_corpus_add_tokens) */
-		size_t		len = lens[i] > MR_MAX_TOKEN_BYTES ? MR_MAX_TOKEN_BYTES : lens[i];
-		int32_t		id = mr_vocab_lookup(m->vocab, toks[i], len);
+		size_t		len = mr_utf8_prefix((const unsigned char *) toks[i], lens[i], MR_MAX_TOKEN_BYTES);
+		int32_t		id = len > 0 ? mr_vocab_lookup(m->vocab, toks[i], len) : -1;
 
 		if (id < 0)
 			continue;

@@ -46,7 +46,8 @@ int32_t		mr_model_text_row(const MrModel *m, const char *text, size_t len,
 
 /*
  * The same for pre-split tokens (UTF-8 strings, looked up verbatim, cut to
- * MR_MAX_TOKEN_BYTES as in training)
+ * MR_MAX_TOKEN_BYTES on a character boundary as in training; empty ones
+ * are unknown)
  */
 int32_t		mr_model_tokens_row(const MrModel *m, const char *const *toks,
 								const size_t *lens, int64_t n,

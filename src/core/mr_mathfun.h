@@ -40,8 +40,11 @@ mr_expf(float x)
 	p = p * r + 1.6666665459e-1f;
 	p = p * r + 5.0000001201e-1f;
 	p = p * r * r + r + 1.0f;
-	/* 2^n built in the exponent field; n is in [-126, 127] after clamping */
-	bits = ((int32_t) n + 127) << 23;
+	/*
+	 * 2^n built in the exponent field; n is in [-126, 127] after clamping.
+	 * A NaN input stays NaN (through p) but must not reach the int cast.
+	 */
+	bits = ((n == n ? (int32_t) n : 0) + 127) << 23;
 	memcpy(&scale, &bits, sizeof(scale));
 	return p * scale;
 }

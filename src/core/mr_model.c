@@ -240,6 +240,11 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 	if (mr_net_param_count(cfg, &n_params) != MR_OK || n_params > UINT32_MAX ||
 		n_params != m->net.n_params)
 		return mr_set_error(err, MR_EDIMS, "The parameter count does not fit the model format.");
+	/* never write a model the decoder would refuse */
+	for (size_t i = 0; i < n_params; i++)
+		if (!(fabsf(m->net.params[i]) <= MR_MODEL_MAX_WEIGHT))
+			return mr_set_error(err, MR_EDIVERGED, "Weight %zu is %g, outside +-%g.",
+								i, (double) m->net.params[i], (double) MR_MODEL_MAX_WEIGHT);
 	if (m->n_epochs < 1 || m->n_epochs > MR_MAX_EPOCHS ||
 		m->options_len > MR_MODEL_MAX_OPTIONS ||
 		(cfg->vocab_size > 0 && m->n_tokens != cfg->vocab_size - 1))
@@ -594,7 +599,7 @@ decode_series(Reader *r, MrModel *m, const MrAllocator *a)
 	{
 		m->var_mean[v] = get_f32(r->p + 4 * v);
 		m->var_scale[v] = get_f32(r->p + 4 * (V + v));
-		if (!isfinite(m->var_mean[v]) || !(isfinite(m->var_scale[v]) && m->var_scale[v] > 0.0f))
+		if (!(fabsf(m->var_mean[v]) <= 1e30f) || !(m->var_scale[v] > 0.0f && m->var_scale[v] <= 1e30f))
 			return r_fail(r, MR_ENONFINITE, "a variable's mean or scale is not a proper number.");
 	}
 	r->p += (size_t) 8 * V;
@@ -856,11 +861,12 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 		{
 			float		v = get_f32(wp + 4 * i);
 
-			if (!isfinite(v))
+			if (!(v >= -MR_MODEL_MAX_WEIGHT && v <= MR_MODEL_MAX_WEIGHT))
 			{
 				char		msg[96];
 
-				snprintf(msg, sizeof(msg), "weight %zu is not a finite number.", i);
+				snprintf(msg, sizeof(msg), "weight %zu is not a number within +-%g.", i,
+						 (double) MR_MODEL_MAX_WEIGHT);
 				r_fail(&r, MR_ENONFINITE, msg);
 				goto fail;
 			}

@@ -32,7 +32,8 @@
  *	  LABL	required.  u32 count (= K), then K entries of u32 length + UTF-8
  *			bytes (0..MR_MAX_LABEL_BYTES, distinct, no NUL): the class labels.
  *	  WGTS	required.  u32 count (= the parameter count the config implies),
- *			then that many float32 in the order of mr_net.h.
+ *			then that many float32 in the order of mr_net.h, each within
+ *			+-MR_MODEL_MAX_WEIGHT.
  *	  OPTS	required.  UTF-8 JSON text of the options used (display only).
  *	  HIST	required.  u64 rows used, u64 rows skipped, u64 training rows,
  *			u64 validation rows, u32 epochs n, u32 best epoch, u32 stopped
@@ -43,8 +44,8 @@
  *			u32 time kind (1 number, 2 timestamp in seconds), u32 origin
  *			(0 time zero, 1 first event), f64 bin width, u32 count V (= F/3),
  *			V entries of u32 length + UTF-8 variable name (1..MR_MAX_TOKEN_BYTES,
- *			distinct, no NUL), then V f32 means and V f32 scales (finite,
- *			scales > 0).  See mr_series.h for how they make the inputs.
+ *			distinct, no NUL), then V f32 means and V f32 scales (within
+ *			+-1e30, scales > 0).  See mr_series.h for how they make the inputs.
  *	  TIME	required, last.  f64 training seconds, f64 creation time (Unix
  *			seconds), then n x f64 epoch seconds.  Wall-clock figures vary
  *			between identical runs, so the fingerprint (a hash of all bytes
@@ -66,6 +67,12 @@
 #define MR_MODEL_MAX_SECTIONS	16
 #define MR_MODEL_MAX_OPTIONS	(1024 * 1024)	/* bytes of OPTS text */
 #define MR_MODEL_HEADER_BYTES	16
+/*
+ * Weights must lie within +-MR_MODEL_MAX_WEIGHT: trained weights are tiny
+ * next to it, and the bound keeps every activation of a hostile model
+ * finite in float arithmetic.
+ */
+#define MR_MODEL_MAX_WEIGHT		1e6f
 
 /* What the model reads (CONF input kind) */
 typedef enum MrInputKind

@@ -109,7 +109,7 @@ mr_series_row(const MrSeriesSpec *spec, const double *times, const int32_t *vars
 		while (cur < b)
 			close_bin(spec, w, cur++, out);
 		used++;
-		if (vars[i] >= 0 && vars[i] < V && !isnan(values[i]))
+		if (vars[i] >= 0 && vars[i] < V && mr_series_value_ok(values[i]))
 		{
 			w->sum[vars[i]] += values[i];
 			w->count[vars[i]]++;

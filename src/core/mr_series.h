@@ -16,8 +16,9 @@
  *			   measurement; b + 1 before the first), divided by T
  * so a sparse, irregular record is used as it is rather than imputed away:
  * the network can tell a carried-forward value from a fresh one and knows
- * how old it is.  A measurement whose value is missing (NULL) counts as not
- * measured.  Events before the origin or after the last bin are ignored.
+ * how old it is.  A measurement whose value is missing (NULL), or larger
+ * than MR_SERIES_MAX_ABS in magnitude, counts as not measured.  Events
+ * before the origin or after the last bin are ignored.
  *
  * Feature layout per bin: [value_0..value_{V-1}, observed_0.., elapsed_0..].
  */
@@ -32,6 +33,15 @@
 #define MR_SERIES_INPUTS_PER_VAR 3
 #define MR_SERIES_MAX_VARS (MR_MAX_FEATURES / MR_SERIES_INPUTS_PER_VAR)
 #define MR_SERIES_CLIP 10.0f
+/* A value beyond this magnitude is taken as missing: no measurement is that large */
+#define MR_SERIES_MAX_ABS 1e30
+
+/* Is v a usable measurement (not NaN, not absurdly large)? */
+static inline int
+mr_series_value_ok(double v)
+{
+	return v >= -MR_SERIES_MAX_ABS && v <= MR_SERIES_MAX_ABS;
+}
 
 typedef enum MrSeriesOrigin
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mr_series.h"
+#include "mr_utf8.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 
@@ -163,14 +164,19 @@ mr_series_corpus_add(MrSeriesCorpus *c, const double *times,
 	}
 	for (int64_t i = 0; i < n; i++)
 	{
-		size_t		len = var_lens[i] > MR_MAX_TOKEN_BYTES ? MR_MAX_TOKEN_BYTES : var_lens[i];
-		int32_t		id = mr_vocab_add(c->vars, vars[i], len, 0);
+		size_t		len = mr_utf8_prefix((const unsigned char *) vars[i], var_lens[i], MR_MAX_TOKEN_BYTES);
+		int32_t		id = -1;
 
-		if (id < 0)
+		/*
+		 * A nameless variable cannot be told apart from any other: the event
+		 * stays in the row (it can be the row's first, which places the
+		 * grid) but is not a measurement of anything, as at prediction.
+		 */
+		if (len > 0 && (id = mr_vocab_add(c->vars, vars[i], len, 0)) < 0)
 			return mr_set_error(err, MR_ENOMEM, "Out of memory for variable names.");
 		c->times[c->n_events] = times[i];
 		c->var[c->n_events] = id;
-		c->values[c->n_events] = values[i];
+		c->values[c->n_events] = mr_series_value_ok(values[i]) ? values[i] : NAN;
 		c->n_events++;
 		h = fnv1a(h, &times[i], sizeof(double));
 		h = fnv1a(h, &len, sizeof(len));
@@ -227,8 +233,9 @@ row_cmp(const MrSeriesCorpus *c, int64_t a, int64_t b)
 			return c->times[ia] < c->times[ib] ? -1 : 1;
 		if (c->var[ia] != c->var[ib])
 		{
-			ka = mr_vocab_key(c->vars, c->var[ia], &la);
-			kb = mr_vocab_key(c->vars, c->var[ib], &lb);
+			/* a nameless event (-1) sorts as the empty name */
+			ka = c->var[ia] >= 0 ? mr_vocab_key(c->vars, c->var[ia], &la) : (la = 0, "");
+			kb = c->var[ib] >= 0 ? mr_vocab_key(c->vars, c->var[ib], &lb) : (lb = 0, "");
 			if ((r = bytes_cmp(ka, la, kb, lb)) != 0)
 				return r;
 		}
@@ -288,8 +295,8 @@ mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
 	int64_t		n = c->n_rows;
 	int64_t    *order = NULL,
 			   *tmp = NULL;
-	double	   *sum = NULL,
-			   *sumsq = NULL;
+	double	   *sum = NULL,		/* running mean per variable */
+			   *sumsq = NULL;	/* running sum of squared deviations */
 	int64_t    *count = NULL;
 	int32_t    *name_order = NULL,
 			   *final_var = NULL,	/* corpus var id -> variable index, -1 unused */
@@ -335,11 +342,17 @@ mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
 
 		for (int64_t i = start; i < c->row_end[r]; i++)
 		{
-			if (isnan(c->values[i]) || mr_series_bin(&spec, c->times[i], first) < 0)
+			int32_t		v = c->var[i];
+			double		x = c->values[i],
+						d;
+
+			if (v < 0 || isnan(x) || mr_series_bin(&spec, c->times[i], first) < 0)
 				continue;
-			sum[c->var[i]] += c->values[i];
-			sumsq[c->var[i]] += c->values[i] * c->values[i];
-			count[c->var[i]]++;
+			/* Welford: the running mean and sum of squared deviations */
+			count[v]++;
+			d = x - sum[v];
+			sum[v] += d / count[v];
+			sumsq[v] += d * (x - sum[v]);
 		}
 	}
 	if (mr_vocab_sort_by_key(c->vars, name_order) != MR_OK)
@@ -389,8 +402,8 @@ mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
 
 		if (v < 0)
 			continue;
-		mean = sum[i] / count[i];
-		var = sumsq[i] / count[i] - mean * mean;
+		mean = sum[i];
+		var = sumsq[i] / count[i];
 		out->var_ids[v] = i;
 		out->mean[v] = (float) mean;
 		/* a constant (or single) measurement has no spread: do not scale it */
@@ -412,7 +425,7 @@ mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
 		order[i] = i;
 	sort_rows(c, order, tmp, n);
 	for (size_t i = 0; i < c->n_events; i++)
-		row_vars[i] = final_var[c->var[i]];
+		row_vars[i] = c->var[i] >= 0 ? final_var[c->var[i]] : -1;
 	for (int64_t i = 0; i < n; i++)
 	{
 		int64_t		r = order[i];

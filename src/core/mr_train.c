@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "mr_blas.h"
+#include "mr_model.h"
 
 #define MR_MAX_WORKERS 64
 
@@ -755,6 +756,14 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		memcpy(net->params, s.best, sizeof(float) * net->n_params);
 	if (!s.best)
 		res->best_epoch = res->n_epochs;
+	/* the last update has not been through a forward pass: check it too */
+	for (size_t i = 0; i < net->n_params; i++)
+		if (!(fabsf(net->params[i]) <= MR_MODEL_MAX_WEIGHT))
+		{
+			st = mr_set_error(err, MR_EDIVERGED,
+							  "Weight %zu became %g after the last update.", i, (double) net->params[i]);
+			goto done;
+		}
 
 done:
 	res->seconds = now_seconds() - t_start;

@@ -219,3 +219,16 @@ mr_unicode_is_case_ignorable(uint32_t cp)
 {
 	return (case_flags(cp) & MR_CASE_IGNORABLE) != 0;
 }
+
+/* Cut to at most max bytes on a character boundary */
+size_t
+mr_utf8_prefix(const unsigned char *s, size_t len, size_t max)
+{
+	size_t		n = len < max ? len : max;
+
+	/* back up over continuation bytes (10xxxxxx) of a character cut short */
+	if (n < len)
+		while (n > 0 && (s[n] & 0xC0) == 0x80)
+			n--;
+	return n;
+}

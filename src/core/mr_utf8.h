@@ -26,6 +26,12 @@ int			mr_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 /* Encode cp (<= U+10FFFF, not a surrogate) into out; returns 1..4 */
 int			mr_utf8_encode(uint32_t cp, unsigned char out[4]);
 
+/*
+ * The length of the longest prefix of s[0..len) of at most max bytes that
+ * does not end inside a multi-byte character (for the token limit).
+ */
+size_t		mr_utf8_prefix(const unsigned char *s, size_t len, size_t max);
+
 /* 1 if s[0..len) is well-formed UTF-8 */
 int			mr_utf8_valid(const unsigned char *s, size_t len);
 

@@ -11,6 +11,7 @@
 #include "mr_corpus.h"
 #include "mr_input.h"
 #include "mr_test.h"
+#include "mr_utf8.h"
 
 static int
 ids_equal(const int32_t *a, const int32_t *b, int n)
@@ -194,6 +195,66 @@ test_corpus(void)
 		free(r2.ids);
 		free(r2.lengths);
 		free(r2.labels);
+	}
+
+	/*
+	 * Pre-split tokens: an empty one is skipped; a long one is cut to
+	 * MR_MAX_TOKEN_BYTES on a character boundary, and prediction cuts it
+	 * the same way, so the learned token is found again.
+	 */
+	{
+		MrCorpus   *tc = mr_corpus_new(&mr_malloc_allocator, &tk, 0);
+		MrCorpusRows r;
+		char		longtok[MR_MAX_TOKEN_BYTES + 8];
+		const char *toks[3] = {"", longtok, "x"};
+		size_t		lens[3] = {0, 0, 1};
+		size_t		kl = 0;
+		const char *k;
+		int			ok;
+
+		memset(longtok, 'A', MR_MAX_TOKEN_BYTES - 1);
+		/* an E with acute accent (2 bytes) straddles the limit, then more letters */
+		longtok[MR_MAX_TOKEN_BYTES - 1] = (char) 0xc3;
+		longtok[MR_MAX_TOKEN_BYTES] = (char) 0x89;
+		memset(longtok + MR_MAX_TOKEN_BYTES + 1, 'B', 3);
+		lens[1] = MR_MAX_TOKEN_BYTES + 4;
+		mr_corpus_add_tokens(tc, toks, lens, 3, "a", 1, &err);
+		mr_corpus_add_tokens(tc, toks + 2, lens + 2, 1, "b", 1, &err);
+		mr_corpus_finish(tc, 100, 4, MR_PAD_PRE, MR_PAD_PRE, &r, &err);
+		ok = r.vocab_size == 3;
+		for (int w = 0; w < r.vocab_size - 1; w++)
+		{
+			k = mr_vocab_key(mr_corpus_words(tc), r.word_ids[w], &kl);
+			if (kl > 1)
+				ok &= kl == MR_MAX_TOKEN_BYTES - 1 && mr_utf8_valid((const unsigned char *) k, kl);
+		}
+		MR_CHECK(ok, "empty tokens are skipped; long ones are cut on a character boundary");
+		{
+			MrModel		m;
+			int32_t		ring[4],
+						out[4];
+			int64_t		known;
+
+			memset(&m, 0, sizeof(m));
+			m.truncating = MR_PAD_PRE;
+			m.cfg.maxlen = 4;
+			m.vocab = mr_vocab_new(&mr_malloc_allocator, 4);
+			for (int w = 0; w < r.vocab_size - 1; w++)
+			{
+				k = mr_vocab_key(mr_corpus_words(tc), r.word_ids[w], &kl);
+				mr_vocab_add(m.vocab, k, kl, 0);
+			}
+			mr_model_tokens_row(&m, toks, lens, 3, ring, out, &known);
+			MR_CHECK(known == 2, "prediction finds the long token cut as in training, and skips the empty one");
+			mr_vocab_free(m.vocab);
+		}
+		free(r.word_ids);
+		free(r.class_label);
+		free(r.class_count);
+		free(r.ids);
+		free(r.lengths);
+		free(r.labels);
+		mr_corpus_free(tc);
 	}
 
 	/* the budget: a tiny one is exceeded with MR_ELIMIT */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mr_lstm.h"
+#include "mr_mathfun.h"
 #include "mr_rng.h"
 #include "mr_test.h"
 
@@ -129,9 +130,41 @@ run_case(int use_masks)
 	MR_CHECK(check_tensor(&k, k.X, dX, T * B * I, "dX"), "LSTM dX matches finite differences%s", use_masks ? " (dropout masks)" : "");
 }
 
+/* The vectorizable exp, sigmoid and tanh against libm */
+static void
+check_mathfun(void)
+{
+	double		worst_exp = 0.0,
+				worst_sig = 0.0,
+				worst_tanh = 0.0;
+
+	for (float x = -90.0f; x <= 90.0f; x += 0.00731f)
+	{
+		double		e = exp((double) x);
+		/* mr_expf clamps its argument to [-87.3, 88.3]: compare inside that range */
+		double		re = x > -87.0f && x < 88.0f ? fabs(mr_expf(x) - e) / e : 0.0;
+		double		ds = fabs(mr_sigmoidf(x) - 1.0 / (1.0 + exp(-(double) x)));
+		double		dt = fabs(mr_tanhf(x) - tanh((double) x));
+
+		if (re > worst_exp)
+			worst_exp = re;
+		if (ds > worst_sig)
+			worst_sig = ds;
+		if (dt > worst_tanh)
+			worst_tanh = dt;
+	}
+	MR_CHECK(worst_exp < 4e-7 && worst_sig < 2e-7 && worst_tanh < 4e-7,
+			 "exp (rel %.2g), sigmoid (abs %.2g) and tanh (abs %.2g) match libm",
+			 worst_exp, worst_sig, worst_tanh);
+	MR_CHECK(isnan(mr_expf(NAN)) && mr_expf(1000.0f) > 1e38f && mr_expf(-1000.0f) >= 0.0f &&
+			 mr_sigmoidf(-1000.0f) < 1e-37f && mr_tanhf(1000.0f) == 1.0f,
+			 "NaN stays NaN, and large inputs saturate");
+}
+
 void
 test_lstm_grad(void)
 {
+	check_mathfun();
 	run_case(0);
 	run_case(1);
 }

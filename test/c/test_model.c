@@ -325,6 +325,11 @@ test_model(void)
 		expect_rejected(img, len, wgts + 4, nan, 4, MR_ENONFINITE, "a NaN weight");
 		expect_rejected(img, len, wgts + 40, inf, 4, MR_ENONFINITE, "an infinite weight");
 		expect_rejected(img, len, wgts, big, 4, MR_EDIMS, "weight count 2^31-1");
+		{
+			uint8_t		huge[4] = {0x00, 0x00, 0x7f, 0x7f};	/* 3.4e38: finite but absurd */
+
+			expect_rejected(img, len, wgts + 8, huge, 4, MR_ENONFINITE, "a finite weight beyond +-1e6");
+		}
 		/* entry 1 ("cough") made equal to entry 0 ("fever") */
 		expect_rejected(img, len, vocb + 4 + 4, dup, 5, MR_ECORRUPT, "a token listed twice");
 		expect_rejected(img, len, vocb + 4 + 4, bad_utf8, 2, MR_ECORRUPT, "a token that is not UTF-8");
@@ -366,6 +371,15 @@ test_model(void)
 		}
 		MR_CHECK(ok, "2000 mutated images with valid checksums are rejected or decode safely");
 		free(c);
+	}
+	/* the encoder refuses to write what the decoder would refuse */
+	{
+		uint8_t    *bad;
+		size_t		badlen;
+
+		b.params[3] = NAN;
+		MR_CHECK(mr_model_encode(&b.m, &mr_malloc_allocator, &bad, &badlen, &err) == MR_EDIVERGED,
+				 "a NaN weight is not encoded (%s)", err.detail);
 	}
 	free(img);
 	free(b.params);

@@ -129,6 +129,25 @@ check_corpus(void)
 	mr_series_corpus_free(c1);
 	mr_series_corpus_free(c2);
 
+	/* absurd values are missing; nameless variables are not variables */
+	{
+		MrSeriesCorpus *c = mr_series_corpus_new(&mr_malloc_allocator, 0);
+		double		tt[3] = {0, 1, 2};
+		double		xx[3] = {1e300, 4, 6};
+		const char *nn[3] = {"HR", "", "HR"};
+		size_t		ll[3] = {2, 0, 2};
+		MrSeriesRows r;
+
+		mr_series_corpus_add(c, tt, nn, ll, xx, 3, "a", 1, &err);
+		mr_series_corpus_add(c, tt, nn, ll, xx, 3, "b", 1, &err);
+		MrStatus	st = mr_series_corpus_finish(c, 2, 60.0, MR_ORIGIN_ZERO, &r, &err);
+
+		MR_CHECK(st == MR_OK && r.n_vars == 1 && r.mean[0] == 6.0f && isfinite(r.scale[0]) && r.events == 6,
+				 "a value of 1e300 is missing; an event without a variable name measures nothing");
+		mr_series_rows_free(&r, &mr_malloc_allocator);
+		mr_series_corpus_free(c);
+	}
+
 	/* nothing measured on the grid is an error, not an empty model */
 	{
 		MrSeriesCorpus *c = mr_series_corpus_new(&mr_malloc_allocator, 0);

@@ -14,8 +14,10 @@
  *	  - encoding it again gives an image that decodes to the same model,
  *		and encoding that gives the same bytes;
  *	  - inference on a few windows (a fixed text or the model's own tokens,
- *		ids taken from the input, a full window, an empty one) gives K
- *		finite probabilities in [0, 1] that sum to 1.
+ *		ids taken from the input, a full window, an empty one; for a
+ *		measurement model, events taken from the input and resampled with
+ *		the model's statistics) gives K finite probabilities in [0, 1] that
+ *		sum to 1.
  * Inference is skipped for models too big to run in a few milliseconds.
  */
 #include <math.h>
@@ -27,6 +29,7 @@
 #include "mr_infer.h"
 #include "mr_input.h"
 #include "mr_model.h"
+#include "mr_series.h"
 
 /* Work limits for inference: multiply-adds of one forward pass, and T */
 #define MAX_FORWARD_MACS	2000000.0
@@ -35,6 +38,8 @@
 static const char fixed_text[] =
 "Patient presents with fever, cough and chest pain; no history of neoplasms. "
 "CC(=O)Oc1ccccc1C(=O)O [C@@H](N)C \xce\xa3\xce\x91\xce\xa3 \xc4\xb0STANBUL";
+
+static void fail(const char *what, const char *detail) __attribute__((noreturn));
 
 /* Report a broken invariant and abort, so libFuzzer saves the input */
 static void
@@ -104,7 +109,12 @@ check_round_trip(const MrModel *m)
 		d->positive_class != m->positive_class || d->n_tokens != m->n_tokens ||
 		d->net.n_params != m->net.n_params ||
 		memcmp(d->params, m->params, sizeof(float) * m->net.n_params) != 0 ||
-		d->n_epochs != m->n_epochs)
+		d->n_epochs != m->n_epochs || d->n_vars != m->n_vars ||
+		d->series_time_kind != m->series_time_kind || d->series_origin != m->series_origin ||
+		(m->n_vars > 0 &&
+		 (d->series_step != m->series_step ||
+		  memcmp(d->var_mean, m->var_mean, sizeof(float) * m->n_vars) != 0 ||
+		  memcmp(d->var_scale, m->var_scale, sizeof(float) * m->n_vars) != 0)))
 		fail("a re-encoded model decodes to a different model", NULL);
 	if (mr_model_encode(d, a, &img2, &len2, &err) != MR_OK)
 		fail("a re-decoded model cannot be encoded", err.detail);
@@ -115,6 +125,53 @@ check_round_trip(const MrModel *m)
 	mr_free(a, img2);
 }
 
+/*
+ * A measurement model's window: up to 256 events from the input (sorted
+ * times, variables including unknown ones, values around the training
+ * mean, some missing) resampled onto its grid, as rnn_predict does.  The
+ * inputs must be what mr_series.h promises.
+ */
+static void
+series_window(const MrModel *m, const uint8_t *data, size_t size, float *feats)
+{
+	const MrAllocator *a = &mr_malloc_allocator;
+	int32_t		V = m->n_vars,
+				T = m->cfg.maxlen;
+	MrSeriesSpec spec = {V, T, m->series_step, m->series_origin, m->var_mean, m->var_scale};
+	MrSeriesWork w;
+	double		times[256],
+				values[256];
+	int32_t		vars[256];
+	int64_t		n = 0;
+	double		t = 0.0;
+
+	for (size_t i = 0; i + 3 <= size && n < 256; i += 3, n++)
+	{
+		int32_t		v = (int32_t) (data[i + 1] % (uint32_t) (V + 1)) - 1;
+
+		t += data[i] * m->series_step / 8.0;
+		times[n] = t;
+		vars[n] = v;
+		values[n] = data[i + 2] == 255 ? NAN :
+			(v >= 0 ? m->var_mean[v] + (data[i + 2] - 128) / 32.0 * m->var_scale[v] : 1.0);
+	}
+	if (mr_series_work_new(V, a, &w) != MR_OK)
+		fail("out of memory", NULL);
+	if (mr_series_row(&spec, times, vars, values, n, &w, feats) > n)
+		fail("mr_series_row used more events than it was given", NULL);
+	mr_series_work_free(&w, a);
+	for (int32_t b = 0; b < T; b++)
+		for (int32_t v = 0; v < V; v++)
+		{
+			const float *f = feats + (size_t) b * 3 * V;
+
+			if (!(f[v] >= -MR_SERIES_CLIP && f[v] <= MR_SERIES_CLIP) ||
+				!(f[V + v] == 0.0f || f[V + v] == 1.0f) ||
+				!(f[2 * V + v] >= 0.0f && f[2 * V + v] <= 1.0f))
+				fail("mr_series_row made an input out of its range", NULL);
+		}
+}
+
 /* Run inference on a few windows derived from the input */
 static void
 check_inference(const MrModel *m, const uint8_t *data, size_t size)
@@ -123,12 +180,14 @@ check_inference(const MrModel *m, const uint8_t *data, size_t size)
 	const MrNetConfig *cfg = &m->cfg;
 	int			T = cfg->maxlen,
 				K = cfg->n_classes,
-				V = cfg->vocab_size;
+				V = cfg->vocab_size,
+				F = cfg->n_features;
 	size_t		infer_bytes;
 	MrInfer    *inf = NULL;
 	int32_t    *ring,
 			   *ids;
-	float	   *probs;
+	float	   *probs,
+			   *feats = NULL;
 	int32_t		L;
 
 	if (T > MAX_MAXLEN || forward_macs(cfg) > MAX_FORWARD_MACS ||
@@ -141,6 +200,22 @@ check_inference(const MrModel *m, const uint8_t *data, size_t size)
 	probs = malloc(sizeof(float) * K);
 	if (!ring || !ids || !probs)
 		fail("out of memory", NULL);
+
+	if (m->input_kind == MR_INPUT_SERIES)
+	{
+		/* measurements: features only, every row is T steps long */
+		if (!(feats = malloc(sizeof(float) * (size_t) T * F)))
+			fail("out of memory", NULL);
+		series_window(m, data, size, feats);
+		mr_infer_row(inf, NULL, feats, T, probs);
+		check_probs(probs, K, "series");
+		memset(feats, 0, sizeof(float) * (size_t) T * F);
+		mr_infer_row(inf, NULL, feats, (T + 1) / 2, probs);
+		check_probs(probs, K, "zero");
+		mr_infer_row(inf, NULL, feats, 0, probs);
+		check_probs(probs, K, "empty");
+		goto done;
+	}
 
 	/* the model's own input path: a fixed text, or its first tokens */
 	if (m->input_kind == MR_INPUT_TEXT)
@@ -184,6 +259,8 @@ check_inference(const MrModel *m, const uint8_t *data, size_t size)
 	mr_infer_row(inf, ids, NULL, 0, probs);
 	check_probs(probs, K, "empty");
 
+done:
+	free(feats);
 	free(ring);
 	free(ids);
 	free(probs);
