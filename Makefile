@@ -38,7 +38,9 @@ PG_OBJS = \
 	src/pg/explain.o \
 	src/pg/seq_type.o \
 	src/pg/seq_agg.o \
-	src/pg/seq_input.o
+	src/pg/seq_input.o \
+	src/pg/progress.o \
+	src/pg/registry.o
 
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 

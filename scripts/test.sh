@@ -262,7 +262,10 @@ fi
 # ---- the throwaway cluster
 if [ -n "$READY" ]; then
 	medrnn_step "throwaway cluster"
-	if ! medrnn_cluster_start; then
+	# medrnn preloaded for the live-progress view, pg_cron for the
+	# scheduled-retraining suite (its jobs run in database postgres)
+	if ! medrnn_cluster_start "shared_preload_libraries = 'pg_cron,$EXT'" \
+		"cron.database_name = 'postgres'" "cron.use_background_workers = on"; then
 		READY=
 		WHY="the throwaway cluster did not start"
 	fi

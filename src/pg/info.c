@@ -4,6 +4,7 @@
  */
 #include "postgres.h"
 
+#include <errno.h>
 #include <math.h>
 #include <time.h>
 
@@ -57,22 +58,79 @@ fingerprint(const uint8 *buf, size_t len)
 	return hex;
 }
 
+/* Limits on the stored options that jsonb_in could otherwise trip over */
+#define MAX_OPTIONS_DEPTH 32
+#define MAX_NUMBER_CHARS 64
+
+typedef struct OptionsCheck
+{
+	int			depth;
+} OptionsCheck;
+
+static void
+options_invalid(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid medrnn model"),
+			 errdetail("Section OPTS %s.", why)));
+}
+
+static void
+options_nest(void *state)
+{
+	OptionsCheck *c = state;
+
+	if (++c->depth > MAX_OPTIONS_DEPTH)
+		options_invalid("nests too deeply");
+}
+
+static void
+options_unnest(void *state)
+{
+	((OptionsCheck *) state)->depth--;
+}
+
+/* A number must be one jsonb can hold: short, finite, not underflowing */
+static void
+options_scalar(void *state, char *token, JsonTokenType type)
+{
+	if (type == JSON_TOKEN_NUMBER)
+	{
+		double		d;
+
+		errno = 0;
+		d = strtod(token, NULL);
+		if (strlen(token) > MAX_NUMBER_CHARS || errno == ERANGE || !isfinite(d))
+			options_invalid("holds a number out of range");
+	}
+}
+
 /*
  * The stored options as server-encoding JSON text.  The decoder checked it
- * is UTF-8; a crafted model could still hold text that is not JSON, which
- * must be "invalid medrnn model" like any other damage.
+ * is UTF-8; a crafted model could still hold text that is not JSON, or JSON
+ * that jsonb cannot take (a \u0000 escape, a lone surrogate, a huge number,
+ * deep nesting).  Each of those must be "invalid medrnn model" like any
+ * other damage, so the text is checked here, strictly, before jsonb_in
+ * sees it.
  */
 static char *
 options_text(const MrModel *m)
 {
 	char	   *s = MedrnnUtf8ToServer(m->options_json, m->options_len);
-	JsonLexContext *lex = makeJsonLexContextCstringLen(s, strlen(s), GetDatabaseEncoding(), false);
+	JsonLexContext *lex = makeJsonLexContextCstringLen(s, strlen(s), GetDatabaseEncoding(), true);
+	JsonSemAction sem;
+	OptionsCheck check = {0};
 
-	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid medrnn model"),
-				 errdetail("Section OPTS is not JSON.")));
+	memset(&sem, 0, sizeof(sem));
+	sem.semstate = &check;
+	sem.object_start = options_nest;
+	sem.object_end = options_unnest;
+	sem.array_start = options_nest;
+	sem.array_end = options_unnest;
+	sem.scalar = options_scalar;
+	if (pg_parse_json(lex, &sem) != JSON_SUCCESS)
+		options_invalid("is not valid JSON");
 	return s;
 }
 

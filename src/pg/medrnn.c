@@ -52,6 +52,7 @@ void
 _PG_init(void)
 {
 	MedrnnInitGucs();
+	MedrnnProgressInit();
 	/* one OpenBLAS thread: medrnn splits work itself (see mr_train.c) */
 	mr_blas_set_threads(1);
 }

@@ -21,6 +21,12 @@ extern int	medrnn_train_memory_limit;	/* kB */
 
 void		MedrnnInitGucs(void);
 
+/* progress.c */
+void		MedrnnProgressInit(void);
+void		MedrnnProgressStart(Oid relid, int epochs, int64 rows_total);
+void		MedrnnProgressBatch(int epoch, int64 rows_done, int64 rows_total, double loss);
+void		MedrnnProgressEnd(void);
+
 /* glue.c */
 MrAllocator MedrnnAllocator(MemoryContext cxt);
 void		MedrnnReportModelError(const MrError *err) pg_attribute_noreturn();

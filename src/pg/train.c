@@ -160,6 +160,12 @@ typedef struct TrainHookState
 	int			epochs;
 } TrainHookState;
 
+static void
+train_on_batch(int epoch, int64_t rows_done, int64_t rows_total, double loss, void *state)
+{
+	MedrnnProgressBatch(epoch, rows_done, rows_total, loss);
+}
+
 static int
 train_should_stop(void *state)
 {
@@ -483,7 +489,7 @@ rnn_train(PG_FUNCTION_ARGS)
 	TrainHookState hs;
 	MrModel		m;
 	MrError		err;
-	MrStatus	st;
+	volatile MrStatus st;		/* set inside PG_TRY */
 	size_t		limit = (size_t) medrnn_train_memory_limit * 1024;
 	size_t		n_params,
 				len;
@@ -578,11 +584,22 @@ rnn_train(PG_FUNCTION_ARGS)
 	hs.epochs = o.epochs;
 	hooks.should_stop = train_should_stop;
 	hooks.on_epoch = train_on_epoch;
-	hooks.on_batch = NULL;
+	hooks.on_batch = train_on_batch;
 	hooks.state = &hs;
 	/* the workers split each batch; each runs single-threaded BLAS */
 	MedrnnUseThreads(1);
-	st = mr_train(&m.net, &tr.data, &tc, &hooks, &a, &res, &err);
+	/* rows per epoch are known exactly once the split is drawn: first batch */
+	MedrnnProgressStart(relid, o.epochs, tr.data.n);
+	PG_TRY();
+	{
+		st = mr_train(&m.net, &tr.data, &tc, &hooks, &a, &res, &err);
+	}
+	PG_FINALLY();
+	{
+		/* a cancel or an error in the core leaves no stale progress row */
+		MedrnnProgressEnd();
+	}
+	PG_END_TRY();
 	if (st != MR_OK)
 		MedrnnReportTrainError(&err);
 

@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+#
+# test/suites/cancel.sh
+#	  Training respects interrupts: statement_timeout, pg_cancel_backend and
+#	  pg_terminate_backend stop a long rnn_train within about a second; a
+#	  cancelled backend gives back its memory and trains again; a cancelled
+#	  CREATE TABLE AS leaves no table.
+#
+# The long training is a default-size model on the medical-abstracts train
+# set (several seconds an epoch) for 30 epochs, so it is always interrupted
+# in the middle of an epoch.
+#
+# Run by scripts/test.sh with the cluster's PG* variables and MEDRNN_*
+# exported; prints TAP.
+
+set -euo pipefail
+
+DB=medrnn_cancel
+EXT=${MEDRNN_EXTENSION:-medrnn}
+ROOT=${MEDRNN_ROOT:-$(pwd)}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-cancel.XXXXXX")
+LONG="rnn_train('abstracts', 'text', 'label', '{\"epochs\": 30}')"
+SMALL="rnn_train('abstracts', 'text', 'label', '{\"epochs\": 1, \"hidden\": 8, \"embed_dim\": 8}')"
+N=0
+START=$SECONDS
+BG_PID=
+
+# Stop a background psql of ours, drop the database and the work directory
+cleanup()
+{
+	if [ -n "$BG_PID" ]; then
+		kill "$BG_PID" 2>/dev/null || true
+		wait "$BG_PID" 2>/dev/null || true
+	fi
+	psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	                           WHERE datname = '$DB' AND pid <> pg_backend_pid()" >/dev/null 2>&1 || true
+	dropdb --if-exists "$DB" >/dev/null 2>&1 || true
+	rm -rf -- "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# TAP: ok NAME when status 0, else not ok NAME
+ok()
+{
+	local status=$1
+
+	shift
+	N=$((N + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $N - $*"
+	else
+		echo "not ok $N - $*"
+	fi
+}
+
+# TAP diagnostics, one "# " line each
+diag()
+{
+	sed 's/^/# /'
+}
+
+# psql on the suite's database: unaligned, tuples only, stop on error
+q()
+{
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"
+}
+
+# Milliseconds since the epoch
+now_ms()
+{
+	date +%s%3N
+}
+
+# Wait up to 30 s for a session with application_name $1 to be running the
+# long rnn_train, plus $2 more milliseconds so it is well into training;
+# prints its pid
+wait_training()
+{
+	local app=$1 extra=$2 pid="" tries=0
+
+	while [ $tries -lt 300 ]; do
+		pid=$(q -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$app'
+		            AND state = 'active' AND query LIKE '%rnn_train%\"epochs\": 30%'" 2>/dev/null || true)
+		[ -z "$pid" ] || break
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	if [ -n "$pid" ]; then
+		sleep "$(awk -v ms="$extra" 'BEGIN { printf "%.3f", ms / 1000 }')"
+	fi
+	printf '%s\n' "$pid"
+}
+
+# Wait up to $2 seconds for background process $1 to exit; prints the
+# milliseconds since $3 at which it was seen gone
+wait_gone_ms()
+{
+	local pid=$1 limit=$(($2 * 1000)) t0=$3 t
+
+	while kill -0 "$pid" 2>/dev/null; do
+		t=$(now_ms)
+		if [ $((t - t0)) -gt "$limit" ]; then
+			break
+		fi
+		sleep 0.02
+	done
+	t=$(now_ms)
+	printf '%s\n' $((t - t0))
+}
+
+echo "1..13"
+
+LOG_START=0
+if [ -n "${MEDRNN_PGLOG:-}" ] && [ -f "$MEDRNN_PGLOG" ]; then
+	LOG_START=$(stat -c %s "$MEDRNN_PGLOG")
+fi
+
+dropdb --if-exists "$DB" >/dev/null 2>&1 || true
+createdb "$DB"
+rc=0
+(cd -- "$ROOT" && q -v ext="$EXT" >"$WORK/setup.out" 2>&1) <<'SQL' || rc=$?
+SET client_min_messages = warning;
+CREATE EXTENSION :"ext";
+CREATE TABLE abstracts (text text, label text);
+\copy abstracts (text, label) FROM 'data/medical-abstracts/train.csv' WITH (FORMAT csv, HEADER true)
+SQL
+ok "$rc" "setup: extension and the medical-abstracts train set ($(q -c 'SELECT count(*) FROM abstracts' 2>/dev/null || echo 0) rows)"
+[ "$rc" -eq 0 ] || diag <"$WORK/setup.out"
+
+# ---------------------------------------------------------------------------
+# statement_timeout = 1s: the whole statement ends within 2.5 s
+
+t0=$(now_ms)
+q -c "SET client_min_messages = warning" -c "SET statement_timeout = '1s'" -c "SELECT length($LONG)" \
+	>"$WORK/timeout.out" 2>&1 || true
+elapsed=$(($(now_ms) - t0))
+grep -q 'canceling statement due to statement timeout' "$WORK/timeout.out"
+ok $? "statement_timeout = '1s' cancels a long rnn_train"
+ok "$([ "$elapsed" -lt 2500 ] && echo 0 || echo 1)" "... and the statement ends ${elapsed} ms after it started (limit 2500)"
+[ "$elapsed" -lt 2500 ] || diag <"$WORK/timeout.out"
+
+# ---------------------------------------------------------------------------
+# pg_cancel_backend from a second connection, with two training threads
+
+PGAPPNAME=medrnn_cancel_victim q -c "SET client_min_messages = warning" -c "SET medrnn.threads = 2" \
+	-c "SELECT length($LONG)" >"$WORK/cancel.out" 2>&1 &
+BG_PID=$!
+pid=$(wait_training medrnn_cancel_victim 2000)
+if [ -n "$pid" ]; then
+	t0=$(now_ms)
+	q -c "SELECT pg_cancel_backend($pid)" >/dev/null
+	ms=$(wait_gone_ms "$BG_PID" 10 "$t0")
+	wait "$BG_PID" 2>/dev/null || true
+	BG_PID=
+	grep -q 'canceling statement due to user request' "$WORK/cancel.out"
+	ok $? "pg_cancel_backend cancels a long rnn_train (medrnn.threads = 2)"
+	ok "$([ "$ms" -lt 1000 ] && echo 0 || echo 1)" "... within 1 s: the client got its error ${ms} ms after the cancel"
+	[ "$ms" -lt 1000 ] || diag <"$WORK/cancel.out"
+else
+	ok 1 "pg_cancel_backend cancels a long rnn_train: the training never showed in pg_stat_activity"
+	ok 1 "... within 1 s"
+	diag <"$WORK/cancel.out"
+fi
+
+# ---------------------------------------------------------------------------
+# pg_terminate_backend: the backend is gone within 1 s, the server is fine
+
+PGAPPNAME=medrnn_terminate_victim q -c "SET client_min_messages = warning" -c "SELECT length($LONG)" \
+	>"$WORK/terminate.out" 2>&1 &
+BG_PID=$!
+pid=$(wait_training medrnn_terminate_victim 2000)
+if [ -n "$pid" ]; then
+	t0=$(now_ms)
+	q -c "SELECT pg_terminate_backend($pid)" >/dev/null
+	gone=
+	while [ $(($(now_ms) - t0)) -lt 5000 ]; do
+		if [ -z "$(q -c "SELECT 1 FROM pg_stat_activity WHERE pid = $pid")" ] && ! kill -0 "$pid" 2>/dev/null; then
+			gone=$(($(now_ms) - t0))
+			break
+		fi
+		sleep 0.02
+	done
+	wait "$BG_PID" 2>/dev/null || true
+	BG_PID=
+	ok "$([ -n "$gone" ] && [ "$gone" -lt 1000 ] && echo 0 || echo 1)" \
+		"pg_terminate_backend ends the training backend within 1 s (${gone:-more than 5000} ms)"
+	grep -q 'terminating connection due to administrator command' "$WORK/terminate.out" ||
+		diag <"$WORK/terminate.out"
+else
+	ok 1 "pg_terminate_backend ends the training backend: the training never showed in pg_stat_activity"
+	diag <"$WORK/terminate.out"
+fi
+ok "$(q -c 'SELECT 1' >/dev/null 2>&1 && echo 0 || echo 1)" "the server still accepts connections"
+
+# ---------------------------------------------------------------------------
+# One backend: warm up, baseline, cancelled training, memory, train again
+
+cat >"$WORK/memory.sql" <<SQL
+SET client_min_messages = warning;
+-- warm up: the library, OpenBLAS, the catalog caches of this path
+SELECT 'warmup ' || length($SMALL);
+SELECT 'warmup_mem ' || sum(total_bytes) FROM pg_backend_memory_contexts;
+SELECT 'baseline ' || sum(total_bytes) FROM pg_backend_memory_contexts;
+SELECT 'rss_baseline ' || substring(pg_read_file('/proc/self/status') FROM 'RssAnon:\s*(\d+ kB)');
+SELECT 'started ' || pg_backend_pid();
+SELECT 'never ' || length($LONG);
+SELECT 'after ' || sum(total_bytes) FROM pg_backend_memory_contexts;
+SELECT 'rss_after ' || substring(pg_read_file('/proc/self/status') FROM 'RssAnon:\s*(\d+ kB)');
+SELECT 'contexts ' || name || ' ' || total_bytes FROM pg_backend_memory_contexts
+WHERE name LIKE '%medrnn%' OR total_bytes > 1048576;
+SELECT 'again ' || (rnn_model_info($SMALL)->>'rows_used');
+SELECT 'after_again ' || sum(total_bytes) FROM pg_backend_memory_contexts;
+SQL
+PGAPPNAME=medrnn_memory_victim psql -X -q -At -d "$DB" -f "$WORK/memory.sql" >"$WORK/memory.out" 2>&1 &
+BG_PID=$!
+pid=$(wait_training medrnn_memory_victim 2500)
+if [ -n "$pid" ]; then
+	q -c "SELECT pg_cancel_backend($pid)" >/dev/null
+fi
+for _ in $(seq 1 300); do
+	kill -0 "$BG_PID" 2>/dev/null || break
+	sleep 0.1
+done
+wait "$BG_PID" 2>/dev/null || true
+BG_PID=
+baseline=$(sed -n 's/^baseline //p' "$WORK/memory.out")
+after=$(sed -n 's/^after //p' "$WORK/memory.out")
+again=$(sed -n 's/^again //p' "$WORK/memory.out")
+after_again=$(sed -n 's/^after_again //p' "$WORK/memory.out")
+grep -q 'canceling statement due to user request' "$WORK/memory.out" && ! grep -q '^never ' "$WORK/memory.out"
+ok $? "a long training in a warmed-up backend is cancelled"
+if [ -n "$baseline" ] && [ -n "$after" ]; then
+	delta=$((after - baseline))
+	ok "$([ "$delta" -lt 1048576 ] && echo 0 || echo 1)" \
+		"after the cancel the backend's memory contexts hold $after bytes, $delta more than the baseline $baseline (limit 1 MB)"
+else
+	ok 1 "after the cancel the backend's memory is back to its baseline: no figures"
+fi
+grep '^contexts ' "$WORK/memory.out" | diag || true
+ok "$([ "$again" = 2302 ] && echo 0 || echo 1)" "a second training in the same backend works (rows_used ${again:-none})"
+if [ -n "$baseline" ] && [ -n "$after_again" ]; then
+	echo "# memory contexts: baseline $baseline, after the cancel $after, after a second training $after_again bytes"
+fi
+echo "# private memory (RssAnon, not asserted: OpenBLAS and malloc are outside the contexts):" \
+	"$(sed -n 's/^rss_baseline //p' "$WORK/memory.out") before, $(sed -n 's/^rss_after //p' "$WORK/memory.out") after the cancel"
+[ "$again" = 2302 ] || diag <"$WORK/memory.out"
+
+# ---------------------------------------------------------------------------
+# CREATE TABLE AS SELECT rnn_train(...), cancelled: no table
+
+PGAPPNAME=medrnn_ctas_victim q -c "SET client_min_messages = warning" \
+	-c "CREATE TABLE cancelled_model AS SELECT $LONG AS model" >"$WORK/ctas.out" 2>&1 &
+BG_PID=$!
+pid=$(wait_training medrnn_ctas_victim 1500)
+if [ -n "$pid" ]; then
+	q -c "SELECT pg_cancel_backend($pid)" >/dev/null
+fi
+for _ in $(seq 1 300); do
+	kill -0 "$BG_PID" 2>/dev/null || break
+	sleep 0.1
+done
+wait "$BG_PID" 2>/dev/null || true
+BG_PID=
+grep -q 'canceling statement due to user request' "$WORK/ctas.out"
+ok $? "a CREATE TABLE AS SELECT rnn_train(...) is cancelled"
+left=$(q -c "SELECT count(*) FROM pg_class WHERE relname = 'cancelled_model'")
+ok "$([ "$left" = 0 ] && echo 0 || echo 1)" "... and leaves no table behind ($left relations named cancelled_model)"
+
+crashes=0
+if [ -n "${MEDRNN_PGLOG:-}" ] && [ -f "$MEDRNN_PGLOG" ]; then
+	crashes=$(tail -c +$((LOG_START + 1)) "$MEDRNN_PGLOG" | grep -c -E 'terminated by signal|PANIC' || true)
+fi
+ok "$([ "$crashes" -eq 0 ] && echo 0 || echo 1)" "the server log has no \"terminated by signal\" since the suite started"
+
+echo "# cancel: $((SECONDS - START)) s"
