@@ -146,8 +146,8 @@ medrnn_group_packages()
 			echo python3-torch python3-sklearn python3-numpy ;;
 		sklearn)	# the metrics cross-check in test/suites
 			echo python3-sklearn python3-numpy ;;
-		tools)		# memory checking and static analysis in test/suites
-			echo valgrind cppcheck ;;
+		tools)		# memory checking, static analysis and shellcheck in test/suites
+			echo valgrind cppcheck shellcheck ;;
 		lint)
 			echo shellcheck ;;
 		*)

@@ -80,7 +80,7 @@ SQL
 psql -X -q -d $DB -c "SELECT length(rnn_train('ops_notes', 'text', 'label', '{\"epochs\": 4}'))" \
 	>"$WORK/train.out" 2>&1 &
 BG_PID=$!
-first= second=
+first='' second=''
 for _ in $(seq 1 100); do
 	row=$(q -c "SELECT pid, relation, epoch, epochs, rows_done, rows_total FROM rnn_progress" | head -1)
 	if [ -n "$row" ]; then
