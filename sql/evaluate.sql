@@ -18,8 +18,8 @@ CREATE TABLE ev_model AS
                    '{"epochs": 4, "hidden": 8, "embed_dim": 4, "learning_rate": 0.01, "seed": 2}') AS model;
 CREATE TABLE ev AS SELECT rnn_evaluate(model, 'ev_rows', 'note', 'severe') AS r FROM ev_model;
 
--- the same quantities, computed here from the probabilities (printed as the
--- shortest decimal of each float4, hence the 1e-6 tolerance on sums)
+-- the same quantities, computed here from the probabilities (read back as
+-- float8 rather than float4, hence the 1e-6 tolerance on the sums)
 CREATE TABLE ev_scored AS
 SELECT r.id, r.severe::text AS label,
        (p ->> 'true')::float8 AS score,

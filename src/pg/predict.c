@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -163,15 +164,21 @@ MedrnnProbaJsonb(const MrModel *m, const float *p)
 		JsonbValue	key,
 					val;
 		char	   *label = MedrnnUtf8ToServer(m->labels[k], m->label_len[k]);
+		char		buf[FLOAT_SHORTEST_DECIMAL_LEN];
 
 		key.type = jbvString;
 		key.val.string.val = label;
 		key.val.string.len = strlen(label);
 		pushJsonbValue(&state, WJB_KEY, &key);
 		val.type = jbvNumeric;
-		/* float4's shortest exact decimal form */
-		val.val.numeric = DatumGetNumeric(DirectFunctionCall1(float4_numeric,
-															  Float4GetDatum(p[k])));
+		/*
+		 * The shortest decimal that reads back as the same float, whatever
+		 * extra_float_digits says (float4_numeric keeps only 6 digits).
+		 */
+		float_to_shortest_decimal_buf(p[k], buf);
+		val.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
+															  ObjectIdGetDatum(InvalidOid),
+															  Int32GetDatum(-1)));
 		pushJsonbValue(&state, WJB_VALUE, &val);
 	}
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
