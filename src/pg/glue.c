@@ -5,6 +5,7 @@
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
@@ -132,7 +133,12 @@ check_blas_kernel(void)
 	for (size_t i = 0; i < lengthof(generic_cores); i++)
 		if (pg_strcasecmp(core, generic_cores[i]) == 0)
 		{
-			ereport(WARNING,
+			/*
+			 * Parallel workers are new backends too, and each would repeat
+			 * the WARNING to the client in every parallel query; the leader
+			 * runs the same plan and warns for them.
+			 */
+			ereport(IsParallelWorker() ? DEBUG1 : WARNING,
 					(errmsg("OpenBLAS is using its generic \"%s\" kernels on a CPU that can run \"%s\" kernels",
 							core, suggest),
 					 errdetail("Training and prediction run several times slower than they could."),

@@ -151,6 +151,20 @@ else
 		w=$(warnings_of "$TRAIN")
 		is "$(grep -c '^WARNING:.*generic "Prescott" kernels' <<<"$w" || true)" 1 \
 			"a new backend gets it again, once"
+		# parallel workers are backends of their own: the leader warns for them
+		psql -X -q -d "$DB" -c "CREATE TABLE big AS
+			SELECT 'word' || (g % 7) AS x FROM generate_series(1, 100000) g" >/dev/null 2>&1 || true
+		w=$(warnings_of "SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
+		                 SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2;
+		                 SELECT count(rnn_predict((SELECT model FROM m), x)) FROM big")
+		plan=$(psql -X -q -At -d "$DB" -c "SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
+		                 SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2;
+		                 EXPLAIN (ANALYZE, COSTS OFF) SELECT count(rnn_predict((SELECT model FROM m), x)) FROM big" 2>&1 || true)
+		launched=$(sed -n 's/.*Workers Launched: \([0-9]*\).*/\1/p' <<<"$plan" | head -n 1)
+		ok "$([ "${launched:-0}" -ge 1 ] && echo 0 || echo 1)" \
+			"a prediction over 100,000 rows runs in parallel workers (${launched:-0} launched)"
+		is "$(grep -c '^WARNING:.*generic "Prescott" kernels' <<<"$w" || true)" 1 \
+			"a parallel query warns once, not once per worker"
 	else
 		for i in 1 2 3 4; do
 			N=$((N + 1))
