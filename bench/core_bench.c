@@ -7,7 +7,14 @@
  * default recipe, so "SQL vs core" in bench/ shows what the server adds.
  *
  *	  core_bench --train tr.csv [--test te.csv] [--epochs N] [--seed S]
- *				 [--threads T] [--char] [--predict-rows N]
+ *				 [--threads T] [--char] [--predict-rows N] [--print-memory]
+ *
+ * --print-memory prints, before training, the bytes training needs at the
+ * least (bench/run.sh compares the backend's peak memory with it): 4 floats
+ * per parameter (weights, gradients, Adam's two moments), one batch's
+ * activations (split among the workers as mr_train splits it), and the
+ * tokenized rows (T ids, a length and a label each); and, for reference,
+ * what mr_train_memory says mr_train allocates besides the weights and rows.
  */
 #include <math.h>
 #include <stdio.h>
@@ -143,6 +150,45 @@ on_epoch(const MrEpochLog *log, void *state)
 	fflush(stdout);
 }
 
+/*
+ * The least memory training needs, and what mr_train_memory estimates.
+ * Workers split a batch of B rows as mr_train does: B / n rows each, the
+ * first B % n one more.
+ */
+static void
+print_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t n_rows)
+{
+	size_t		n_params,
+				acts_total = 0,
+				train_bytes = 0,
+				rows_bytes,
+				need;
+	int			workers = tc->threads < 1 ? 1 : tc->threads;
+
+	if (workers > tc->batch_size)
+		workers = tc->batch_size;
+	mr_net_param_count(cfg, &n_params);
+	for (int w = 0; w < workers; w++)
+	{
+		size_t		acts;
+		int			Bw = tc->batch_size / workers + (w < tc->batch_size % workers);
+
+		if (mr_acts_size(cfg, Bw, 0, &acts) != MR_OK)
+		{
+			fprintf(stderr, "mr_acts_size failed\n");
+			exit(1);
+		}
+		acts_total += acts;
+	}
+	mr_train_memory(cfg, tc, n_rows, &train_bytes);
+	rows_bytes = (size_t) n_rows * ((size_t) cfg->maxlen * sizeof(int32_t) + 2 * sizeof(int32_t));
+	need = 4 * sizeof(float) * n_params + acts_total + rows_bytes;
+	printf("RESULT memory params=%zu weights_adam_grads_bytes=%zu acts_bytes=%zu rows_bytes=%zu need_bytes=%zu train_memory_bytes=%zu workers=%d batch=%d\n",
+		   n_params, 4 * sizeof(float) * n_params, acts_total, rows_bytes, need,
+		   train_bytes, workers, tc->batch_size);
+	fflush(stdout);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -152,7 +198,8 @@ main(int argc, char **argv)
 				threads = 1,
 				T = 100,
 				batch = 32,
-				char_mode = 0;
+				char_mode = 0,
+				print_memory = 0;
 	long		predict_rows = 0;
 	uint64_t	seed = 0;
 	MrTokenizer tk = {MR_TOKENIZER_WORD, 1};
@@ -185,9 +232,11 @@ main(int argc, char **argv)
 			predict_rows = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--char"))
 			char_mode = 1;
+		else if (!strcmp(argv[i], "--print-memory"))
+			print_memory = 1;
 		else
 		{
-			fprintf(stderr, "usage: %s --train CSV [--test CSV] [--epochs N] [--seed S] [--threads T] [--char] [--predict-rows N]\n", argv[0]);
+			fprintf(stderr, "usage: %s --train CSV [--test CSV] [--epochs N] [--seed S] [--threads T] [--char] [--predict-rows N] [--print-memory]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -225,6 +274,8 @@ main(int argc, char **argv)
 	tc.adam = (MrAdam) {0.001f, 0.9f, 0.999f, 1e-7f};
 	tc.seed = seed;
 	tc.threads = threads;
+	if (print_memory)
+		print_train_memory(&cfg, &tc, rows.n);
 	{
 		MrDataset	data = {rows.n, rows.ids, NULL, rows.lengths, rows.labels};
 

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+#
+# bench/real_cases.sh
+#	  The two text cases of the README's Accuracy section, each next to the
+#	  shared references on the same train/test split:
+#	  - ClinTox (SMILES -> failed clinical trial for toxicity, 7.5 %
+#	    positive): medrnn's recipe for it, TF-IDF + logistic regression on
+#	    character 1-4-grams, and the PyTorch LSTM on characters; test
+#	    ROC-AUC and PR-AUC.
+#	  - Medical abstracts (5 conditions): the default recipe and the best
+#	    configuration found on a validation split, against TF-IDF + logistic
+#	    regression; test accuracy and macro-F1.
+#
+# Usage: bench/real_cases.sh [clintox seeds] [abstracts seeds]
+#        (default "0 1 2 3 4" and "0 1 2")
+#
+# Reads the shipped data/ splits and the references in ../shared/bench
+# (MEDRNN_BENCH to override).  As root on Debian 12 (installs python3-torch
+# and python3-sklearn).  About 40 minutes on 2 cores.
+
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+CT_SEEDS=${1:-"0 1 2 3 4"}
+MA_SEEDS=${2:-"0 1 2"}
+
+# shellcheck source=../scripts/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+cd -- "$MEDRNN_ROOT"
+REF=${MEDRNN_BENCH:-$MEDRNN_ROOT/../shared/bench}
+[ -f "$REF/torch_lstm_ref.py" ] || medrnn_die "no $REF/torch_lstm_ref.py (set MEDRNN_BENCH)"
+CT=$MEDRNN_ROOT/data/clintox
+MA=$MEDRNN_ROOT/data/medical-abstracts
+PY=/usr/bin/python3
+
+# The recipes.  Chosen by the mean validation loss of a small grid over
+# seeds 0-2 (validation_split 0.2 of the training rows; the test rows were
+# not used to choose), see the README's Accuracy section.
+CT_OPTIONS='"tokenizer": "char", "maxlen": 200, "class_weight": "balanced", "bidirectional": true, "pooling": "max", "learning_rate": 0.003, "epochs": 60, "validation_split": 0.2, "early_stopping": 10'
+MA_DEFAULT='"epochs": 10'
+MA_OPTIONS='"maxlen": 300, "bidirectional": true, "pooling": "max", "dropout": 0.3, "epochs": 30, "validation_split": 0.2, "early_stopping": 3'
+# The torch reference has no class weights or early stopping: its --char
+# LSTM with our window length, for as many epochs as our recipe's runs
+# typically keep
+TORCH_CT_ARGS=(--char --maxlen 200 --epochs 10)
+
+medrnn_deps base bench
+medrnn_build
+medrnn_install
+trap medrnn_cluster_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+medrnn_cluster_start
+export PGDATABASE=medrnn_real_cases
+psql -X -q -d postgres -c "CREATE DATABASE $PGDATABASE"
+psql -X -q -v ON_ERROR_STOP=1 <<SQL
+CREATE EXTENSION medrnn;
+CREATE TABLE ct_train (smiles text, toxic int);
+CREATE TABLE ct_test (smiles text, toxic int);
+\\copy ct_train FROM '$CT/train.csv' WITH (FORMAT csv, HEADER true)
+\\copy ct_test FROM '$CT/test.csv' WITH (FORMAT csv, HEADER true)
+CREATE TABLE ma_train (text text, label text);
+CREATE TABLE ma_test (text text, label text);
+\\copy ma_train FROM '$MA/train.csv' WITH (FORMAT csv, HEADER true)
+\\copy ma_test FROM '$MA/test.csv' WITH (FORMAT csv, HEADER true)
+CREATE TABLE results (task text, side text, seed int, m1 float8, m2 float8, best_epoch int);
+SQL
+
+# Record a reference's RESULT lines: $1 task, $2 side, $3 seed, $4 and $5
+# the RESULT keys to keep, then the command
+record_ref()
+{
+	local task=$1 side=$2 seed=$3 k1=$4 k2=$5 out v1 v2
+
+	shift 5
+	out=$("$@" | grep '^RESULT')
+	v1=$(sed -n "s/.*[ ]$k1=\([0-9.]*\).*/\1/p; s/^RESULT $k1=\([0-9.]*\).*/\1/p" <<<"$out" | head -n 1)
+	v2=$(sed -n "s/.*[ ]$k2=\([0-9.]*\).*/\1/p; s/^RESULT $k2=\([0-9.]*\).*/\1/p" <<<"$out" | head -n 1)
+	[ -n "$v1" ] && [ -n "$v2" ] || medrnn_die "$side: no $k1/$k2 in its output"
+	psql -X -q -c "INSERT INTO results VALUES ('$task', '$side', $seed, $v1, $v2, NULL)"
+}
+
+# Train (on 2 threads) and evaluate medrnn: $1 task, $2 side, $3 seed, $4 options,
+# $5 $6 the rnn_evaluate keys to keep, $7 table prefix, $8 $9 the columns
+record_medrnn()
+{
+	psql -X -q -v ON_ERROR_STOP=1 <<SQL
+SET client_min_messages = warning;
+SET medrnn.threads = 2;
+CREATE TEMP TABLE m AS SELECT rnn_train('${7}_train', '$8', '$9', '{$4, "seed": $3}') AS model;
+INSERT INTO results
+SELECT '$1', '$2', $3, (r->>'$5')::float8, (r->>'$6')::float8,
+       (rnn_model_info(m.model)->>'best_epoch')::int
+FROM m, LATERAL rnn_evaluate(m.model, '${7}_test', '$8', '$9') AS r;
+SQL
+}
+
+for seed in $CT_SEEDS; do
+	medrnn_step "clintox seed $seed: rnn_train"
+	record_medrnn clintox medrnn "$seed" "$CT_OPTIONS" roc_auc pr_auc ct smiles toxic
+	medrnn_step "clintox seed $seed: torch_lstm_ref.py ${TORCH_CT_ARGS[*]}"
+	record_ref clintox torch "$seed" roc_auc pr_auc \
+		"$PY" bench/ref_pr_auc.py "$REF/torch_lstm_ref.py" --train "$CT/train.csv" --test "$CT/test.csv" \
+		"${TORCH_CT_ARGS[@]}" --seed "$seed"
+done
+medrnn_step "clintox: tfidf_lr_ref.py --char --ngram-max 4"
+record_ref clintox tfidf 0 roc_auc pr_auc \
+	"$PY" bench/ref_pr_auc.py "$REF/tfidf_lr_ref.py" --train "$CT/train.csv" --test "$CT/test.csv" \
+	--char --ngram-max 4
+
+for seed in $MA_SEEDS; do
+	medrnn_step "abstracts seed $seed: default recipe"
+	record_medrnn abstracts medrnn-default "$seed" "$MA_DEFAULT" accuracy macro_f1 ma text label
+	medrnn_step "abstracts seed $seed: best configuration"
+	record_medrnn abstracts medrnn-best "$seed" "$MA_OPTIONS" accuracy macro_f1 ma text label
+done
+medrnn_step "abstracts: tfidf_lr_ref.py"
+record_ref abstracts tfidf 0 test_accuracy macro_f1 \
+	"$PY" "$REF/tfidf_lr_ref.py" --train "$MA/train.csv" --test "$MA/test.csv"
+
+medrnn_step "results"
+psql -X -v ON_ERROR_STOP=1 <<'SQL'
+\echo ClinTox, test split (296 molecules, 23 toxic): ROC-AUC and PR-AUC
+SELECT side, seed, round(m1::numeric, 4) AS roc_auc, round(m2::numeric, 4) AS pr_auc, best_epoch
+FROM results WHERE task = 'clintox' ORDER BY side, seed;
+SELECT side, count(*) AS runs, round(avg(m1)::numeric, 4) AS mean_roc_auc,
+       round(min(m1)::numeric, 4) AS min, round(max(m1)::numeric, 4) AS max,
+       round(avg(m2)::numeric, 4) AS mean_pr_auc
+FROM results WHERE task = 'clintox' GROUP BY side ORDER BY side;
+\echo Medical abstracts, test split (586 abstracts, 5 classes): accuracy and macro-F1
+SELECT side, seed, round(m1::numeric, 4) AS accuracy, round(m2::numeric, 4) AS macro_f1, best_epoch
+FROM results WHERE task = 'abstracts' ORDER BY side, seed;
+SELECT side, count(*) AS runs, round(avg(m1)::numeric, 4) AS mean_accuracy,
+       round(avg(m2)::numeric, 4) AS mean_macro_f1,
+       round(min(m2)::numeric, 4) AS min_f1, round(max(m2)::numeric, 4) AS max_f1
+FROM results WHERE task = 'abstracts' GROUP BY side ORDER BY side;
+SQL
+echo "clintox options:   {$CT_OPTIONS, \"seed\": N}"
+echo "abstracts default: {$MA_DEFAULT, \"seed\": N}"
+echo "abstracts best:    {$MA_OPTIONS, \"seed\": N}"
+echo "torch clintox:     torch_lstm_ref.py ${TORCH_CT_ARGS[*]} --seed N"
