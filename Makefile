@@ -22,6 +22,7 @@ CORE_OBJS = \
 	src/core/mr_explain.o \
 	src/core/mr_optim.o \
 	src/core/mr_train.o \
+	src/core/mr_crc32c.o \
 	src/core/mr_model.o \
 	src/core/mr_metrics.o
 

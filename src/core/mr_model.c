@@ -18,36 +18,6 @@
 #define TIME_FIXED		(2 * 8)
 
 /* ----------------------------------------------------------------------
- * CRC-32C
- * ---------------------------------------------------------------------- */
-
-static uint32_t crc_table[256];
-static int	crc_table_ready = 0;
-
-/* Reflected CRC-32C, polynomial 0x82F63B78, table built on first use */
-uint32_t
-mr_crc32c(const uint8_t *data, size_t len)
-{
-	uint32_t	crc = 0xFFFFFFFFu;
-
-	if (!crc_table_ready)
-	{
-		for (uint32_t i = 0; i < 256; i++)
-		{
-			uint32_t	c = i;
-
-			for (int k = 0; k < 8; k++)
-				c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-			crc_table[i] = c;
-		}
-		crc_table_ready = 1;
-	}
-	for (size_t i = 0; i < len; i++)
-		crc = crc_table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
-	return crc ^ 0xFFFFFFFFu;
-}
-
-/* ----------------------------------------------------------------------
  * little-endian primitives
  * ---------------------------------------------------------------------- */
 

@@ -58,6 +58,7 @@
 #include <stdint.h>
 
 #include "mr_common.h"
+#include "mr_crc32c.h"
 #include "mr_net.h"
 #include "mr_train.h"
 #include "mr_vocab.h"
@@ -152,7 +153,5 @@ MrStatus	mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 /* Free a decoded model */
 void		mr_model_free(MrModel *m, const MrAllocator *a);
 
-/* CRC-32C (Castagnoli), as in iSCSI and ext4 */
-uint32_t	mr_crc32c(const uint8_t *data, size_t len);
 
 #endif							/* MR_MODEL_H */

@@ -41,6 +41,7 @@ int			mr_check_close(const float *a, const float *b, long n, double tol,
 /* Suites, one per test file; run_core_tests.c calls each in turn. */
 void		test_blas(void);
 void		test_rng(void);
+void		test_crc32c(void);
 void		test_utf8(void);
 void		test_tokenize(void);
 void		test_vocab(void);

@@ -81,6 +81,7 @@ main(int argc, char **argv)
 	}			suites[] = {
 		{"blas", test_blas},
 		{"rng", test_rng},
+		{"crc32c", test_crc32c},
 		{"utf8", test_utf8},
 		{"tokenize", test_tokenize},
 		{"vocab", test_vocab},
