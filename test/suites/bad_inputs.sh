@@ -17,6 +17,9 @@
 
 set -euo pipefail
 
+# shellcheck source=../tap.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../tap.sh"
+
 DB=medrnn_bad_inputs
 DB_ASCII=medrnn_bad_inputs_ascii
 DB_LATIN1=medrnn_bad_inputs_latin1
@@ -25,7 +28,6 @@ ROOT=${MEDRNN_ROOT:-$(pwd)}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-bad-inputs.XXXXXX")
 TINY='{"epochs": 1, "hidden": 4, "embed_dim": 4}'
 BG_PID=
-N=0
 START=$SECONDS
 
 # no NOTICE (training progress) in the answers
@@ -46,34 +48,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# TAP: ok NAME when status 0, else not ok NAME
-ok()
-{
-	local status=$1
-
-	shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then
-		echo "ok $N - $*"
-	else
-		echo "not ok $N - $*"
-	fi
-}
-
-# TAP: ok when $1 equals $2
-is()
-{
-	local got=$1 want=$2
-
-	shift 2
-	if [ "$got" = "$want" ]; then
-		ok 0 "$*"
-	else
-		ok 1 "$*"
-		printf 'got:  %s\nwant: %s\n' "$got" "$want" | sed 's/^/# /'
-	fi
-}
 
 # psql on a database ($DB unless -d is given again): unaligned, tuples only
 q()

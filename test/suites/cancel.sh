@@ -15,13 +15,15 @@
 
 set -euo pipefail
 
+# shellcheck source=../tap.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../tap.sh"
+
 DB=medrnn_cancel
 EXT=${MEDRNN_EXTENSION:-medrnn}
 ROOT=${MEDRNN_ROOT:-$(pwd)}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-cancel.XXXXXX")
 LONG="rnn_train('abstracts', 'text', 'label', '{\"epochs\": 30}')"
 SMALL="rnn_train('abstracts', 'text', 'label', '{\"epochs\": 1, \"hidden\": 8, \"embed_dim\": 8}')"
-N=0
 START=$SECONDS
 BG_PID=
 
@@ -40,26 +42,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# TAP: ok NAME when status 0, else not ok NAME
-ok()
-{
-	local status=$1
-
-	shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then
-		echo "ok $N - $*"
-	else
-		echo "not ok $N - $*"
-	fi
-}
-
-# TAP diagnostics, one "# " line each
-diag()
-{
-	sed 's/^/# /'
-}
 
 # psql on the suite's database: unaligned, tuples only, stop on error
 q()

@@ -23,6 +23,9 @@
 
 set -euo pipefail
 
+# shellcheck source=../tap.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../tap.sh"
+
 DB=medrnn_durability
 DB2=medrnn_durability_restored
 EXT=${MEDRNN_EXTENSION:-medrnn}
@@ -34,7 +37,6 @@ LONG='{"epochs": 30}'
 SB_BASE=
 SB_PORT=$((${PGPORT:-5432} + 1))
 BG_PID=
-N=0
 START=$SECONDS
 
 RUNUSER=$(command -v runuser 2>/dev/null || echo /usr/sbin/runuser)
@@ -74,26 +76,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# TAP: ok NAME when status 0, else not ok NAME
-ok()
-{
-	local status=$1
-
-	shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then
-		echo "ok $N - $*"
-	else
-		echo "not ok $N - $*"
-	fi
-}
-
-# TAP diagnostics, one "# " line each
-diag()
-{
-	sed 's/^/# /'
-}
 
 # psql on a database: unaligned, tuples only, stop on error
 q()

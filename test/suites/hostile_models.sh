@@ -43,10 +43,12 @@
 
 set -euo pipefail
 
+# shellcheck source=../tap.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../tap.sh"
+
 DB=medrnn_hostile
 EXT=${MEDRNN_EXTENSION:-medrnn}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-hostile.XXXXXX")
-N=0
 START=$SECONDS
 
 # Drop the database and the work directory, whatever happened
@@ -58,26 +60,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# TAP: ok NAME when status 0, else not ok NAME
-ok()
-{
-	local status=$1
-
-	shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then
-		echo "ok $N - $*"
-	else
-		echo "not ok $N - $*"
-	fi
-}
-
-# TAP diagnostics, one "# " line each
-diag()
-{
-	sed 's/^/# /'
-}
 
 # psql on the suite's database: unaligned, tuples only, stop on error
 q()

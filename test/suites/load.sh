@@ -14,6 +14,9 @@
 
 set -euo pipefail
 
+# shellcheck source=../tap.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../tap.sh"
+
 DB=medrnn_load
 EXT=${MEDRNN_EXTENSION:-medrnn}
 ROOT=${MEDRNN_ROOT:-$(pwd)}
@@ -23,7 +26,6 @@ CHUNKS=10
 CHUNK_ROWS=10000
 RSS_LIMIT_KB=5120
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-load.XXXXXX")
-N=0
 START=$SECONDS
 SAMPLER_PID=
 
@@ -44,26 +46,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# TAP: ok NAME when status 0, else not ok NAME
-ok()
-{
-	local status=$1
-
-	shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then
-		echo "ok $N - $*"
-	else
-		echo "not ok $N - $*"
-	fi
-}
-
-# TAP diagnostics, one "# " line each
-diag()
-{
-	sed 's/^/# /'
-}
 
 # psql on the suite's database: unaligned, tuples only, stop on error
 q()

@@ -17,11 +17,13 @@
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
+# shellcheck source=../tap.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../tap.sh"
+
 # shellcheck source=../../scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 EXT=${MEDRNN_EXTENSION:-medrnn}
 DB=medrnn_kernel
-N=0
 START=$SECONDS
 # what makes the backend load OpenBLAS and check its kernels: a prediction
 TRAIN="SELECT rnn_train('t', 'x', 'y', '{\"epochs\": 1, \"hidden\": 4, \"embed_dim\": 4}')"
@@ -38,29 +40,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# TAP: ok NAME when status 0, else not ok NAME
-ok()
-{
-	local status=$1
-
-	shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then
-		echo "ok $N - $*"
-	else
-		echo "not ok $N - $*"
-	fi
-}
-
-# ok when $1 equals $2
-is()
-{
-	local got=$1 want=$2
-
-	shift 2
-	ok "$([ "$got" = "$want" ] && echo 0 || echo 1)" "$* (got \"$got\")"
-}
 
 # Make the suite's database on the server PGHOST/PGPORT point at: a tiny
 # table to train on, and a model to predict with

@@ -18,10 +18,12 @@
 
 set -euo pipefail
 
+# shellcheck source=../tap.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../tap.sh"
+
 DB=postgres					# pg_cron runs its jobs in cron.database_name
 ROOT=${MEDRNN_ROOT:-$(pwd)}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-ops.XXXXXX")
-N=0
 BG_PID=
 
 cleanup()
@@ -42,22 +44,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-ok()
+# diag with arguments: each one a diagnostic line or more
+note()
 {
-	local status=$1
-
-	shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then
-		echo "ok $N - $*"
-	else
-		echo "not ok $N - $*"
-	fi
-}
-
-diag()
-{
-	printf '%s\n' "$@" | sed 's/^/# /'
+	printf '%s\n' "$@" | diag
 }
 
 q()
@@ -93,7 +83,7 @@ for _ in $(seq 1 100); do
 	fi
 	sleep 0.3
 done
-diag "progress: $first" "then:     $second"
+note "progress: $first" "then:     $second"
 IFS='|' read -r p1 rel1 e1 es1 d1 t1 <<<"$first"
 IFS='|' read -r _ _ e2 _ d2 _ <<<"${second:-||||||}"
 [ -n "$first" ] && [ "$rel1" = "ops_notes" ] && [ "$es1" = 4 ] && [ "$t1" = 2302 ]
@@ -158,7 +148,7 @@ cmd=$(q -c "SELECT command FROM cron.job WHERE jobname = 'medrnn-ops-retrain'")
 user=$(q -c "SELECT username FROM cron.job WHERE jobname = 'medrnn-ops-retrain'")
 psql -X -q -At -U "$user" -d $DB -c "$cmd" >"$WORK/job.out" 2>&1
 status=$?
-diag "job run by hand: $(tr '\n' ' ' <"$WORK/job.out")"
+note "job run by hand: $(tr '\n' ' ' <"$WORK/job.out")"
 [ $status -eq 0 ] && [ "$(q -c "SELECT count(*) FROM rnn_model WHERE name = 'ops-cron'")" = 2 ]
 ok $? "running the scheduled command adds version 2"
 q -c "SELECT (v2.deployed = (v2.score > v1.score)) FROM rnn_model v1, rnn_model v2
@@ -178,7 +168,7 @@ for _ in $(seq 1 75); do
 	[ "$n" = 2 ] && break
 	sleep 1
 done
-diag "$(q -c "SELECT j.jobname, d.status, left(d.return_message, 80) FROM cron.job_run_details d
+note "$(q -c "SELECT j.jobname, d.status, left(d.return_message, 80) FROM cron.job_run_details d
               JOIN cron.job j USING (jobid) WHERE d.start_time >= '$since' AND j.jobname LIKE 'medrnn-ops-%'")"
 q -c "SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
       WHERE d.start_time >= '$since' AND j.jobname = 'medrnn-ops-retrain' AND d.status = 'succeeded'" | grep -qx 1 &&
@@ -209,7 +199,7 @@ parallel=$(q -c "SET min_parallel_table_scan_size = 0" -c "SET max_parallel_work
 	-c "SELECT md5(string_agg(p, ',' ORDER BY id)) FROM (
 	      SELECT b.id, rnn_predict(m.model, b.text) AS p
 	      FROM ops_big b, (SELECT model FROM rnn_model WHERE name = 'ops-cache' AND version = 1) m) AS s")
-diag "$plan"
+note "$plan"
 grep -q "Workers Launched: [12]" <<<"$plan" && grep -B1 -A3 "Gather" <<<"$plan" | grep -q "Nested Loop" &&
 	[ "$serial" = "$parallel" ]
 ok $? "prediction runs in parallel workers and gives the serial result"

@@ -26,11 +26,13 @@
 
 set -euo pipefail
 
+# shellcheck source=../tap.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../tap.sh"
+
 DB=medrnn_rnnseq_inputs
 TEXT_MUTATIONS=${MEDRNN_RNNSEQ_MUTATIONS:-8000}
 EXT=${MEDRNN_EXTENSION:-medrnn}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-rnnseq.XXXXXX")
-N=0
 
 # Drop the database and the work directory, whatever happened
 cleanup()
@@ -41,26 +43,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# TAP: ok NAME when status 0, else not ok NAME
-ok()
-{
-	local status=$1
-
-	shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then
-		echo "ok $N - $*"
-	else
-		echo "not ok $N - $*"
-	fi
-}
-
-# TAP diagnostics, one "# " line each
-diag()
-{
-	sed 's/^/# /'
-}
 
 # psql on the suite's database: unaligned, tuples only, stop on error
 q()

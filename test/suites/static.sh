@@ -17,13 +17,15 @@
 
 set -euo pipefail
 
+# shellcheck source=../tap.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../tap.sh"
+
 DB=medrnn_static
 EXT=${MEDRNN_EXTENSION:-medrnn}
 ROOT=${MEDRNN_ROOT:-$(pwd)}
 SUPPRESSIONS=test/cppcheck-suppressions.txt
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-static.XXXXXX")
 JOBS=$(nproc 2>/dev/null || echo 2)
-N=0
 START=$SECONDS
 
 # Drop the database and the work directory
@@ -35,33 +37,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# TAP: ok NAME when status 0, else not ok NAME
-ok()
-{
-	local status=$1
-
-	shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then
-		echo "ok $N - $*"
-	else
-		echo "not ok $N - $*"
-	fi
-}
-
-# TAP: a skipped test
-skip()
-{
-	N=$((N + 1))
-	echo "ok $N # SKIP $*"
-}
-
-# TAP diagnostics, one "# " line each
-diag()
-{
-	sed 's/^/# /'
-}
 
 cd -- "$ROOT"
 echo "1..6"
@@ -150,7 +125,7 @@ fi
 # Shell scripts: shellcheck
 
 if command -v shellcheck >/dev/null 2>&1; then
-	shells=(scripts/*.sh test/suites/*.sh test/fuzz/*.sh)
+	shells=(scripts/*.sh test/*.sh test/suites/*.sh test/fuzz/*.sh bench/*.sh)
 	[ ! -f .ci/run ] || shells+=(.ci/run)
 	rc=0
 	shellcheck -S warning -x "${shells[@]}" >"$WORK/shellcheck.out" 2>&1 || rc=$?

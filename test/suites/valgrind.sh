@@ -17,36 +17,18 @@
 
 set -euo pipefail
 
+# shellcheck source=../tap.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../tap.sh"
+
 ROOT=${MEDRNN_ROOT:-$(pwd)}
 PG_CONFIG=${MEDRNN_PG_CONFIG:-${MEDRNN_PG_BINDIR:-/usr/lib/postgresql/15/bin}/pg_config}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-valgrind.XXXXXX")
 JOBS=$(nproc 2>/dev/null || echo 2)
-N=0
 START=$SECONDS
 
 trap 'rm -rf -- "$WORK"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# TAP: ok NAME when status 0, else not ok NAME
-ok()
-{
-	local status=$1
-
-	shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then
-		echo "ok $N - $*"
-	else
-		echo "not ok $N - $*"
-	fi
-}
-
-# TAP diagnostics, one "# " line each
-diag()
-{
-	sed 's/^/# /'
-}
 
 if ! command -v valgrind >/dev/null 2>&1; then
 	echo "1..0 # SKIP valgrind is not installed"
