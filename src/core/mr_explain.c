@@ -47,10 +47,39 @@ mr_gauss_legendre01(int n, double *nodes, double *weights)
 	}
 }
 
+/*
+ * The path points go through the network a chunk at a time: the workspace
+ * is that of a chunk, whatever the number of steps, and the caller's hook
+ * is polled between chunks.
+ */
+static int
+chunk_rows(int n)
+{
+	return n < MR_EXPLAIN_CHUNK ? n : MR_EXPLAIN_CHUNK;
+}
+
+/* Workspace of mr_explain_row; see mr_explain.h */
+MrStatus
+mr_explain_workspace(const MrNetConfig *cfg, int n, size_t *bytes)
+{
+	size_t		acts;
+	size_t		row = (size_t) cfg->maxlen * (size_t) (cfg->embed_dim + cfg->n_features);
+
+	if (n < 1 || n > MR_EXPLAIN_MAX_STEPS)
+		return MR_EINVAL;
+	if (mr_acts_size(cfg, chunk_rows(n), 0, &acts) != MR_OK)
+		return MR_EDIMS;
+	/* acts; x, x' and the gradient sum; lengths; the two attribution arrays */
+	*bytes = acts + sizeof(float) * 3 * row + sizeof(int32_t) * MR_EXPLAIN_CHUNK +
+		sizeof(float) * (size_t) cfg->maxlen * (1 + (size_t) cfg->n_features);
+	return MR_OK;
+}
+
 /* Explain one row; see mr_explain.h */
 MrStatus
 mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 			   int32_t L, int target, int n, const MrAllocator *a,
+			   int (*should_stop) (void *state), void *stop_state,
 			   MrExplanation *out)
 {
 	const MrNetConfig *cfg = &net->cfg;
@@ -60,6 +89,7 @@ mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 				K = cfg->n_classes,
 				I0 = E + F;
 	size_t		row = (size_t) T * I0;
+	int			Bmax = chunk_rows(n);
 	MrActs	   *acts = NULL;
 	float	   *x = NULL,
 			   *xb = NULL,
@@ -72,12 +102,12 @@ mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 	memset(out, 0, sizeof(*out));
 	if (n < 1 || n > MR_EXPLAIN_MAX_STEPS || target < 0 || target >= K)
 		return MR_EINVAL;
-	if ((st = mr_acts_new(cfg, n + 1, 0, a, &acts)) != MR_OK)
+	if ((st = mr_acts_new(cfg, Bmax, 0, a, &acts)) != MR_OK)
 		return st;
 	x = mr_alloc(a, sizeof(float) * row);
 	xb = mr_alloc(a, sizeof(float) * row);
 	grad = mr_alloc0(a, sizeof(float) * row);
-	lens = mr_alloc(a, sizeof(int32_t) * (n + 1));
+	lens = mr_alloc(a, sizeof(int32_t) * Bmax);
 	out->step_attr = mr_alloc0(a, sizeof(float) * T);
 	out->feat_attr = F ? mr_alloc0(a, sizeof(float) * (size_t) T * F) : NULL;
 	if (!x || !xb || !grad || !lens || !out->step_attr || (F && !out->feat_attr))
@@ -85,6 +115,8 @@ mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 		st = MR_ENOMEM;
 		goto done;
 	}
+	for (int k = 0; k < Bmax; k++)
+		lens[k] = L;
 
 	/* the row's input and the baseline's, step by step */
 	for (int t = 0; t < T; t++)
@@ -108,41 +140,43 @@ mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 	}
 
 	/*
-	 * One batch: row k < n is the path point x' + a_k (x - x'); row n is the
-	 * input itself, for F(x).  Time-major X0 (T, B, I0).
+	 * Row k of a chunk is the path point x' + a_k (x - x').  Time-major X0
+	 * (T, B, I0); the quadrature-weighted gradients of the target logit
+	 * accumulate in grad.
 	 */
 	mr_gauss_legendre01(n, nodes, weights);
+	for (int k0 = 0; k0 < n; k0 += Bmax)
 	{
-		int			B = n + 1;
+		int			B = n - k0 < Bmax ? n - k0 : Bmax;
 		MrBatch		batch = {B, NULL, NULL, lens};
 
-		for (int k = 0; k < B; k++)
-			lens[k] = L;
+		if (should_stop && should_stop(stop_state))
+		{
+			st = MR_ECANCELED;
+			goto done;
+		}
 		for (int t = 0; t < T; t++)
 			for (int k = 0; k < B; k++)
 			{
 				float	   *dst = acts->X0 + ((size_t) t * B + k) * I0;
 				const float *xr = x + (size_t) t * I0;
 				const float *br = xb + (size_t) t * I0;
-				float		alpha = k < n ? (float) nodes[k] : 1.0f;
+				float		alpha = (float) nodes[k0 + k];
 
 				for (int i = 0; i < I0; i++)
 					dst[i] = br[i] + alpha * (xr[i] - br[i]);
 			}
 		mr_net_forward(net, &batch, acts, NULL, NULL);
-		out->logit = acts->logits[(size_t) n * K + target];
-
-		/* d logit_target / d X0 for every path point at once */
 		memset(acts->dlogits, 0, sizeof(float) * (size_t) B * K);
-		for (int k = 0; k < n; k++)
+		for (int k = 0; k < B; k++)
 			acts->dlogits[(size_t) k * K + target] = 1.0f;
 		mr_net_backward(net, &batch, acts, NULL, 1);
 		for (int t = 0; t < T; t++)
-			for (int k = 0; k < n; k++)
+			for (int k = 0; k < B; k++)
 			{
 				const float *g = acts->dX0 + ((size_t) t * B + k) * I0;
 				float	   *acc = grad + (size_t) t * I0;
-				float		w = (float) weights[k];
+				float		w = (float) weights[k0 + k];
 
 				for (int i = 0; i < I0; i++)
 					acc[i] += w * g[i];
@@ -170,10 +204,13 @@ mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 		out->attr_sum += s;
 	}
 
-	/* F(x'): the baseline alone, with the same length */
+	/* F(x) and F(x'), the baseline with the row's length */
 	{
 		MrBatch		batch = {1, NULL, NULL, lens};
 
+		memcpy(acts->X0, x, sizeof(float) * row);
+		mr_net_forward(net, &batch, acts, NULL, NULL);
+		out->logit = acts->logits[target];
 		memcpy(acts->X0, xb, sizeof(float) * row);
 		mr_net_forward(net, &batch, acts, NULL, NULL);
 		out->baseline_logit = acts->logits[target];

@@ -22,6 +22,8 @@
 #include "mr_net.h"
 
 #define MR_EXPLAIN_MAX_STEPS 256
+/* path points per forward/backward pass: bounds the workspace */
+#define MR_EXPLAIN_CHUNK 16
 
 typedef struct MrExplanation
 {
@@ -36,12 +38,21 @@ typedef struct MrExplanation
 void		mr_gauss_legendre01(int n, double *nodes, double *weights);
 
 /*
+ * Bytes mr_explain_row allocates for a network of this shape and n
+ * quadrature points (a caller checks it against its memory budget first).
+ */
+MrStatus	mr_explain_workspace(const MrNetConfig *cfg, int n, size_t *bytes);
+
+/*
  * Explain one row (ids (T) or NULL, feats (T, F) or NULL, length L) for
  * class target with n quadrature points.  Allocates its workspace from a
  * and fills out (whose arrays come from a too; free with mr_explanation_free).
+ * should_stop (may be NULL) is polled between chunks of path points; when
+ * it returns nonzero the result is MR_ECANCELED.
  */
 MrStatus	mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 						   int32_t L, int target, int n, const MrAllocator *a,
+						   int (*should_stop) (void *state), void *stop_state,
 						   MrExplanation *out);
 
 void		mr_explanation_free(MrExplanation *e, const MrAllocator *a);

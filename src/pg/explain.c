@@ -14,6 +14,7 @@
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
@@ -22,6 +23,7 @@
 #include "model_cache.h"
 #include "mr_explain.h"
 #include "mr_tokenize.h"
+#include "mr_utf8.h"
 #include "predict.h"
 #include "seq_input.h"
 #include "seq_type.h"
@@ -124,6 +126,79 @@ target_class(MedrnnCachedModel *c, FunctionCallInfo fcinfo, int32 L)
 }
 
 /*
+ * Integrated gradients are complete: the attributions add up to the change of
+ * the target logit from the baseline.  A quadrature with too few steps misses
+ * it; say so rather than show a misleading explanation.
+ */
+static void
+warn_if_incomplete(const MrExplanation *e, int steps)
+{
+	double		diff = e->logit - e->baseline_logit;
+	double		gap = fabs(e->attr_sum - diff);
+
+	if (gap > 0.01 * fabs(diff) + 1e-4)
+		ereport(WARNING,
+				(errmsg("attributions sum to %g but the logit moved by %g from the baseline",
+						e->attr_sum, diff),
+				 errhint("Use more steps (now %d) for a closer integral.", steps)));
+}
+
+/* What a model reads, for messages */
+static const char *
+model_reads(const MrModel *m)
+{
+	switch (m->input_kind)
+	{
+		case MR_INPUT_TEXT:
+			return "text";
+		case MR_INPUT_TOKENS:
+			return "token arrays or sequences";
+		default:
+			return "measurement sequences";
+	}
+}
+
+/* A token of a text[] or rnnseq input, cut as the model's reader cuts it */
+static void
+add_given_token(TokenList *tl, const char *u, size_t len)
+{
+	add_token(tl, u, mr_utf8_prefix((const unsigned char *) u, len, MR_MAX_TOKEN_BYTES));
+}
+
+static int
+explain_should_stop(void *state)
+{
+	/* raises an ERROR on cancel or timeout; the workspace goes with the context */
+	CHECK_FOR_INTERRUPTS();
+	return 0;
+}
+
+/*
+ * Explain one row, within the memory budget: a model's shape (maxlen,
+ * layers) is the caller's to choose, so the workspace is checked before
+ * anything is allocated, as training's is.
+ */
+static void
+explain_row(const MrModel *m, const int32 *ids, const float *feats, int32 L,
+			int target, int steps, MrExplanation *e)
+{
+	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
+	size_t		need;
+	size_t		limit = (size_t) medrnn_train_memory_limit * 1024;
+
+	if (mr_explain_workspace(&m->net.cfg, steps, &need) != MR_OK || need > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("explaining with this model needs more memory than medrnn.train_memory_limit (%d kB)",
+						medrnn_train_memory_limit),
+				 errhint("Raise medrnn.train_memory_limit.")));
+	if (mr_explain_row(&m->net, ids, feats, L, target, steps, &a,
+					   explain_should_stop, NULL, e) != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	warn_if_incomplete(e, steps);
+}
+
+/*
  * A measurement model: one row per (bin, variable), the attribution of the
  * variable's three inputs in that bin (value, observed, elapsed) summed.
  */
@@ -158,8 +233,7 @@ explain_series(FunctionCallInfo fcinfo, MedrnnCachedModel *c, Datum seq, int ste
 		mr_infer_row(c->infer, NULL, c->series.feats, L, c->probs);
 		target = MedrnnArgmax(c->probs, m->cfg.n_classes);
 	}
-	if (mr_explain_row(&m->net, NULL, c->series.feats, L, target, steps, &a, &e) != MR_OK)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	explain_row(m, NULL, c->series.feats, L, target, steps, &e);
 	for (int t = 0; t < m->cfg.maxlen; t++)
 		for (int var = 0; var < V; var++)
 		{
@@ -204,6 +278,8 @@ rnn_explain(PG_FUNCTION_ARGS)
 				 errmsg("steps must be between 1 and %d", MR_EXPLAIN_MAX_STEPS)));
 	c = MedrnnGetModel(fcinfo, 0);
 	m = c->model;
+	if (!OidIsValid(argtype))
+		elog(ERROR, "rnn_explain: could not determine the input's type");
 	if (argtype != TEXTOID && argtype != TEXTARRAYOID && m->input_kind == MR_INPUT_SERIES)
 	{
 		explain_series(fcinfo, c, PG_GETARG_DATUM(1), steps);
@@ -224,7 +300,7 @@ rnn_explain(PG_FUNCTION_ARGS)
 		if (m->input_kind != MR_INPUT_TEXT)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("this model reads token arrays, not text")));
+					 errmsg("this model reads %s, not text", model_reads(m))));
 		u = MedrnnTextToUtf8(PG_GETARG_TEXT_PP(1), &len);
 		tk.kind = (MrTokenizerKind) m->tokenizer;
 		tk.lowercase = m->lowercase;
@@ -261,7 +337,7 @@ rnn_explain(PG_FUNCTION_ARGS)
 
 				size_t		ulen = u == sb ? (size_t) len : strlen(u);
 
-				add_token(&tl, u, ulen > MR_MAX_TOKEN_BYTES ? MR_MAX_TOKEN_BYTES : ulen);
+				add_given_token(&tl, u, ulen);
 			}
 		}
 	}
@@ -275,7 +351,7 @@ rnn_explain(PG_FUNCTION_ARGS)
 		if (m->input_kind != MR_INPUT_TOKENS)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("this model reads text, not token arrays")));
+					 errmsg("this model reads %s, not token arrays", model_reads(m))));
 		if (ARR_NDIM(arr) > 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -296,24 +372,13 @@ rnn_explain(PG_FUNCTION_ARGS)
 				continue;
 			}
 			u = MedrnnTextToUtf8(DatumGetTextPP(elems[i]), &len);
-			add_token(&tl, u, len > MR_MAX_TOKEN_BYTES ? MR_MAX_TOKEN_BYTES : len);
+			add_given_token(&tl, u, len);
 		}
 	}
 	L = place_tokens(&tl, c->ids);
 	target = target_class(c, fcinfo, L);
 
-	if (mr_explain_row(&m->net, c->ids, NULL, L, target, steps, &a, &e) != MR_OK)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	{
-		double		diff = e.logit - e.baseline_logit;
-		double		gap = fabs(e.attr_sum - diff);
-
-		if (gap > 0.01 * fabs(diff) + 1e-4)
-			ereport(WARNING,
-					(errmsg("attributions sum to %g but the logit moved by %g from the baseline",
-							e.attr_sum, diff),
-					 errhint("Use more steps (now %d) for a closer integral.", steps)));
-	}
+	explain_row(m, c->ids, NULL, L, target, steps, &e);
 
 	for (int i = 0; i < tl.n; i++)
 	{

@@ -76,7 +76,7 @@ check_completeness(const char *name, MrNetConfig cfg, int32_t L, int steps)
 			feats[(size_t) t * cfg.n_features + f] = (float) mr_rng_normal(&rng);
 	}
 	MR_CHECK(mr_explain_row(&net, cfg.vocab_size ? ids : NULL, feats, L, 1, steps,
-							&mr_malloc_allocator, &e) == MR_OK, "%s: explain a row", name);
+							&mr_malloc_allocator, NULL, NULL, &e) == MR_OK, "%s: explain a row", name);
 	gap = fabs(e.attr_sum - (e.logit - e.baseline_logit));
 	for (int t = 0; t < T; t++)
 		if (t < first || t >= first + L)
@@ -150,7 +150,8 @@ check_keyword(void)
 		for (int t = 0; t < T; t++)
 			if (ids[i * T + t] >= 3 && ids[i * T + t] < 6)
 				kw = t;
-		mr_explain_row(&net, ids + i * T, NULL, lengths[i], labels[i], 32, &mr_malloc_allocator, &e);
+		mr_explain_row(&net, ids + i * T, NULL, lengths[i], labels[i], 32, &mr_malloc_allocator,
+					   NULL, NULL, &e);
 		for (int t = 1; t < T; t++)
 			if (e.step_attr[t] > e.step_attr[best])
 				best = t;
@@ -159,6 +160,96 @@ check_keyword(void)
 		mr_explanation_free(&e, &mr_malloc_allocator);
 	}
 	MR_CHECK(wins >= trials - 1, "the deciding keyword ranks first in %d of %d rows", wins, trials);
+	free(params);
+}
+
+static int
+stop_at_second_poll(void *state)
+{
+	int		   *polls = state;
+
+	return ++*polls >= 2;
+}
+
+/*
+ * The path points go through the network in chunks; the result must equal
+ * integrated gradients computed one path point at a time, and the
+ * workspace must not grow with the number of steps.
+ */
+static void
+check_chunks(void)
+{
+	MrNetConfig cfg = {.vocab_size = 15, .embed_dim = 3, .maxlen = 9, .padding = MR_PAD_PRE,
+	.n_layers = 2, .hidden = {5, 4}, .bidirectional = 1, .pooling = MR_POOL_MAX, .n_classes = 3};
+	enum
+	{
+		T = 9, E = 3, STEPS = 2 * MR_EXPLAIN_CHUNK + 7, L = 6
+	};
+	int32_t		ids[T] = {0, 0, 0, 4, 9, 1, 14, 7, 2};
+	int32_t		lens[1] = {L};
+	double		nodes[STEPS],
+				weights[STEPS];
+	double		ref[T] = {0};
+	double		worst = 0.0;
+	MrNet		net;
+	MrActs	   *acts;
+	MrExplanation e;
+	MrRng		rng;
+	size_t		n,
+				ws16,
+				ws256;
+	float	   *params;
+	int			polls = 0;
+
+	mr_net_param_count(&cfg, &n);
+	params = malloc(sizeof(float) * n);
+	mr_net_bind(&net, &cfg, params, n);
+	mr_rng_seed(&rng, 11);
+	mr_net_init(&net, &rng, &mr_malloc_allocator);
+	for (size_t i = 0; i < n; i++)
+		params[i] += 0.3f * (float) mr_rng_normal(&rng);
+
+	/* the reference: one path point per pass */
+	mr_gauss_legendre01(STEPS, nodes, weights);
+	mr_acts_new(&cfg, 1, 0, &mr_malloc_allocator, &acts);
+	for (int k = 0; k < STEPS; k++)
+	{
+		MrBatch		batch = {1, NULL, NULL, lens};
+
+		for (int t = 0; t < T; t++)
+			for (int i = 0; i < E; i++)
+			{
+				float		xi = net.emb[ids[t] * E + i],
+							bi = net.emb[i];
+
+				acts->X0[t * E + i] = bi + (float) nodes[k] * (xi - bi);
+			}
+		mr_net_forward(&net, &batch, acts, NULL, NULL);
+		memset(acts->dlogits, 0, sizeof(float) * 3);
+		acts->dlogits[2] = 1.0f;
+		mr_net_backward(&net, &batch, acts, NULL, 1);
+		for (int t = 0; t < T; t++)
+			for (int i = 0; i < E; i++)
+				ref[t] += weights[k] * acts->dX0[t * E + i] * (net.emb[ids[t] * E + i] - net.emb[i]);
+	}
+	mr_free(&mr_malloc_allocator, acts);
+
+	MR_CHECK(mr_explain_row(&net, ids, NULL, L, 2, STEPS, &mr_malloc_allocator, NULL, NULL, &e) == MR_OK,
+			 "explain with %d steps (chunks of %d)", STEPS, MR_EXPLAIN_CHUNK);
+	for (int t = 0; t < T; t++)
+		worst = fmax(worst, fabs(e.step_attr[t] - ref[t]));
+	MR_CHECK(worst < 1e-4, "chunked attributions equal one-point-at-a-time ones (worst gap %.2g)", worst);
+	mr_explanation_free(&e, &mr_malloc_allocator);
+
+	MR_CHECK(mr_explain_row(&net, ids, NULL, L, 2, STEPS, &mr_malloc_allocator,
+							stop_at_second_poll, &polls, &e) == MR_ECANCELED &&
+			 e.step_attr == NULL && polls == 2,
+			 "a hook stops the explanation between chunks, with nothing left allocated");
+
+	MR_CHECK(mr_explain_workspace(&cfg, MR_EXPLAIN_CHUNK, &ws16) == MR_OK &&
+			 mr_explain_workspace(&cfg, MR_EXPLAIN_MAX_STEPS, &ws256) == MR_OK && ws16 == ws256 &&
+			 mr_explain_workspace(&cfg, 0, &ws16) == MR_EINVAL,
+			 "the workspace does not grow past one chunk of steps (%zu bytes)", ws256);
 	free(params);
 }
 
@@ -180,4 +271,5 @@ test_explain(void)
 					   (MrNetConfig) {.n_features = 4, .maxlen = 9, .padding = MR_PAD_PRE,
 					   .n_layers = 1, .hidden = {7}, .pooling = MR_POOL_LAST, .n_classes = 2}, 5, 50);
 	check_keyword();
+	check_chunks();
 }
