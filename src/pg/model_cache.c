@@ -66,8 +66,21 @@ static void
 prepare(MedrnnCachedModel *c)
 {
 	MrAllocator a = MedrnnAllocator(c->cxt);
-	MemoryContext old = MemoryContextSwitchTo(c->cxt);
+	MemoryContext old;
+	size_t		need;
 
+	/*
+	 * A model's shape is whatever its bytes say: check the workspace it asks
+	 * for against the memory budget before allocating it.
+	 */
+	if (mr_infer_size(&c->model->net.cfg, &need) != MR_OK ||
+		need > (size_t) medrnn_train_memory_limit * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("predicting with this model needs more memory than medrnn.train_memory_limit (%d kB)",
+						medrnn_train_memory_limit),
+				 errhint("Raise medrnn.train_memory_limit.")));
+	old = MemoryContextSwitchTo(c->cxt);
 	MedrnnUseThreads(1);
 	if (mr_infer_new(&c->model->net, &a, &c->infer) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -77,6 +90,49 @@ prepare(MedrnnCachedModel *c)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * Decode b into c, a new zeroed entry whose c->cxt is a new empty context.
+ * When raw is given, the entry also records the identity of the datum b
+ * came from.  On any error, c->cxt and c itself are freed before the error
+ * propagates, so that no caller can find a half-built entry, and a damaged
+ * model read row after row (an error caught in a PL/pgSQL loop) does not
+ * leak a context each time.
+ */
+static void
+fill_entry(MedrnnCachedModel *c, bytea *b, struct varlena *raw)
+{
+	MemoryContext caller = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		c->model = decode_in(c->cxt, b);
+		if (raw != NULL && VARATT_IS_EXTERNAL_ONDISK(raw))
+		{
+			struct varatt_external ptr;
+
+			VARATT_EXTERNAL_GET_POINTER(ptr, raw);
+			c->external = true;
+			c->toastrelid = ptr.va_toastrelid;
+			c->valueid = ptr.va_valueid;
+		}
+		else if (raw != NULL)
+		{
+			c->copy = MemoryContextAlloc(c->cxt, VARSIZE_ANY(b));
+			memcpy(c->copy, b, VARSIZE_ANY(b));
+		}
+		prepare(c);
+	}
+	PG_CATCH();
+	{
+		/* prepare() may have failed while in c->cxt: leave it first */
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(c->cxt);
+		pfree(c);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
+
 /* See model_cache.h */
 MedrnnCachedModel *
 MedrnnLoadModel(MemoryContext parent, bytea *b)
@@ -84,8 +140,7 @@ MedrnnLoadModel(MemoryContext parent, bytea *b)
 	MedrnnCachedModel *c = MemoryContextAllocZero(parent, sizeof(MedrnnCachedModel));
 
 	c->cxt = AllocSetContextCreate(parent, "medrnn model", ALLOCSET_DEFAULT_SIZES);
-	c->model = decode_in(c->cxt, b);
-	prepare(c);
+	fill_entry(c, b, NULL);
 	return c;
 }
 
@@ -100,35 +155,24 @@ MedrnnGetModel(FunctionCallInfo fcinfo, int argno)
 	if (c != NULL && cache_matches(c, raw, &b))
 		return c;
 
-	/* a different model: drop the old one, decode the new one */
-	if (c == NULL)
+	/*
+	 * A different model.  Drop the old one before decoding the new one, so
+	 * that two large models are never held at once, and unpublish it first:
+	 * if decoding fails, the next call through this FmgrInfo finds no entry
+	 * rather than a freed or half-built one.
+	 */
+	if (c != NULL)
 	{
-		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(MedrnnCachedModel));
-		fcinfo->flinfo->fn_extra = c;
-	}
-	if (c->cxt)
+		fcinfo->flinfo->fn_extra = NULL;
 		MemoryContextDelete(c->cxt);
-	memset(c, 0, sizeof(*c));
-	c->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "medrnn model cache",
-								   ALLOCSET_DEFAULT_SIZES);
+		pfree(c);
+	}
 	if (b == NULL)
 		b = (bytea *) pg_detoast_datum_packed(raw);
-	c->model = decode_in(c->cxt, b);
-
-	if (VARATT_IS_EXTERNAL_ONDISK(raw))
-	{
-		struct varatt_external ptr;
-
-		VARATT_EXTERNAL_GET_POINTER(ptr, raw);
-		c->external = true;
-		c->toastrelid = ptr.va_toastrelid;
-		c->valueid = ptr.va_valueid;
-	}
-	else
-	{
-		c->copy = MemoryContextAlloc(c->cxt, VARSIZE_ANY(b));
-		memcpy(c->copy, b, VARSIZE_ANY(b));
-	}
-	prepare(c);
+	c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(MedrnnCachedModel));
+	c->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "medrnn model cache",
+								   ALLOCSET_DEFAULT_SIZES);
+	fill_entry(c, b, raw);
+	fcinfo->flinfo->fn_extra = c;
 	return c;
 }
