@@ -12,6 +12,11 @@
  * Each slot has one writer (its backend) and is guarded by a spinlock held
  * only for the few stores or loads of a copy, so readers see consistent
  * figures and training never waits on a reader.
+ *
+ * A slot must not outlive its training.  An ERROR or a cancel is handled by
+ * the PG_FINALLY around the training loop, but a FATAL (pg_terminate_backend,
+ * a lost client) goes straight to proc_exit and skips it, so a backend that
+ * has claimed its slot also clears it from an on_shmem_exit callback.
  */
 #include "postgres.h"
 
@@ -20,6 +25,7 @@
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/proc.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/acl.h"
@@ -34,6 +40,7 @@ typedef struct ProgressSlot
 	slock_t		mutex;
 	bool		active;			/* a training is running in this backend */
 	int			pid;
+	Oid			dbid;			/* database the training runs in */
 	Oid			userid;			/* who runs it */
 	Oid			relid;			/* what it trains on */
 	TimestampTz started;
@@ -49,6 +56,7 @@ static ProgressSlot *slots = NULL;
 static int	n_slots = 0;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static bool exit_callback_registered = false;
 
 static Size
 progress_size(void)
@@ -104,6 +112,30 @@ my_slot(void)
 	return &slots[MyBackendId - 1];
 }
 
+/*
+ * At backend exit, however it exits: clear this backend's slot.
+ *
+ * This is an on_shmem_exit rather than a before_shmem_exit callback because
+ * it is registered from inside a query, and cancel_before_shmem_exit insists
+ * on being given the latest entry: ours, added within some caller's
+ * PG_ENSURE_ERROR_CLEANUP, would make that caller's cancel fail.  It still
+ * runs while the slot is ours, since on_shmem_exit callbacks run in reverse
+ * order of registration and those that give up the backend ID (ProcKill,
+ * CleanupInvalidationState) were registered at backend start.
+ */
+static void
+progress_shmem_exit(int code, Datum arg)
+{
+	ProgressSlot *s = my_slot();
+
+	if (!s)
+		return;
+	SpinLockAcquire(&s->mutex);
+	if (s->pid == MyProcPid)
+		s->active = false;
+	SpinLockRelease(&s->mutex);
+}
+
 /* A training starts: claim this backend's slot */
 void
 MedrnnProgressStart(Oid relid, int epochs, int64 rows_total)
@@ -112,9 +144,16 @@ MedrnnProgressStart(Oid relid, int epochs, int64 rows_total)
 
 	if (!s)
 		return;
+	/* before claiming, so that no claimed slot lacks its cleanup */
+	if (!exit_callback_registered)
+	{
+		on_shmem_exit(progress_shmem_exit, (Datum) 0);
+		exit_callback_registered = true;
+	}
 	SpinLockAcquire(&s->mutex);
 	s->active = true;
 	s->pid = MyProcPid;
+	s->dbid = MyDatabaseId;
 	s->userid = GetUserId();
 	s->relid = relid;
 	s->started = GetCurrentTimestamp();
@@ -171,9 +210,14 @@ seconds_interval(double secs)
 PG_FUNCTION_INFO_V1(rnn_training_progress);
 
 /*
- * One row per running rnn_train.  As in pg_stat_activity, the relation and
- * the loss of another role's training are shown only to members of
- * pg_read_all_stats (or that role).
+ * One row per running rnn_train, in any database.  As in pg_stat_activity,
+ * the relation and the loss of another role's training are shown only to
+ * members of pg_read_all_stats (or that role).
+ *
+ * The relation is also NULL for a training in another database: its OID
+ * means something only in that database's catalog, and the regclass output
+ * would look it up in ours, printing an unrelated relation's name or a bare
+ * number.  The other columns are shown as for this database.
  */
 Datum
 rnn_training_progress(PG_FUNCTION_ARGS)
@@ -205,6 +249,16 @@ rnn_training_progress(PG_FUNCTION_ARGS)
 		SpinLockRelease(&slots[i].mutex);
 		if (!c.active)
 			continue;
+
+		/*
+		 * Belt and braces for the exit callback: skip a slot whose backend is
+		 * gone, should it have exited without running it.  This takes
+		 * ProcArrayLock, an LWLock, so it must come after the slot's spinlock
+		 * is released.  A backend that exits just after the check may still
+		 * be shown once, as it may while it exits anyway.
+		 */
+		if (BackendPidGetProc(c.pid) == NULL)
+			continue;
 		visible = has_privs_of_role(GetUserId(), c.userid) ||
 			has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 		memset(nulls, 0, sizeof(nulls));
@@ -213,7 +267,7 @@ rnn_training_progress(PG_FUNCTION_ARGS)
 		total = (double) c.epochs * c.rows_total;
 		values[0] = Int32GetDatum(c.pid);
 		values[1] = ObjectIdGetDatum(c.relid);
-		nulls[1] = !visible;
+		nulls[1] = !visible || c.dbid != MyDatabaseId;
 		values[2] = Int32GetDatum(c.epoch);
 		values[3] = Int32GetDatum(c.epochs);
 		values[4] = Int64GetDatum(c.rows_done);

@@ -4,14 +4,17 @@
 #	  Training respects interrupts: statement_timeout, pg_cancel_backend and
 #	  pg_terminate_backend stop a long rnn_train within about a second; a
 #	  cancelled backend gives back its memory and trains again; a cancelled
-#	  CREATE TABLE AS leaves no table.
+#	  CREATE TABLE AS leaves no table; a terminated backend leaves no row in
+#	  rnn_progress.
 #
 # The long training is a default-size model on the medical-abstracts train
 # set (several seconds an epoch) for 30 epochs, so it is always interrupted
 # in the middle of an epoch.
 #
 # Run by scripts/test.sh with the cluster's PG* variables and MEDRNN_*
-# exported; prints TAP.
+# exported; prints TAP.  The rnn_progress check needs the library in
+# shared_preload_libraries, as scripts/test.sh starts the cluster; it is
+# skipped on a cluster without.
 
 set -euo pipefail
 
@@ -92,7 +95,7 @@ wait_gone_ms()
 	printf '%s\n' $((t - t0))
 }
 
-echo "1..13"
+echo "1..14"
 
 LOG_START=0
 if [ -n "${MEDRNN_PGLOG:-}" ] && [ -f "$MEDRNN_PGLOG" ]; then
@@ -110,6 +113,19 @@ CREATE TABLE abstracts (text text, label text);
 SQL
 ok "$rc" "setup: extension and the medical-abstracts train set ($(q -c 'SELECT count(*) FROM abstracts' 2>/dev/null || echo 0) rows)"
 [ "$rc" -eq 0 ] || diag <"$WORK/setup.out"
+
+# Without the library preloaded rnn_progress is always empty, so a check that
+# it has no row would prove nothing
+preloaded=
+IFS=', ' read -r -a libs <<<"$(q -c 'SHOW shared_preload_libraries' 2>/dev/null || true)"
+for lib in ${libs[@]+"${libs[@]}"}; do
+	lib=${lib//\"/}
+	lib=${lib##*/}
+	if [ "${lib%.so}" = "$EXT" ]; then
+		preloaded=1
+	fi
+done
+NO_GHOST="rnn_progress has no row left for the terminated backend"
 
 # ---------------------------------------------------------------------------
 # statement_timeout = 1s: the whole statement ends within 2.5 s
@@ -154,6 +170,10 @@ PGAPPNAME=medrnn_terminate_victim q -c "SET client_min_messages = warning" -c "S
 BG_PID=$!
 pid=$(wait_training medrnn_terminate_victim 2000)
 if [ -n "$pid" ]; then
+	before=
+	if [ -n "$preloaded" ]; then
+		before=$(q -c "SELECT count(*) FROM rnn_progress WHERE pid = $pid" 2>/dev/null || true)
+	fi
 	t0=$(now_ms)
 	q -c "SELECT pg_terminate_backend($pid)" >/dev/null
 	gone=
@@ -170,8 +190,26 @@ if [ -n "$pid" ]; then
 		"pg_terminate_backend ends the training backend within 1 s (${gone:-more than 5000} ms)"
 	grep -q 'terminating connection due to administrator command' "$WORK/terminate.out" ||
 		diag <"$WORK/terminate.out"
+	# A FATAL skips the training's PG_FINALLY; the backend's exit callback
+	# must clear its slot.  It runs after the backend leaves
+	# pg_stat_activity, hence a short wait.
+	if [ -z "$preloaded" ]; then
+		skip "$NO_GHOST: $EXT is not in shared_preload_libraries"
+	elif [ -z "$gone" ]; then
+		skip "$NO_GHOST: the backend did not exit"
+	else
+		after=
+		for _ in $(seq 1 20); do
+			after=$(q -c "SELECT count(*) FROM rnn_progress WHERE pid = $pid" 2>/dev/null || true)
+			[ "$after" != 0 ] || break
+			sleep 0.1
+		done
+		ok "$([ "$before" = 1 ] && [ "$after" = 0 ] && echo 0 || echo 1)" \
+			"$NO_GHOST (${before:-no} row while training, ${after:-no} after)"
+	fi
 else
 	ok 1 "pg_terminate_backend ends the training backend: the training never showed in pg_stat_activity"
+	skip "$NO_GHOST: the training never showed"
 	diag <"$WORK/terminate.out"
 fi
 ok "$(q -c 'SELECT 1' >/dev/null 2>&1 && echo 0 || echo 1)" "the server still accepts connections"
