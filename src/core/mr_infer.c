@@ -249,8 +249,10 @@ mr_infer_row(MrInfer *inf, const int32_t *ids, const float *feats, int32_t L, fl
 				id = 0;
 			memcpy(x, net->emb + (size_t) id * E, sizeof(float) * E);
 		}
-		if (F > 0)
+		if (F > 0 && feats)
 			memcpy(x + E, feats + (size_t) (first + t) * F, sizeof(float) * F);
+		else if (F > 0)
+			memset(x + E, 0, sizeof(float) * F);	/* as mr_explain_row reads NULL */
 	}
 
 	for (int l = 0; l <= Ltop; l++)

@@ -216,6 +216,10 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 			return mr_set_error(err, MR_EDIVERGED, "Weight %zu is %g, outside +-%g.",
 								i, (double) m->net.params[i], (double) MR_MODEL_MAX_WEIGHT);
 	if (m->n_epochs < 1 || m->n_epochs > MR_MAX_EPOCHS ||
+		m->best_epoch < 1 || m->best_epoch > m->n_epochs ||
+		(m->stopped_early != 0 && m->stopped_early != 1) ||
+		m->rows_used < 1 || m->train_rows < 1 || m->train_rows > m->rows_used ||
+		m->rows_used - m->train_rows != m->val_rows ||
 		m->options_len > MR_MODEL_MAX_OPTIONS ||
 		(cfg->vocab_size > 0 && m->n_tokens != cfg->vocab_size - 1))
 		return mr_set_error(err, MR_EINVAL, "The model to encode is inconsistent.");

@@ -145,7 +145,8 @@ mr_net_bind_dense(MrNet *net, const MrNetConfig *cfg, float *dense)
 	memset(net, 0, sizeof(*net));
 	net->cfg = *cfg;
 	layout(net, cfg, NULL, dense, &total);
-	net->n_params = total;
+	/* params stays NULL: only the tensors after the embedding exist here */
+	net->n_params = total - (size_t) cfg->vocab_size * cfg->embed_dim;
 }
 
 /* ----------------------------------------------------------------------

@@ -574,6 +574,7 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	double		t_start = now_seconds();
 	double		best_monitor = INFINITY;
 	int			wait = 0;
+	int			blas_threads = 0;
 	int			with_dropout = tc->dropout.input > 0.0f || tc->dropout.recurrent > 0.0f;
 	size_t		V = cfg->vocab_size;
 
@@ -599,6 +600,17 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	if ((st = mr_net_init(net, &rng, a)) != MR_OK)
 		return mr_set_error(err, st, "Could not initialise the weights.");
 	mr_rng_seed(&rng, tc->seed ^ 0x9e3779b97f4a7c15ULL);
+
+	/*
+	 * Workers call BLAS at the same time; OpenBLAS's own threads must not
+	 * run under them (its buffers are shared), so it runs single-threaded
+	 * until training ends.
+	 */
+	if (s.n_workers > 1)
+	{
+		blas_threads = mr_blas_get_threads();
+		mr_blas_set_threads(1);
+	}
 
 #define ALLOC0(ptr, bytes) \
 	do { \
@@ -737,6 +749,13 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 
 		/* early stopping monitors val_loss, or the training loss without a split */
 		monitor = n_val > 0 ? log->val_loss : log->loss;
+		if (!isfinite(monitor))
+		{
+			/* no epoch could be called best, and no model stored */
+			st = mr_set_error(err, MR_EDIVERGED, "The %s loss of epoch %d is not finite.",
+							  n_val > 0 ? "validation" : "training", epoch);
+			goto done;
+		}
 		if (monitor < best_monitor)
 		{
 			best_monitor = monitor;
@@ -766,6 +785,8 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		}
 
 done:
+	if (blas_threads > 0)
+		mr_blas_set_threads(blas_threads);
 	res->seconds = now_seconds() - t_start;
 	state_free(&s, a);
 	return st;

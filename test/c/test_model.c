@@ -186,6 +186,20 @@ check_series_model(void)
 			 "a measurement model round-trips with its variables and statistics");
 	mr_model_free(d, &mr_malloc_allocator);
 	{
+		/* the encoder refuses what the decoder would: never a model that cannot load */
+		MrModel		bad = m;
+		uint8_t    *img2 = NULL;
+		size_t		len2 = 0;
+		int			refused = 1;
+
+		bad.best_epoch = 0;			/* every epoch's validation loss NaN, say */
+		refused &= mr_model_encode(&bad, &mr_malloc_allocator, &img2, &len2, &err) == MR_EINVAL;
+		bad = m;
+		bad.val_rows = 3;			/* 10 used, 10 trained, 3 validated */
+		refused &= mr_model_encode(&bad, &mr_malloc_allocator, &img2, &len2, &err) == MR_EINVAL;
+		MR_CHECK(refused && img2 == NULL, "the encoder refuses a history the decoder would reject");
+	}
+	{
 		size_t		seri = find_section(img, len, "SERI");
 		uint8_t		nine[4] = {9, 0, 0, 0};
 		uint8_t		zero[4] = {0, 0, 0, 0};
