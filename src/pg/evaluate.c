@@ -130,19 +130,7 @@ static void
 append_metric(StringInfo b, const char *key, double v)
 {
 	appendStringInfo(b, ", \"%s\": ", key);
-	if (isfinite(v))
-		appendStringInfoString(b, float8out_internal(v));
-	else
-		appendStringInfoString(b, "null");
-}
-
-static void
-append_number(StringInfo b, double v)
-{
-	if (isfinite(v))
-		appendStringInfoString(b, float8out_internal(v));
-	else
-		appendStringInfoString(b, "null");
+	MedrnnAppendJsonNumber(b, v);
 }
 
 /* Fetch the arguments common to both functions */
@@ -206,11 +194,11 @@ rnn_evaluate(PG_FUNCTION_ARGS)
 			appendStringInfoString(&j, ", ");
 		append_label(&j, m, k);
 		appendStringInfoString(&j, ": {\"precision\": ");
-		append_number(&j, mt.precision[k]);
+		MedrnnAppendJsonNumber(&j, mt.precision[k]);
 		appendStringInfoString(&j, ", \"recall\": ");
-		append_number(&j, mt.recall[k]);
+		MedrnnAppendJsonNumber(&j, mt.recall[k]);
 		appendStringInfoString(&j, ", \"f1\": ");
-		append_number(&j, mt.f1[k]);
+		MedrnnAppendJsonNumber(&j, mt.f1[k]);
 		appendStringInfo(&j, ", \"support\": " INT64_FORMAT "}", mt.support[k]);
 	}
 	appendStringInfoChar(&j, '}');
@@ -261,10 +249,12 @@ rnn_evaluate(PG_FUNCTION_ARGS)
 		appendStringInfoString(&j, ", \"calibration\": [");
 		for (int b = 0; b < MR_CALIBRATION_BINS; b++)
 		{
-			appendStringInfo(&j, "%s{\"bin\": %d, \"lower\": %s, \"upper\": %s, \"count\": " INT64_FORMAT,
-							 b ? ", " : "", b + 1,
-							 float8out_internal(b * 0.1), float8out_internal((b + 1) * 0.1),
-							 mt.calibration[b].count);
+			/* edges b * 0.1 in double, as numpy.linspace and mr_metrics have them */
+			appendStringInfo(&j, "%s{\"bin\": %d, \"lower\": ", b ? ", " : "", b + 1);
+			MedrnnAppendJsonNumber(&j, b * 0.1);
+			appendStringInfoString(&j, ", \"upper\": ");
+			MedrnnAppendJsonNumber(&j, (b + 1) * 0.1);
+			appendStringInfo(&j, ", \"count\": %lld", (long long) mt.calibration[b].count);
 			append_metric(&j, "mean_predicted", mt.calibration[b].mean_score);
 			append_metric(&j, "fraction_positive", mt.calibration[b].frac_positive);
 			appendStringInfoChar(&j, '}');
@@ -299,7 +289,9 @@ rnn_roc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("rnn_roc needs a binary model"),
-				 errdetail("The model has %d classes.", m->cfg.n_classes),
+				 m->cfg.n_classes != 2 ?
+				 errdetail("The model has %d classes.", m->cfg.n_classes) :
+				 errdetail("The model names no positive class."),
 				 errhint("Use rnn_evaluate for per-class metrics of a multi-class model.")));
 	InitMaterializedSRF(fcinfo, 0);
 	score_relation(model, relid, input_col, label_col, &ss);

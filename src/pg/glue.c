@@ -5,7 +5,11 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/parallel.h"
+#include "common/shortest_dec.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
@@ -186,4 +190,24 @@ text *
 MedrnnUtf8ToText(const char *s, size_t len)
 {
 	return cstring_to_text(MedrnnUtf8ToServer(s, len));
+}
+
+/*
+ * Append a JSON number in shortest round-trip form, or null when it is not
+ * finite.  Not float8out: that follows the session's extra_float_digits,
+ * and model bytes (their options, hence the fingerprint) and the metrics
+ * rnn_train_model compares must not depend on a session setting.
+ */
+void
+MedrnnAppendJsonNumber(StringInfo buf, double v)
+{
+	char		s[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	if (!isfinite(v))
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	double_to_shortest_decimal_buf(v, s);
+	appendStringInfoString(buf, s);
 }

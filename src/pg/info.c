@@ -31,14 +31,6 @@ append_string(StringInfo b, const char *utf8, size_t len)
 	escape_json(b, MedrnnUtf8ToServer(utf8, len));
 }
 
-static void
-append_double(StringInfo b, double d)
-{
-	if (isfinite(d))
-		appendStringInfoString(b, float8out_internal(d));
-	else
-		appendStringInfoString(b, "null");
-}
 
 /* SHA-256 of the bytes that identify a model (all but its timings), in hex */
 static char *
@@ -157,18 +149,19 @@ rnn_model_info(PG_FUNCTION_ARGS)
 					 m->input_kind == MR_INPUT_TOKENS ? "tokens" : "measurements");
 	if (m->input_kind == MR_INPUT_SERIES)
 	{
-		appendStringInfo(&j, ", \"time\": \"%s\", \"origin\": \"%s\", \"step\": %s, \"variables\": [",
+		appendStringInfo(&j, ", \"time\": \"%s\", \"origin\": \"%s\", \"step\": ",
 						 m->series_time_kind == MR_SERIES_TIME_TIMESTAMP ? "timestamp" : "number",
-						 m->series_origin == MR_ORIGIN_FIRST ? "first" : "zero",
-						 float8out_internal(m->series_step));
+						 m->series_origin == MR_ORIGIN_FIRST ? "first" : "zero");
+		MedrnnAppendJsonNumber(&j, m->series_step);
+		appendStringInfoString(&j, ", \"variables\": [");
 		for (int v = 0; v < m->n_vars; v++)
 		{
 			appendStringInfo(&j, "%s{\"name\": ", v ? ", " : "");
 			append_string(&j, m->var_names[v], m->var_name_len[v]);
 			appendStringInfoString(&j, ", \"mean\": ");
-			append_double(&j, m->var_mean[v]);
+			MedrnnAppendJsonNumber(&j, m->var_mean[v]);
 			appendStringInfoString(&j, ", \"sd\": ");
-			append_double(&j, m->var_scale[v]);
+			MedrnnAppendJsonNumber(&j, m->var_scale[v]);
 			appendStringInfoChar(&j, '}');
 		}
 		appendStringInfoChar(&j, ']');
@@ -210,22 +203,22 @@ rnn_model_info(PG_FUNCTION_ARGS)
 		const MrEpochLog *log = &m->epochs[e];
 
 		appendStringInfo(&j, "%s{\"epoch\": %d, \"loss\": ", e ? ", " : "", e + 1);
-		append_double(&j, log->loss);
+		MedrnnAppendJsonNumber(&j, log->loss);
 		appendStringInfoString(&j, ", \"accuracy\": ");
-		append_double(&j, log->accuracy);
+		MedrnnAppendJsonNumber(&j, log->accuracy);
 		if (!isnan(log->val_loss))
 		{
 			appendStringInfoString(&j, ", \"val_loss\": ");
-			append_double(&j, log->val_loss);
+			MedrnnAppendJsonNumber(&j, log->val_loss);
 			appendStringInfoString(&j, ", \"val_accuracy\": ");
-			append_double(&j, log->val_accuracy);
+			MedrnnAppendJsonNumber(&j, log->val_accuracy);
 		}
 		appendStringInfoString(&j, ", \"seconds\": ");
-		append_double(&j, log->seconds);
+		MedrnnAppendJsonNumber(&j, log->seconds);
 		appendStringInfoChar(&j, '}');
 	}
 	appendStringInfoString(&j, "], \"training_seconds\": ");
-	append_double(&j, m->train_seconds);
+	MedrnnAppendJsonNumber(&j, m->train_seconds);
 	/* UTC and ISO 8601 whatever DateStyle and TimeZone say: this is IMMUTABLE */
 	{
 		time_t		t = (time_t) m->created_at;

@@ -10,6 +10,7 @@
 #define MEDRNN_H
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
 #include "mr_common.h"
@@ -35,5 +36,6 @@ void		MedrnnUseThreads(int n);
 char	   *MedrnnTextToUtf8(text *t, size_t *len);
 char	   *MedrnnUtf8ToServer(const char *s, size_t len);
 text	   *MedrnnUtf8ToText(const char *s, size_t len);
+void		MedrnnAppendJsonNumber(StringInfo buf, double v);
 
 #endif							/* MEDRNN_H */

@@ -131,7 +131,7 @@ get_int_range(const char *key, const JsonbValue *v, int64 lo, int64 hi)
 	if (n < lo || n > hi)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must be between " INT64_FORMAT " and " INT64_FORMAT, key, lo, hi),
+				 errmsg("option \"%s\" must be between %lld and %lld", key, (long long) lo, (long long) hi),
 				 errdetail("Got %s.", s)));
 	return n;
 }
@@ -488,13 +488,6 @@ append_json_string(StringInfo buf, const char *utf8)
 	escape_json(buf, utf8);
 }
 
-static void
-append_double(StringInfo buf, double d)
-{
-	char	   *s = float8out_internal(d);
-
-	appendStringInfoString(buf, s);
-}
 
 /* The effective options as JSON (UTF-8); see options.h */
 char *
@@ -517,15 +510,15 @@ MedrnnOptionsToJson(const MedrnnOptions *o)
 	appendStringInfo(&b, "], \"bidirectional\": %s, \"pooling\": \"%s\", \"optimizer\": \"adam\", "
 					 "\"learning_rate\": ",
 					 o->bidirectional ? "true" : "false", pools[o->pooling]);
-	append_double(&b, o->learning_rate);
+	MedrnnAppendJsonNumber(&b, o->learning_rate);
 	appendStringInfo(&b, ", \"batch_size\": %d, \"epochs\": %d, \"clip_norm\": ",
 					 o->batch_size, o->epochs);
 	if (o->clip_norm > 0)
-		append_double(&b, o->clip_norm);
+		MedrnnAppendJsonNumber(&b, o->clip_norm);
 	else
 		appendStringInfoString(&b, "null");
 	appendStringInfo(&b, ", \"seed\": " INT64_FORMAT ", \"validation_split\": ", o->seed);
-	append_double(&b, o->validation_split);
+	MedrnnAppendJsonNumber(&b, o->validation_split);
 	appendStringInfoString(&b, ", \"early_stopping\": ");
 	if (o->patience > 0)
 		appendStringInfo(&b, "%d", o->patience);
@@ -543,18 +536,18 @@ MedrnnOptionsToJson(const MedrnnOptions *o)
 				appendStringInfoString(&b, ", ");
 			append_json_string(&b, o->weight_labels[i]);
 			appendStringInfoString(&b, ": ");
-			append_double(&b, o->weight_values[i]);
+			MedrnnAppendJsonNumber(&b, o->weight_values[i]);
 		}
 		appendStringInfoChar(&b, '}');
 	}
 	else
 		appendStringInfoString(&b, "null");
 	appendStringInfoString(&b, ", \"dropout\": ");
-	append_double(&b, o->dropout);
+	MedrnnAppendJsonNumber(&b, o->dropout);
 	appendStringInfoString(&b, ", \"recurrent_dropout\": ");
-	append_double(&b, o->recurrent_dropout);
+	MedrnnAppendJsonNumber(&b, o->recurrent_dropout);
 	appendStringInfoString(&b, ", \"l2\": ");
-	append_double(&b, o->l2);
+	MedrnnAppendJsonNumber(&b, o->l2);
 	appendStringInfoString(&b, ", \"positive_label\": ");
 	if (o->positive_label)
 		append_json_string(&b, o->positive_label);
@@ -562,7 +555,7 @@ MedrnnOptionsToJson(const MedrnnOptions *o)
 		appendStringInfoString(&b, "null");
 	appendStringInfoString(&b, ", \"step\": ");
 	if (o->step > 0.0)
-		append_double(&b, o->step);
+		MedrnnAppendJsonNumber(&b, o->step);
 	else
 		appendStringInfoString(&b, "null");
 	appendStringInfo(&b, ", \"origin\": %s}",

@@ -87,6 +87,7 @@ MedrnnResolveSource(Oid relid, const char *input_col, const char *label_col,
 				 errmsg("relation with OID %u does not exist", relid)));
 	src->relid = relid;
 	src->relname = get_rel_name(relid);
+	src->input_col = pstrdup(input_col);
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
 		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
 		relkind != RELKIND_PARTITIONED_TABLE)

@@ -22,6 +22,7 @@ typedef struct MedrnnSource
 {
 	Oid			relid;
 	char	   *relname;		/* for messages */
+	char	   *input_col;		/* for messages */
 	char	   *query;			/* SELECT input, label FROM rel */
 	MedrnnInputType input_type;
 	bool		has_label;

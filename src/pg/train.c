@@ -74,7 +74,7 @@ add_seq_row(ReadState *rs, Datum input, const char *label, size_t label_len, MrE
 		else if (rs->mode != mode)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" holds both token and measurement sequences", "input"),
+					 errmsg("column \"%s\" holds both token and measurement sequences", rs->src->input_col),
 					 errhint("Train token sequences and measurement sequences as separate models.")));
 		if (mode == MEDRNN_SEQ_SERIES && v.time_kind != rs->time_kind)
 			ereport(ERROR,
@@ -353,8 +353,8 @@ check_rows(const ReadState *rs, const MedrnnSource *src, int64 n, const MrVocab 
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("no rows to train on"),
-				 errdetail("Relation \"%s\" has " INT64_FORMAT " rows, " INT64_FORMAT " of them with a NULL input or label.",
-						   src->relname, rs->seen, rs->skipped_null),
+				 errdetail("Relation \"%s\" has %lld rows, %lld of them with a NULL input or label.",
+						   src->relname, (long long) rs->seen, (long long) rs->skipped_null),
 				 errhint("Train on rows with a non-NULL input and label.")));
 	if (mr_vocab_size(labels) < 2)
 	{
@@ -364,8 +364,8 @@ check_rows(const ReadState *rs, const MedrnnSource *src, int64 n, const MrVocab 
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("cannot train a classifier on a single class"),
-				 errdetail("All " INT64_FORMAT " usable rows have label \"%s\".",
-						   n, MedrnnUtf8ToServer(only, l)),
+				 errdetail("All %lld usable rows have label \"%s\".",
+						   (long long) n, MedrnnUtf8ToServer(only, l)),
 				 errhint("A classifier needs rows of at least two distinct labels.")));
 	}
 }
@@ -435,8 +435,9 @@ finish_series_rows(ReadState *rs, const MedrnnSource *src, const MedrnnOptions *
 		sizeof(float) * (size_t) tr->series.n * o->maxlen * tr->n_features;
 	if (tr->series.events_on_grid < tr->series.events)
 		ereport(NOTICE,
-				(errmsg(INT64_FORMAT " of " INT64_FORMAT " events fall outside the grid of %d bins and are not used",
-						tr->series.events - tr->series.events_on_grid, tr->series.events, o->maxlen)));
+				(errmsg("%lld of %lld events fall outside the grid of %d bins and are not used",
+						(long long) (tr->series.events - tr->series.events_on_grid),
+						(long long) tr->series.events, o->maxlen)));
 }
 
 /* Empty sequences read before the column's kind was known */
@@ -529,12 +530,12 @@ rnn_train(PG_FUNCTION_ARGS)
 
 	if (rs.skipped_null > 0)
 		ereport(NOTICE,
-				(errmsg("skipped " INT64_FORMAT " of " INT64_FORMAT " rows whose input or label is NULL",
-						rs.skipped_null, rs.seen)));
+				(errmsg("skipped %lld of %lld rows whose input or label is NULL",
+						(long long) rs.skipped_null, (long long) rs.seen)));
 	if (rs.dropped_events > 0)
 		ereport(NOTICE,
-				(errmsg("the sequences omit " INT64_FORMAT " events that had a NULL time or variable",
-						rs.dropped_events)));
+				(errmsg("the sequences omit %lld events that had a NULL time or variable",
+						(long long) rs.dropped_events)));
 
 	memset(&tr, 0, sizeof(tr));
 	series = src.input_type == MEDRNN_IN_RNNSEQ && rs.mode == MEDRNN_SEQ_SERIES;

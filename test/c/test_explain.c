@@ -200,6 +200,7 @@ check_chunks(void)
 				ws256;
 	float	   *params;
 	int			polls = 0;
+	int			ok;
 
 	mr_net_param_count(&cfg, &n);
 	params = malloc(sizeof(float) * n);
@@ -246,10 +247,11 @@ check_chunks(void)
 			 e.step_attr == NULL && polls == 2,
 			 "a hook stops the explanation between chunks, with nothing left allocated");
 
-	MR_CHECK(mr_explain_workspace(&cfg, MR_EXPLAIN_CHUNK, &ws16) == MR_OK &&
-			 mr_explain_workspace(&cfg, MR_EXPLAIN_MAX_STEPS, &ws256) == MR_OK && ws16 == ws256 &&
-			 mr_explain_workspace(&cfg, 0, &ws16) == MR_EINVAL,
-			 "the workspace does not grow past one chunk of steps (%zu bytes)", ws256);
+	/* statuses first: the message's argument is read before the condition */
+	ok = mr_explain_workspace(&cfg, MR_EXPLAIN_CHUNK, &ws16) == MR_OK &&
+		mr_explain_workspace(&cfg, MR_EXPLAIN_MAX_STEPS, &ws256) == MR_OK && ws16 == ws256 &&
+		mr_explain_workspace(&cfg, 0, &ws16) == MR_EINVAL;
+	MR_CHECK(ok, "the workspace does not grow past one chunk of steps (%zu bytes)", ok ? ws256 : 0);
 	free(params);
 }
 
