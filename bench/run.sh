@@ -209,7 +209,9 @@ CORE_CFLAGS="-std=c99 -D_POSIX_C_SOURCE=200809L -O3 -march=native -ffp-contract=
 # shellcheck disable=SC2086
 "${CC:-cc}" $CORE_CFLAGS -o "$BIN/sgemm_peak" bench/sgemm_peak.c -lopenblas \
 	>>"$LOGS/build.log" 2>&1 || medrnn_die "sgemm_peak did not build (see $LOGS/build.log)"
-medrnn_log "built and installed ($(git -C "$MEDRNN_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$MEDRNN_ROOT" diff --quiet HEAD -- src 2>/dev/null || echo ', src has local changes'))"
+# the commit that was built: HEAD may move while the benchmark runs
+BUILT=$(git -C "$MEDRNN_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$MEDRNN_ROOT" diff --quiet HEAD -- src 2>/dev/null || echo ', src has local changes')
+medrnn_log "built and installed ($BUILT)"
 
 # ---------------------------------------------------------------------------
 # Data: CSV files (header text,label) that all three sides read
@@ -344,7 +346,7 @@ meta cpu "$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | h
 meta cpus "$(nproc)"
 meta avx512 "$(has_flags avx512f && echo yes || echo no)"
 meta kernel_settings "$KERNELS"
-meta git "$(git -C "$MEDRNN_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+meta git "$BUILT"
 meta postgres "$("$MEDRNN_PG_BINDIR/postgres" --version | sed 's/.*) //')"
 meta torch "$("$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo '?')"
 meta syn_rows "$SYN_ROWS"
