@@ -2,7 +2,8 @@
 #
 # test/tap.sh
 #	  TAP output for the shell suites in test/suites: source it, count with
-#	  ok/is/skip, and print the plan "1..$N" at the end.
+#	  ok/is/skip, and print the plan "1..$N" at the end.  Also q, the
+#	  suites' psql on their own database.
 
 N=0
 
@@ -45,4 +46,11 @@ skip()
 diag()
 {
 	sed 's/^/# /'
+}
+
+# q ARGS: psql on the suite's database $DB (unless -d is given again):
+# unaligned, tuples only, stop on the first error
+q()
+{
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"
 }

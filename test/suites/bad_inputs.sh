@@ -49,12 +49,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# psql on a database ($DB unless -d is given again): unaligned, tuples only
-q()
-{
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"
-}
-
 # The outcome of a statement on $DB: its first value, or "SQLSTATE: message"
 try()
 {

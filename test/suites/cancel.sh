@@ -46,12 +46,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# psql on the suite's database: unaligned, tuples only, stop on error
-q()
-{
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"
-}
-
 # Milliseconds since the epoch
 now_ms()
 {
@@ -76,6 +70,22 @@ wait_training()
 		sleep "$(awk -v ms="$extra" 'BEGIN { printf "%.3f", ms / 1000 }')"
 	fi
 	printf '%s\n' "$pid"
+}
+
+# cancel_and_wait APPNAME MS: cancel the training of the background client
+# $BG_PID, MS milliseconds into it, and wait up to 30 s for that client to end
+cancel_and_wait()
+{
+	local pid
+
+	pid=$(wait_training "$1" "$2")
+	[ -z "$pid" ] || q -c "SELECT pg_cancel_backend($pid)" >/dev/null
+	for _ in $(seq 1 300); do
+		kill -0 "$BG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$BG_PID" 2>/dev/null || true
+	BG_PID=
 }
 
 # Wait up to $2 seconds for background process $1 to exit; prints the
@@ -235,16 +245,7 @@ SELECT 'after_again ' || sum(total_bytes) FROM pg_backend_memory_contexts;
 SQL
 PGAPPNAME=medrnn_memory_victim psql -X -q -At -d "$DB" -f "$WORK/memory.sql" >"$WORK/memory.out" 2>&1 &
 BG_PID=$!
-pid=$(wait_training medrnn_memory_victim 2500)
-if [ -n "$pid" ]; then
-	q -c "SELECT pg_cancel_backend($pid)" >/dev/null
-fi
-for _ in $(seq 1 300); do
-	kill -0 "$BG_PID" 2>/dev/null || break
-	sleep 0.1
-done
-wait "$BG_PID" 2>/dev/null || true
-BG_PID=
+cancel_and_wait medrnn_memory_victim 2500
 baseline=$(sed -n 's/^baseline //p' "$WORK/memory.out")
 after=$(sed -n 's/^after //p' "$WORK/memory.out")
 again=$(sed -n 's/^again //p' "$WORK/memory.out")
@@ -273,16 +274,7 @@ echo "# private memory (RssAnon, not asserted: OpenBLAS and malloc are outside t
 PGAPPNAME=medrnn_ctas_victim q -c "SET client_min_messages = warning" \
 	-c "CREATE TABLE cancelled_model AS SELECT $LONG AS model" >"$WORK/ctas.out" 2>&1 &
 BG_PID=$!
-pid=$(wait_training medrnn_ctas_victim 1500)
-if [ -n "$pid" ]; then
-	q -c "SELECT pg_cancel_backend($pid)" >/dev/null
-fi
-for _ in $(seq 1 300); do
-	kill -0 "$BG_PID" 2>/dev/null || break
-	sleep 0.1
-done
-wait "$BG_PID" 2>/dev/null || true
-BG_PID=
+cancel_and_wait medrnn_ctas_victim 1500
 grep -q 'canceling statement due to user request' "$WORK/ctas.out"
 ok $? "a CREATE TABLE AS SELECT rnn_train(...) is cancelled"
 left=$(q -c "SELECT count(*) FROM pg_class WHERE relname = 'cancelled_model'")

@@ -77,12 +77,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# psql on a database: unaligned, tuples only, stop on error
-q()
-{
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"
-}
-
 # Wait up to $1 seconds until a query on the suite's database works
 wait_ready()
 {

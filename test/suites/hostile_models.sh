@@ -61,12 +61,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# psql on the suite's database: unaligned, tuples only, stop on error
-q()
-{
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"
-}
-
 echo "1..13"
 
 # Server log lines from now on only: other suites may kill backends

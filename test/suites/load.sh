@@ -47,12 +47,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# psql on the suite's database: unaligned, tuples only, stop on error
-q()
-{
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"
-}
-
 # VmRSS (or the field $2) of a process in kB (empty once it is gone)
 rss_kb()
 {

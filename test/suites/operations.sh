@@ -50,11 +50,6 @@ note()
 	printf '%s\n' "$@" | diag
 }
 
-q()
-{
-	psql -X -q -At -v ON_ERROR_STOP=1 -d $DB "$@"
-}
-
 echo "1..12"
 
 # ---- setup: the extensions and a table of notes

@@ -44,12 +44,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# psql on the suite's database: unaligned, tuples only, stop on error
-q()
-{
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"
-}
-
 LOG_START=0
 if [ -n "${MEDRNN_PGLOG:-}" ] && [ -f "$MEDRNN_PGLOG" ]; then
 	LOG_START=$(stat -c %s "$MEDRNN_PGLOG")
