@@ -14,7 +14,6 @@
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
-#include "miscadmin.h"
 #include "utils/array.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
@@ -165,14 +164,6 @@ add_given_token(TokenList *tl, const char *u, size_t len)
 	add_token(tl, u, mr_utf8_prefix((const unsigned char *) u, len, MR_MAX_TOKEN_BYTES));
 }
 
-static int
-explain_should_stop(void *state)
-{
-	/* raises an ERROR on cancel or timeout; the workspace goes with the context */
-	CHECK_FOR_INTERRUPTS();
-	return 0;
-}
-
 /*
  * Explain one row, within the memory budget: a model's shape (maxlen,
  * layers) is the caller's to choose, so the workspace is checked before
@@ -193,7 +184,7 @@ explain_row(const MrModel *m, const int32 *ids, const float *feats, int32 L,
 						medrnn_train_memory_limit),
 				 errhint("Raise medrnn.train_memory_limit.")));
 	if (mr_explain_row(&m->net, ids, feats, L, target, steps, &a,
-					   explain_should_stop, NULL, e) != MR_OK)
+					   MedrnnShouldStop, NULL, e) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	warn_if_incomplete(e, steps);
 }
@@ -267,7 +258,7 @@ rnn_explain(PG_FUNCTION_ARGS)
 	int			target;
 	MrExplanation e;
 	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
-	Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	Oid			argtype;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -278,8 +269,7 @@ rnn_explain(PG_FUNCTION_ARGS)
 				 errmsg("steps must be between 1 and %d", MR_EXPLAIN_MAX_STEPS)));
 	c = MedrnnGetModel(fcinfo, 0);
 	m = c->model;
-	if (!OidIsValid(argtype))
-		elog(ERROR, "rnn_explain: could not determine the input's type");
+	argtype = MedrnnInputArgType(fcinfo, 1);
 	if (argtype != TEXTOID && argtype != TEXTARRAYOID && m->input_kind == MR_INPUT_SERIES)
 	{
 		explain_series(fcinfo, c, PG_GETARG_DATUM(1), steps);

@@ -11,6 +11,7 @@
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "medrnn.h"
@@ -158,6 +159,18 @@ MedrnnUseThreads(int n)
 {
 	check_blas_kernel();
 	mr_blas_set_threads(n);
+}
+
+/*
+ * The core's should_stop hook (training, explanations): a cancel or a
+ * timeout raises an ERROR right here, and what the core allocated goes with
+ * the memory context, so it never has to return nonzero.
+ */
+int
+MedrnnShouldStop(void *state)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
 }
 
 /*

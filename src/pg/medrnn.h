@@ -33,6 +33,7 @@ MrAllocator MedrnnAllocator(MemoryContext cxt);
 void		MedrnnReportModelError(const MrError *err) pg_attribute_noreturn();
 void		MedrnnReportTrainError(const MrError *err) pg_attribute_noreturn();
 void		MedrnnUseThreads(int n);
+int			MedrnnShouldStop(void *state);
 char	   *MedrnnTextToUtf8(text *t, size_t *len);
 char	   *MedrnnUtf8ToServer(const char *s, size_t len);
 text	   *MedrnnUtf8ToText(const char *s, size_t len);

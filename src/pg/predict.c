@@ -85,6 +85,23 @@ MedrnnPredictSeq(MedrnnCachedModel *c, Datum seq)
 	}
 }
 
+/*
+ * The declared type of an input argument: text, text[] or rnnseq.  Without
+ * the call's expression it cannot be known, and reading a text as an
+ * rnnseq would misread memory, so refuse.
+ */
+Oid
+MedrnnInputArgType(FunctionCallInfo fcinfo, int argno)
+{
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+
+	if (!OidIsValid(type))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("could not determine input data type")));
+	return type;
+}
+
 /* Probabilities for an input of whichever type the call received */
 const float *
 MedrnnPredictDatum(MedrnnCachedModel *c, Datum input, Oid type)

@@ -15,6 +15,7 @@ const float *MedrnnPredictText(MedrnnCachedModel *c, text *input);
 const float *MedrnnPredictTokens(MedrnnCachedModel *c, ArrayType *arr);
 const float *MedrnnPredictSeq(MedrnnCachedModel *c, Datum seq);
 const float *MedrnnPredictDatum(MedrnnCachedModel *c, Datum input, Oid type);
+Oid			MedrnnInputArgType(FunctionCallInfo fcinfo, int argno);
 int			MedrnnArgmax(const float *p, int K);
 text	   *MedrnnLabelText(const MrModel *m, int k);
 Jsonb	   *MedrnnProbaJsonb(const MrModel *m, const float *p);

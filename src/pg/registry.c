@@ -304,30 +304,13 @@ named_model(FunctionCallInfo fcinfo)
 	return cs->m->c;
 }
 
-/*
- * The declared type of the input: text, text[] or rnnseq.  Without the
- * call's expression it cannot be known, and reading a text as an rnnseq
- * would misread memory, so refuse.
- */
-static Oid
-input_type(FunctionCallInfo fcinfo)
-{
-	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 1);
-
-	if (!OidIsValid(type))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("could not determine input data type")));
-	return type;
-}
-
 PG_FUNCTION_INFO_V1(rnn_predict_named);
 
 /* The most probable label, by the deployed version of a named model */
 Datum
 rnn_predict_named(PG_FUNCTION_ARGS)
 {
-	Oid			type = input_type(fcinfo);
+	Oid			type = MedrnnInputArgType(fcinfo, 1);
 	MedrnnCachedModel *c = named_model(fcinfo);
 	const float *p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
 
@@ -340,7 +323,7 @@ PG_FUNCTION_INFO_V1(rnn_predict_proba_named);
 Datum
 rnn_predict_proba_named(PG_FUNCTION_ARGS)
 {
-	Oid			type = input_type(fcinfo);
+	Oid			type = MedrnnInputArgType(fcinfo, 1);
 	MedrnnCachedModel *c = named_model(fcinfo);
 	const float *p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
 

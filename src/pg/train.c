@@ -166,14 +166,6 @@ train_on_batch(int epoch, int64_t rows_done, int64_t rows_total, double loss, vo
 	MedrnnProgressBatch(epoch, rows_done, rows_total, loss);
 }
 
-static int
-train_should_stop(void *state)
-{
-	/* raises an ERROR on cancel or timeout; the context is freed with it */
-	CHECK_FOR_INTERRUPTS();
-	return 0;
-}
-
 static void
 train_on_epoch(const MrEpochLog *log, void *state)
 {
@@ -583,7 +575,7 @@ rnn_train(PG_FUNCTION_ARGS)
 	memset(&m, 0, sizeof(m));
 	mr_net_bind(&m.net, &cfg, params, n_params);
 	hs.epochs = o.epochs;
-	hooks.should_stop = train_should_stop;
+	hooks.should_stop = MedrnnShouldStop;
 	hooks.on_epoch = train_on_epoch;
 	hooks.on_batch = train_on_batch;
 	hooks.state = &hs;
