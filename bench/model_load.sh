@@ -14,12 +14,7 @@ set -euo pipefail
 . "$(dirname -- "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd -- "$MEDRNN_ROOT"
 medrnn_deps base
-medrnn_build
-medrnn_install
-trap medrnn_cluster_stop EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-medrnn_cluster_start
+medrnn_build_and_start
 psql -X -q -v ON_ERROR_STOP=1 -d postgres <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION medrnn;

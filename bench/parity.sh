@@ -23,12 +23,7 @@ DATA=$MEDRNN_ROOT/data/medical-abstracts
 [ -f "$REF/torch_lstm_ref.py" ] || medrnn_die "no $REF/torch_lstm_ref.py (set MEDRNN_BENCH)"
 
 medrnn_deps base bench
-medrnn_build
-medrnn_install
-trap medrnn_cluster_stop EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-medrnn_cluster_start
+medrnn_build_and_start
 export PGDATABASE=medrnn_parity
 psql -X -q -d postgres -c "CREATE DATABASE $PGDATABASE"
 psql -X -q -v ON_ERROR_STOP=1 <<SQL

@@ -28,12 +28,7 @@ DATA=${MEDRNN_PHYSIONET:-$MEDRNN_ROOT/../shared/data/physionet2012}
 OPTIONS='"step": 60, "maxlen": 48, "hidden": 64, "epochs": 20, "validation_split": 0.2, "early_stopping": 4'
 
 medrnn_deps
-medrnn_build
-medrnn_install
-trap medrnn_cluster_stop EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-medrnn_cluster_start
+medrnn_build_and_start
 DB=medrnn_physionet
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
 export PGDATABASE=$DB

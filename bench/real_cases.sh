@@ -50,12 +50,7 @@ MA_OPTIONS='"maxlen": 300, "num_words": 5000, "bidirectional": true, "pooling": 
 TORCH_CT_ARGS=(--char --maxlen 200 --epochs 10)
 
 medrnn_deps base bench
-medrnn_build
-medrnn_install
-trap medrnn_cluster_stop EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-medrnn_cluster_start
+medrnn_build_and_start
 export PGDATABASE=medrnn_real_cases
 psql -X -q -d postgres -c "CREATE DATABASE $PGDATABASE"
 psql -X -q -v ON_ERROR_STOP=1 <<SQL

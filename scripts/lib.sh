@@ -206,12 +206,14 @@ medrnn_make()
 
 # Build the extension with warnings as errors (COPT is appended to CFLAGS by
 # PGXS); extra arguments go to make, e.g. OPTFLAGS=
+# shellcheck disable=SC2120 # its arguments are optional
 medrnn_build()
 {
 	medrnn_make -j"$(nproc 2>/dev/null || echo 2)" COPT="-Werror${COPT:+ $COPT}" "$@"
 }
 
 # Install the extension into PostgreSQL 15's lib and share directories
+# shellcheck disable=SC2120 # its arguments are optional
 medrnn_install()
 {
 	medrnn_as_root make -C "$MEDRNN_ROOT" --no-print-directory \
@@ -350,6 +352,7 @@ _medrnn_as_pg()
 # Exports PGHOST, PGPORT, PGUSER and PGDATABASE for the caller, and
 # MEDRNN_PGDATA, MEDRNN_PGLOG and MEDRNN_PGSOCK.  Returns non-zero if the
 # server could not be started (medrnn_cluster_stop still cleans up).
+# shellcheck disable=SC2120 # its arguments are optional
 medrnn_cluster_start()
 {
 	local base line
@@ -439,6 +442,18 @@ _medrnn_gone()
 		tries=$((tries + 1))
 	done
 	return 1
+}
+
+# The start of a benchmark script: build and install medrnn, start a
+# throwaway cluster, and stop it however the script ends
+medrnn_build_and_start()
+{
+	medrnn_build
+	medrnn_install
+	trap medrnn_cluster_stop EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	medrnn_cluster_start
 }
 
 # Stop the throwaway cluster, if this shell started one, and remove its
