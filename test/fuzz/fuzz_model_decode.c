@@ -31,6 +31,9 @@
 #include "mr_model.h"
 #include "mr_series.h"
 
+#define FUZZ_HARNESS "fuzz_model_decode"
+#include "fuzz_common.h"
+
 /* Work limits for inference: multiply-adds of one forward pass, and T */
 #define MAX_FORWARD_MACS	2000000.0
 #define MAX_MAXLEN			1024
@@ -38,16 +41,6 @@
 static const char fixed_text[] =
 "Patient presents with fever, cough and chest pain; no history of neoplasms. "
 "CC(=O)Oc1ccccc1C(=O)O [C@@H](N)C \xce\xa3\xce\x91\xce\xa3 \xc4\xb0STANBUL";
-
-static void fail(const char *what, const char *detail) __attribute__((noreturn));
-
-/* Report a broken invariant and abort, so libFuzzer saves the input */
-static void
-fail(const char *what, const char *detail)
-{
-	fprintf(stderr, "fuzz_model_decode: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-	abort();
-}
 
 /* Multiply-adds of one batched forward pass over T steps */
 static double

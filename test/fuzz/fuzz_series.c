@@ -31,18 +31,11 @@
 #include "mr_series_corpus.h"
 #include "mr_utf8.h"
 
+#define FUZZ_HARNESS "fuzz_series"
+#include "fuzz_common.h"
+
 #define MAX_ROWS	32
 #define MAX_EVENTS	1024
-
-static void fail(const char *what, const char *detail) __attribute__((noreturn));
-
-/* Report a broken invariant and abort, so libFuzzer saves the input */
-static void
-fail(const char *what, const char *detail)
-{
-	fprintf(stderr, "fuzz_series: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-	abort();
-}
 
 /* One training row: its label and its events, sorted by time */
 typedef struct Row
@@ -152,32 +145,6 @@ cmp_record(const void *a, const void *b)
 	int			r = memcmp(a, b, 4 * (size_t) cmp_width);
 
 	return r < 0 ? -1 : r > 0;
-}
-
-/* Fill a model's history and options with valid values, encode and decode */
-static MrStatus
-encode_decode(MrModel *m, MrModel **out, MrError *err)
-{
-	static MrEpochLog epoch = {1, 0.5, 0.5, NAN, NAN, 0.1, 1};
-	uint8_t    *img = NULL;
-	size_t		len = 0;
-	MrStatus	st;
-
-	m->options_json = "{}";
-	m->options_len = 2;
-	m->rows_used = 1;
-	m->train_rows = 1;
-	m->n_epochs = 1;
-	m->best_epoch = 1;
-	m->epochs = &epoch;
-	m->train_seconds = 0.1;
-	m->created_at = 1.7e9;
-	st = mr_model_encode(m, &mr_malloc_allocator, &img, &len, err);
-	if (st != MR_OK)
-		return st;
-	st = mr_model_decode(img, len, &mr_malloc_allocator, out, err);
-	mr_free(&mr_malloc_allocator, img);
-	return st;
 }
 
 /* The rows' model must decode and give back each row's inputs */

@@ -33,19 +33,12 @@
 #include "mr_tokenize.h"
 #include "mr_utf8.h"
 
+#define FUZZ_HARNESS "fuzz_text_row"
+#include "fuzz_common.h"
+
 #define MAX_T			16
 #define MAX_ROWS		64
 #define MAX_TOKENS		8192
-
-static void fail(const char *what, const char *detail) __attribute__((noreturn));
-
-/* Report a broken invariant and abort, so libFuzzer saves the input */
-static void
-fail(const char *what, const char *detail)
-{
-	fprintf(stderr, "fuzz_text_row: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-	abort();
-}
 
 /* ----------------------------------------------------------------------
  * the fixed models
@@ -106,36 +99,6 @@ static MrModel *models[N_MODELS];
 static MrInfer *infers[N_MODELS];
 
 static const char *const class_names[] = {"0", "1", "2", "3"};
-
-/*
- * Fill the parts of a model that are not the network or the vocabulary
- * (labels, options, history) with valid values, and encode then decode it.
- */
-static MrStatus
-encode_decode(MrModel *m, MrModel **out, MrError *err)
-{
-	static MrEpochLog epoch = {1, 0.5, 0.5, NAN, NAN, 0.1, 1};
-	uint8_t    *img = NULL;
-	size_t		len = 0;
-	MrStatus	st;
-
-	m->options_json = "{}";
-	m->options_len = 2;
-	m->rows_used = 1;
-	m->train_rows = 1;
-	m->val_rows = 0;
-	m->n_epochs = 1;
-	m->best_epoch = 1;
-	m->epochs = &epoch;
-	m->train_seconds = 0.1;
-	m->created_at = 1.7e9;
-	st = mr_model_encode(m, &mr_malloc_allocator, &img, &len, err);
-	if (st != MR_OK)
-		return st;
-	st = mr_model_decode(img, len, &mr_malloc_allocator, out, err);
-	mr_free(&mr_malloc_allocator, img);
-	return st;
-}
 
 /* Random weights for a config, in a new array bound to net */
 static float *
