@@ -86,11 +86,11 @@ score_row(Datum input, bool input_null, const char *label, size_t label_len, voi
 }
 
 /*
- * Load the model, check the relation's input column suits it, and score
+ * Check the relation's input column suits the loaded model c, and score
  * every row into ss (metrics in the current memory context).
  */
 static void
-score_relation(bytea *model, Oid relid, const char *input_col, const char *label_col,
+score_relation(MedrnnCachedModel *c, Oid relid, const char *input_col, const char *label_col,
 			   ScoreState *ss)
 {
 	MedrnnSource src;
@@ -99,7 +99,7 @@ score_relation(bytea *model, Oid relid, const char *input_col, const char *label
 
 	memset(ss, 0, sizeof(*ss));
 	ss->keep = CurrentMemoryContext;
-	ss->c = MedrnnLoadModel(CurrentMemoryContext, model);
+	ss->c = c;
 	MedrnnResolveSource(relid, input_col, label_col, &src);
 	kind = ss->c->model->input_kind;
 	/* text models read text; token models text[] or rnnseq; series models rnnseq */
@@ -165,7 +165,7 @@ rnn_evaluate(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	get_args(fcinfo, &model, &relid, &input_col, &label_col);
-	score_relation(model, relid, input_col, label_col, &ss);
+	score_relation(MedrnnLoadModel(CurrentMemoryContext, model), relid, input_col, label_col, &ss);
 	m = ss.c->model;
 	K = m->cfg.n_classes;
 	if (mr_metrics_finish(ss.acc, &mt) != MR_OK)
@@ -280,11 +280,13 @@ rnn_roc(PG_FUNCTION_ARGS)
 	ScoreState	ss;
 	const MrRocPoint *points;
 	int64		n_points;
-	MrModel    *m;
+	MedrnnCachedModel *c;
+	const MrModel *m;
 
 	get_args(fcinfo, &model, &relid, &input_col, &label_col);
 	/* fail early, before reading any rows */
-	m = MedrnnDecodeModel(model);
+	c = MedrnnLoadModel(CurrentMemoryContext, model);
+	m = c->model;
 	if (m->cfg.n_classes != 2 || m->positive_class < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -294,7 +296,7 @@ rnn_roc(PG_FUNCTION_ARGS)
 				 errdetail("The model names no positive class."),
 				 errhint("Use rnn_evaluate for per-class metrics of a multi-class model.")));
 	InitMaterializedSRF(fcinfo, 0);
-	score_relation(model, relid, input_col, label_col, &ss);
+	score_relation(c, relid, input_col, label_col, &ss);
 	if (mr_roc_curve(ss.acc, &points, &n_points) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	for (int64 i = 0; i < n_points; i++)
