@@ -261,9 +261,10 @@ fi
 # Encodings: SQL_ASCII holds bytes that are not UTF-8; LATIN1 cannot show
 # every label
 
-createdb -E SQL_ASCII -T template0 --locale=C "$DB_ASCII"
-rc=0
-psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB_ASCII" -v ext="$EXT" >"$WORK/ascii.out" 2>&1 <<'SQL' || rc=$?
+# What both databases start with: the extension, bi_try (the SQLSTATE only:
+# messages come in the database's encoding) and a table whose texts and
+# labels both encodings can hold
+ENCODING_PRELUDE=$(cat <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION :"ext";
 CREATE FUNCTION bi_try(sql text) RETURNS text LANGUAGE plpgsql AS $$
@@ -275,20 +276,29 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE;
 END $$;
+CREATE TABLE good AS
+  SELECT CASE WHEN i % 2 = 0 THEN 'fever café' ELSE 'rash' END AS note, CASE WHEN i % 2 = 0 THEN 'résp' ELSE 'derm' END AS dx
+  FROM generate_series(1, 10) AS i;
+SQL
+)
+
+createdb -E SQL_ASCII -T template0 --locale=C "$DB_ASCII"
+rc=0
+{
+	printf '%s\n' "$ENCODING_PRELUDE"
+	cat <<'SQL'
 CREATE TABLE bad_text AS
   SELECT CASE WHEN i % 2 = 0 THEN E'caf\xe9 \xff fever' ELSE 'rash itch' END AS note, (i % 2)::text AS dx
   FROM generate_series(1, 10) AS i;
 CREATE TABLE bad_label AS
   SELECT CASE WHEN i % 2 = 0 THEN 'fever' ELSE 'rash' END AS note, CASE WHEN i % 2 = 0 THEN E'r\xe9sp' ELSE 'derm' END AS dx
   FROM generate_series(1, 10) AS i;
-CREATE TABLE good AS
-  SELECT CASE WHEN i % 2 = 0 THEN 'fever café' ELSE 'rash' END AS note, CASE WHEN i % 2 = 0 THEN 'résp' ELSE 'derm' END AS dx
-  FROM generate_series(1, 10) AS i;
 SELECT bi_try($$SELECT rnn_train('bad_text', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}')::text$$)
        || ' ' || bi_try($$SELECT rnn_train('bad_label', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}')::text$$)
        || ' ' || bi_try($$SELECT rnn_predict(rnn_train('good', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}'), E'caf\xe9')$$)
        || ' ' || bi_try($$SELECT (rnn_model_info(rnn_train('good', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}'))->'labels')::text$$);
 SQL
+} | psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB_ASCII" -v ext="$EXT" >"$WORK/ascii.out" 2>&1 || rc=$?
 is "$(tail -n 1 "$WORK/ascii.out")" '22021 22021 22021 ["derm", "résp"]' \
 	"SQL_ASCII database: non-UTF-8 texts, labels and prediction inputs are 22021 errors; UTF-8 ones work"
 [ "$rc" -eq 0 ] || sed 's/^/# /' "$WORK/ascii.out"
@@ -299,28 +309,17 @@ model_hex=$(q -c "SET client_min_messages = warning" \
 	                               CASE WHEN i % 2 = 0 THEN '诊断' ELSE 'derm' END AS dx FROM generate_series(1, 10) AS i" \
 	-c "SELECT encode(rnn_train('cjk', 'note', 'dx', '{\"epochs\": 1, \"hidden\": 2, \"embed_dim\": 2}'), 'hex')" | tail -n 1)
 rc=0
-PGCLIENTENCODING=UTF8 psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB_LATIN1" -v ext="$EXT" -v hex="$model_hex" \
-	>"$WORK/latin1.out" 2>&1 <<'SQL' || rc=$?
-SET client_min_messages = warning;
-CREATE EXTENSION :"ext";
-CREATE FUNCTION bi_try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  r text;
-BEGIN
-  EXECUTE sql INTO r;
-  RETURN coalesce(r, 'NULL');
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE;
-END $$;
+{
+	printf '%s\n' "$ENCODING_PRELUDE"
+	cat <<'SQL'
 CREATE TABLE cjk_model AS SELECT decode(:'hex', 'hex') AS model;
-CREATE TABLE good AS
-  SELECT CASE WHEN i % 2 = 0 THEN 'fever café' ELSE 'rash' END AS note, CASE WHEN i % 2 = 0 THEN 'résp' ELSE 'derm' END AS dx
-  FROM generate_series(1, 10) AS i;
 SELECT bi_try($$SELECT (rnn_model_info(rnn_train('good', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}'))->'labels')::text$$)
        || ' ' || bi_try($$SELECT string_agg(rnn_predict(model, t), ',') FROM cjk_model, unnest(ARRAY['fever', 'rash', 'x']) AS t$$)
        || ' ' || bi_try($$SELECT rnn_predict_proba(model, 'fever')::text FROM cjk_model$$)
        || ' ' || bi_try($$SELECT (rnn_model_info(model)->'labels')::text FROM cjk_model$$);
 SQL
+} | PGCLIENTENCODING=UTF8 psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB_LATIN1" -v ext="$EXT" -v hex="$model_hex" \
+	>"$WORK/latin1.out" 2>&1 || rc=$?
 is "$(tail -n 1 "$WORK/latin1.out")" '["derm", "résp"] 22P05 22P05 22P05' \
 	"LATIN1 database: LATIN1 text and labels train; a label LATIN1 cannot show is a 22P05 error"
 [ "$rc" -eq 0 ] || sed 's/^/# /' "$WORK/latin1.out"
