@@ -44,6 +44,20 @@ SELECT max(abs(a.attribution - b.attribution)) < 0.05 AS stable_in_steps
 FROM rnn_explain((SELECT model FROM ex_model), 'patient seen angina', NULL, 20) AS a
 JOIN rnn_explain((SELECT model FROM ex_model), 'patient seen angina', NULL, 100) AS b USING (position);
 
+-- a SMILES model is explained atom by atom: a bracket atom is one token
+CREATE TABLE ex_smiles AS
+  SELECT i AS id,
+         repeat('C', i % 3 + 1) || CASE WHEN i % 2 = 0 THEN '[N+](=O)[O-]' ELSE 'C(=O)O' END || repeat('C', i % 4) AS s,
+         (i % 2 = 0)::int AS nitro
+  FROM generate_series(1, 120) AS i;
+CREATE TABLE ex_smiles_model AS
+  SELECT rnn_train('ex_smiles', 's', 'nitro',
+                   '{"tokenizer": "smiles", "epochs": 8, "hidden": 8, "embed_dim": 4, "learning_rate": 0.01, "seed": 1}') AS model;
+SELECT position, token FROM rnn_explain((SELECT model FROM ex_smiles_model), 'CC[N+](=O)[O-]') ORDER BY position;
+SELECT token IN ('[N+]', '[O-]') AS charged_atom_first
+FROM rnn_explain((SELECT model FROM ex_smiles_model), 'CC[N+](=O)[O-]C', '1')
+ORDER BY attribution DESC NULLS LAST LIMIT 1;
+
 -- NULL in, no rows out; bad arguments are errors
 SELECT count(*) FROM rnn_explain(NULL, 'fever');
 SELECT count(*) FROM rnn_explain((SELECT model FROM ex_model), NULL::text);
@@ -63,4 +77,4 @@ CREATE TABLE ex_codes_model AS
 SELECT position, token, attribution IS NULL AS not_read
 FROM rnn_explain((SELECT model FROM ex_codes_model), ARRAY['Z00', NULL, 'L30.9', 'X99']) ORDER BY position;
 
-DROP TABLE ex_rows, ex_model, ex_codes, ex_codes_model;
+DROP TABLE ex_rows, ex_model, ex_codes, ex_codes_model, ex_smiles, ex_smiles_model;

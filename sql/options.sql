@@ -49,6 +49,7 @@ SELECT rnn_train('opt_rows', 'note', 'dx', '{"early_stopping": "yes"}');
 
 -- choices
 SELECT rnn_train('opt_rows', 'note', 'dx', '{"tokenizer": "bpe"}');
+SELECT rnn_train('opt_rows', 'note', 'dx', '{"tokenizer": "smiles", "lowercase": true}');
 SELECT rnn_train('opt_rows', 'note', 'dx', '{"padding": "left"}');
 SELECT rnn_train('opt_rows', 'note', 'dx', '{"truncating": "middle"}');
 SELECT rnn_train('opt_rows', 'note', 'dx', '{"pooling": "attention"}');

@@ -100,6 +100,19 @@ FROM generate_series(1, 60) i;
 SELECT info->>'tokenizer' AS tokenizer, info->>'lowercase' AS lowercase, info->>'vocabulary_size' AS chars
 FROM (SELECT rnn_model_info(rnn_train('smiles', 's', 'toxic', '{"tokenizer": "char", "epochs": 1, "hidden": 4, "embed_dim": 4}')) AS info) s;
 
+-- smiles tokenizer: a bracket atom, Cl and Br are one token each, so a
+-- vocabulary of atoms; the text given to rnn_predict is read the same way
+CREATE TABLE halides (s text, halogen text);
+INSERT INTO halides
+SELECT CASE WHEN i % 2 = 0 THEN 'c1ccccc1Cl' ELSE '[Na+].[Br-]' END || repeat('C', i % 4),
+       CASE WHEN i % 2 = 0 THEN 'chloro' ELSE 'bromo' END
+FROM generate_series(1, 60) i;
+CREATE TABLE halide_model AS
+SELECT rnn_train('halides', 's', 'halogen', '{"tokenizer": "smiles", "epochs": 20, "hidden": 8, "embed_dim": 4, "learning_rate": 0.02}') AS model;
+SELECT info->>'tokenizer' AS tokenizer, info->>'lowercase' AS lowercase, info->>'vocabulary_size' AS tokens
+FROM (SELECT rnn_model_info(model) AS info FROM halide_model) s;
+SELECT rnn_predict(model, 'c1ccccc1ClCC') AS chloro, rnn_predict(model, '[Na+].[Br-]C') AS bromo FROM halide_model;
+
 DROP SCHEMA "Clinic Data" CASCADE;
 DROP MATERIALIZED VIEW mv;
-DROP TABLE notes, dx_model, flags, vnotes, smiles;
+DROP TABLE notes, dx_model, flags, vnotes, smiles, halides, halide_model;

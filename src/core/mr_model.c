@@ -519,8 +519,7 @@ decode_conf(Reader *r, MrModel *m)
 	if (m->input_kind != MR_INPUT_TEXT && m->input_kind != MR_INPUT_TOKENS &&
 		m->input_kind != MR_INPUT_SERIES)
 		return r_fail(r, MR_ECORRUPT, "the input kind is not recognized.");
-	if (m->input_kind == MR_INPUT_TEXT &&
-		m->tokenizer != MR_TOKENIZER_WORD && m->tokenizer != MR_TOKENIZER_CHAR)
+	if (m->input_kind == MR_INPUT_TEXT && mr_tokenizer_name(m->tokenizer) == NULL)
 		return r_fail(r, MR_ECORRUPT, "the tokenizer is not recognized.");
 	if (m->input_kind == MR_INPUT_SERIES)
 	{

@@ -258,6 +258,86 @@ tokenize_chars(const unsigned char *s, size_t len, int lowercase, TokState *st)
 	return st->ntok;
 }
 
+/* Emit the code points of s[i..end) as one token */
+static int
+emit_span(const unsigned char *s, size_t i, size_t end, TokState *st)
+{
+	while (i < end)
+	{
+		uint32_t	cp;
+		int			n = mr_utf8_decode(s + i, end - i, &cp);
+
+		append_cp(st, cp);
+		i += (size_t) n;
+	}
+	return emit(st);
+}
+
+/*
+ * SMILES mode: the lexical units of OpenSMILES, so the sequence model reads
+ * atoms rather than their letters.  A bracket atom ("[C@@H]", "[nH]",
+ * "[O-]") is one token, from "[" to the next "]"; "Br" and "Cl" are one
+ * token each (the organic subset's two-letter elements); "%" and two digits
+ * is one ring-bond label; every other code point is a token of its own, as
+ * in char mode, so nothing is dropped.  A "[" with no "]" after it is a
+ * token alone.  Case is kept (aromatic "c" is not aliphatic "C").
+ */
+static int64_t
+tokenize_smiles(const unsigned char *s, size_t len, TokState *st)
+{
+	size_t		i = 0;
+	size_t		close = 0;		/* next "]" at or after i, or len; never
+								 * moves back, so finding them is linear */
+
+	while (i < len)
+	{
+		size_t		end;
+		unsigned char c = s[i];
+
+		if (c == '[')
+		{
+			if (close <= i)
+			{
+				close = i + 1;
+				while (close < len && s[close] != ']')
+					close++;
+			}
+			end = close < len ? close + 1 : i + 1;
+		}
+		else if (i + 1 < len && ((c == 'B' && s[i + 1] == 'r') || (c == 'C' && s[i + 1] == 'l')))
+			end = i + 2;
+		else if (c == '%' && i + 2 < len && (unsigned) (s[i + 1] - '0') < 10 &&
+				 (unsigned) (s[i + 2] - '0') < 10)
+			end = i + 3;
+		else
+		{
+			uint32_t	cp;
+
+			end = i + (size_t) mr_utf8_decode(s + i, len - i, &cp);
+		}
+		if (emit_span(s, i, end, st))
+			return -1;
+		i = end;
+	}
+	return st->ntok;
+}
+
+/* The option value that names a tokenizer kind, or NULL */
+const char *
+mr_tokenizer_name(MrTokenizerKind kind)
+{
+	switch (kind)
+	{
+		case MR_TOKENIZER_WORD:
+			return "word";
+		case MR_TOKENIZER_CHAR:
+			return "char";
+		case MR_TOKENIZER_SMILES:
+			return "smiles";
+	}
+	return NULL;
+}
+
 /* Tokenize text[0..len) and call fn for each token */
 int64_t
 mr_tokenize(const MrTokenizer *tk, const char *text, size_t len,
@@ -265,7 +345,9 @@ mr_tokenize(const MrTokenizer *tk, const char *text, size_t len,
 {
 	TokState	st;
 
-	if (tk == NULL || (text == NULL && len > 0))
+	if (tk == NULL || (text == NULL && len > 0) ||
+		(tk->kind != MR_TOKENIZER_WORD && tk->kind != MR_TOKENIZER_CHAR &&
+		 tk->kind != MR_TOKENIZER_SMILES))
 		return -1;
 	st.fn = fn;
 	st.fnstate = state;
@@ -280,6 +362,8 @@ mr_tokenize(const MrTokenizer *tk, const char *text, size_t len,
 			return tokenize_words((const unsigned char *) text, len, tk->lowercase != 0, &st);
 		case MR_TOKENIZER_CHAR:
 			return tokenize_chars((const unsigned char *) text, len, tk->lowercase != 0, &st);
+		case MR_TOKENIZER_SMILES:
+			return tokenize_smiles((const unsigned char *) text, len, &st);
 	}
 	return -1;
 }

@@ -9,9 +9,14 @@
  * treats \r, \v and \f as filters, so CRLF notes do not produce "word\r"
  * tokens; other Unicode spaces are kept inside words, as Keras does.
  *
- * Char mode (SMILES) makes every code point a token, spaces included, with
- * no filters and case kept unless lowercase is set (Keras char_level with
+ * Char mode makes every code point a token, spaces included, with no
+ * filters and case kept unless lowercase is set (Keras char_level with
  * lower=False).
+ *
+ * SMILES mode reads chemical structures in their lexical units: a bracket
+ * atom ("[C@@H]", "[nH]") is one token, so are "Br", "Cl" and a "%nn"
+ * ring-bond label, and every other code point is one token, as in char
+ * mode.  It keeps case; lowercase does not apply.
  *
  * Input is UTF-8; an invalid byte becomes U+FFFD, so every token is valid
  * UTF-8.  A word longer than MR_MAX_TOKEN_BYTES is cut to that many bytes on
@@ -28,7 +33,8 @@
 typedef enum MrTokenizerKind
 {
 	MR_TOKENIZER_WORD = 1,
-	MR_TOKENIZER_CHAR = 2
+	MR_TOKENIZER_CHAR = 2,
+	MR_TOKENIZER_SMILES = 3
 } MrTokenizerKind;
 
 typedef struct MrTokenizer
@@ -51,5 +57,8 @@ typedef int (*MrTokenFn) (const char *tok, size_t len, void *state);
  */
 int64_t		mr_tokenize(const MrTokenizer *tk, const char *text, size_t len,
 						MrTokenFn fn, void *state);
+
+/* The option value that names a tokenizer kind ("word", ...), or NULL */
+const char *mr_tokenizer_name(MrTokenizerKind kind);
 
 #endif							/* MR_TOKENIZE_H */

@@ -168,7 +168,7 @@ rnn_model_info(PG_FUNCTION_ARGS)
 	}
 	if (m->input_kind == MR_INPUT_TEXT)
 		appendStringInfo(&j, ", \"tokenizer\": \"%s\", \"lowercase\": %s",
-						 m->tokenizer == MR_TOKENIZER_WORD ? "word" : "char",
+						 mr_tokenizer_name(m->tokenizer),
 						 m->lowercase ? "true" : "false");
 	appendStringInfo(&j, ", \"vocabulary_size\": %d, \"embedding_rows\": %d",
 					 m->n_tokens, cfg->vocab_size);

@@ -305,10 +305,13 @@ MedrnnParseOptions(Jsonb *options, MedrnnOptions *o)
 
 		if (strcmp(key, "tokenizer") == 0)
 		{
-			static const char *const kinds[] = {"word", "char"};
+			static const char *const kinds[] = {"word", "char", "smiles"};
+			static const MrTokenizerKind kind_values[] = {
+				MR_TOKENIZER_WORD, MR_TOKENIZER_CHAR, MR_TOKENIZER_SMILES
+			};
 
 			if (v.type != jbvNull)
-				o->tokenizer = get_choice(key, &v, kinds, 2) == 0 ? MR_TOKENIZER_WORD : MR_TOKENIZER_CHAR;
+				o->tokenizer = kind_values[get_choice(key, &v, kinds, lengthof(kinds))];
 		}
 		else if (strcmp(key, "lowercase") == 0)
 		{
@@ -475,6 +478,11 @@ defaults:
 	/* Keras lowercases words; SMILES are case-sensitive (c is aromatic C) */
 	if (!lowercase_set)
 		o->lowercase = o->tokenizer == MR_TOKENIZER_WORD;
+	if (o->tokenizer == MR_TOKENIZER_SMILES && o->lowercase)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"lowercase\" cannot be true with the \"smiles\" tokenizer"),
+				 errdetail("SMILES is case-sensitive: \"c\" is an aromatic carbon, \"C\" an aliphatic one.")));
 	if (o->patience > 0 && o->patience >= o->epochs)
 		ereport(NOTICE,
 				(errmsg("early stopping patience %d is not below epochs %d, so it cannot stop training early",
@@ -500,7 +508,7 @@ MedrnnOptionsToJson(const MedrnnOptions *o)
 	appendStringInfo(&b, "{\"tokenizer\": \"%s\", \"lowercase\": %s, \"num_words\": %d, "
 					 "\"maxlen\": %d, \"padding\": \"%s\", \"truncating\": \"%s\", "
 					 "\"embed_dim\": %d, \"hidden\": [",
-					 o->tokenizer == MR_TOKENIZER_WORD ? "word" : "char",
+					 mr_tokenizer_name(o->tokenizer),
 					 o->lowercase ? "true" : "false", o->num_words, o->maxlen,
 					 o->padding == MR_PAD_PRE ? "pre" : "post",
 					 o->truncating == MR_PAD_PRE ? "pre" : "post",

@@ -337,6 +337,80 @@ test_char_mode(void)
 	MR_CHECK(n == 0 && c.n == 0, "empty text in char mode");
 }
 
+/* SMILES mode of text (NUL-terminated) must give want, tokens joined by '|' */
+static void
+check_smiles(const char *text, const char *want, const char *what)
+{
+	static Collect c;
+	size_t		want_len = strlen(want);
+	int64_t		n = run(&c, MR_TOKENIZER_SMILES, 0, text, strlen(text), '|');
+	int			want_n = want_len > 0;
+
+	for (size_t i = 0; i < want_len; i++)
+		want_n += want[i] == '|';
+	MR_CHECK(n == want_n && c.n == want_n && !c.bad && !c.overflow && c.len == want_len &&
+			 memcmp(c.buf, want, want_len) == 0,
+			 "smiles: %s (%d tokens, got %lld: %.*s)", what, want_n, (long long) n,
+			 (int) c.len, c.buf);
+}
+
+/*
+ * SMILES mode: the lexical units the usual SMILES tokenizing regular
+ * expression finds (Schwaller et al., Molecular Transformer, 2019), except
+ * that a code point the expression would skip is a token of its own.
+ */
+static void
+test_smiles_mode(void)
+{
+	static Collect c;
+	int64_t		n;
+	char	   *big;
+	const size_t big_len = 1000000;
+
+	check_smiles("CC(=O)Oc1ccccc1C(=O)O", "C|C|(|=|O|)|O|c|1|c|c|c|c|c|1|C|(|=|O|)|O",
+				 "aspirin: one token per organic-subset atom and symbol");
+	check_smiles("[C@@H](Cl)(Br)c1ccc%10cc1", "[C@@H]|(|Cl|)|(|Br|)|c|1|c|c|c|%10|c|c|1",
+				 "bracket atom, Cl, Br and a %nn ring bond are single tokens");
+	check_smiles("[Na+].[Cl-]", "[Na+]|.|[Cl-]", "charged bracket atoms and the dot");
+	check_smiles("c1cc[nH]c1", "c|1|c|c|[nH]|c|1", "aromatic nitrogen with its hydrogen");
+	check_smiles("CCl", "C|Cl", "Cl after C is chlorine");
+	check_smiles("Brr B", "Br|r| |B", "Br then r; a lone B; the space is a token");
+	check_smiles("C[N", "C|[|N", "a [ with no ] after it is a token alone");
+	check_smiles("[]x", "[]|x", "empty brackets are one token");
+	check_smiles("[C[N]", "[C[N]", "a bracket runs to the first ]");
+	check_smiles("%1x%", "%|1|x|%", "% without two digits is a token alone");
+	check_smiles("C=C#N/C\\C", "C|=|C|#|N|/|C|\\|C", "bonds are single tokens");
+	check_smiles("\xC3\xA9[\xC3\xA9]", "\xC3\xA9|[\xC3\xA9]", "multi-byte code points, alone and in brackets");
+	check_smiles("[\x80]\xFF", "[\xEF\xBF\xBD]|\xEF\xBF\xBD", "invalid bytes become U+FFFD, inside brackets too");
+	check_smiles("", "", "empty text");
+
+	n = run(&c, MR_TOKENIZER_SMILES, 1, "Clc1ccccc1", 10, '|');
+	MR_CHECK(n == 9 && c.len == 18 && memcmp(c.buf, "Cl|c|1|c|c|c|c|c|1", 18) == 0,
+			 "lowercase does not apply in SMILES mode");
+
+	/* a long run of [ is linear, not a search for ] from each one */
+	big = malloc(big_len + MR_MAX_TOKEN_BYTES + 2);
+	MR_CHECK(big != NULL, "allocate a 1 MB SMILES");
+	if (big == NULL)
+		return;
+	memset(big, '[', big_len);
+	n = mr_tokenize(&(MrTokenizer) {MR_TOKENIZER_SMILES, 0}, big, big_len, NULL, NULL);
+	MR_CHECK(n == (int64_t) big_len, "1,000,000 unclosed [ are as many tokens (got %lld)", (long long) n);
+
+	/* a bracket atom longer than a token may be is cut, as a long word is */
+	memset(big + 1, 'C', MR_MAX_TOKEN_BYTES + 10);
+	big[MR_MAX_TOKEN_BYTES + 11] = ']';
+	n = run(&c, MR_TOKENIZER_SMILES, 0, big, MR_MAX_TOKEN_BYTES + 12, 0);
+	MR_CHECK(n == 1 && c.lens[0] == MR_MAX_TOKEN_BYTES && !c.bad,
+			 "an overlong bracket atom is one token cut to MR_MAX_TOKEN_BYTES");
+	free(big);
+
+	memset(&c, 0, sizeof(c));
+	c.stop_at = 2;
+	n = mr_tokenize(&(MrTokenizer) {MR_TOKENIZER_SMILES, 0}, "[Na+]Cl.Br", 10, collect_fn, &c);
+	MR_CHECK(n == -1 && c.n == 2, "SMILES mode stops when the callback asks");
+}
+
 /* Stopping from the callback, and bad arguments */
 static void
 test_stop(void)
@@ -376,6 +450,8 @@ test_stop(void)
 	tk.kind = (MrTokenizerKind) 7;
 	n = mr_tokenize(&tk, "a", 1, collect_fn, &c);
 	MR_CHECK(n == -1 && c.n == 0, "unknown kind: -1");
+	n = mr_tokenize(&tk, "", 0, collect_fn, &c);
+	MR_CHECK(n == -1 && c.n == 0, "unknown kind with empty text: -1 too");
 }
 
 /* Word mode without lowercasing keeps case (Keras lower=False) */
@@ -464,7 +540,7 @@ test_random_bytes(void)
 	int			bad = 0;
 	static const char filters[] = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n\r\v\f";
 	static const unsigned char alphabet[] = {
-		'a', 'Z', ' ', '.', '\'', 0x80, 0xBF, 0xC3, 0x89, 0xCE, 0xA3, 0xC4, 0xB0,
+		'a', 'Z', ' ', '.', '\'', '[', ']', '%', '1', 'B', 'r', 'C', 'l', 0x80, 0xBF, 0xC3, 0x89, 0xCE, 0xA3, 0xC4, 0xB0,
 		0xE4, 0xB8, 0xAD, 0xED, 0xA0, 0xF0, 0x9F, 0x98, 0xF4, 0x90, 0xFF, 0x00, 0xCC
 	};
 
@@ -473,6 +549,7 @@ test_random_bytes(void)
 		size_t		len = (size_t) (xorshift(&seed) % sizeof(buf));
 		int64_t		nw;
 		int64_t		nc;
+		int64_t		ns;
 		size_t		cps = 0;
 
 		for (size_t i = 0; i < len; i++)
@@ -497,8 +574,13 @@ test_random_bytes(void)
 		}
 		if (nc != (int64_t) cps || c.bad)
 			bad++;
+		/* SMILES tokens: at most one per code point, and the text again */
+		ns = run(&c, MR_TOKENIZER_SMILES, 0, (const char *) buf, len, 0);
+		if (ns < 0 || ns > (int64_t) cps || c.bad || c.n != ns ||
+			(mr_utf8_valid(buf, len) && (c.len != len || memcmp(c.buf, buf, len) != 0)))
+			bad++;
 	}
-	MR_CHECK(bad == 0, "20000 random byte strings: tokens valid, bounded, filter-free (%d bad)", bad);
+	MR_CHECK(bad == 0, "20000 random byte strings: tokens valid, bounded, filter-free; SMILES tokens give the text back (%d bad)", bad);
 }
 
 /* Suite entry point */
@@ -510,6 +592,7 @@ test_tokenize(void)
 	test_unicode();
 	test_long_words();
 	test_char_mode();
+	test_smiles_mode();
 	test_stop();
 	test_keep_case();
 	test_python_cases();

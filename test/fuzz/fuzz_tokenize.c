@@ -1,10 +1,10 @@
 /*
  * fuzz_tokenize.c
  *	  libFuzzer harness: the tokenizer (word and char mode, lowercase on and
- *	  off) and the UTF-8 decoder on arbitrary bytes.
+ *	  off, SMILES mode) and the UTF-8 decoder on arbitrary bytes.
  *
  * Every text rnn_train or rnn_predict reads goes through mr_tokenize.  For
- * each of the four settings every token must be non-empty, at most
+ * each of the five settings every token must be non-empty, at most
  * MR_MAX_TOKEN_BYTES, valid UTF-8, and in word mode free of filter
  * characters; the count returned must equal the callbacks made.  For one
  * setting (chosen by the first byte) counting without a callback must give
@@ -14,7 +14,10 @@
  *		U+FFFD, split on filters, cut words on a code point boundary);
  *	  - lowercasing never changes the word count, and in char mode adds one
  *		token per U+0130 and maps every other code point as
- *		mr_unicode_lower does (capital sigma to one of the two sigmas).
+ *		mr_unicode_lower does (capital sigma to one of the two sigmas);
+ *	  - SMILES tokens are char-mode tokens, or bracket atoms, Br, Cl and
+ *		%nn, and together give back the char-mode text (unless a bracket
+ *		atom was cut at MR_MAX_TOKEN_BYTES).
  * The UTF-8 decoder must re-encode every sequence it accepts to the same
  * bytes, and mr_utf8_valid must agree with it.
  */
@@ -255,7 +258,37 @@ check_lower_word(const unsigned char *o, size_t olen, const unsigned char *l, si
 		fail("a lowercased word has a different length", "word, lowercase");
 }
 
-static Toks runs[4];
+#define N_RUNS 5
+
+/* SMILES tokens against the char-mode tokens of the same text */
+static void
+check_smiles(const Toks *sm, const Toks *ch)
+{
+	int			cut = 0;
+
+	if (sm->n > ch->n)
+		fail("more SMILES tokens than code points", "smiles");
+	for (int64_t i = 0; i < sm->n; i++)
+	{
+		size_t		len;
+		const unsigned char *t = toks_get(sm, i, &len);
+		int			one_cp = mr_utf8_decode(t, len, &(uint32_t) {0}) == (int) len;
+
+		if (len >= MR_MAX_TOKEN_BYTES - 4)
+			cut = 1;
+		if (!one_cp && t[0] != '[' &&
+			!(len == 2 && (memcmp(t, "Br", 2) == 0 || memcmp(t, "Cl", 2) == 0)) &&
+			!(len == 3 && t[0] == '%' && (unsigned) (t[1] - '0') < 10 && (unsigned) (t[2] - '0') < 10))
+			fail("a SMILES token of several code points is not [..], Br, Cl or %nn", "smiles");
+		if (!one_cp && t[0] == '[' && t[len - 1] != ']' && len < MR_MAX_TOKEN_BYTES - 4)
+			fail("a bracket token does not end with ]", "smiles");
+	}
+	if (!cut && (sm->nbytes != ch->nbytes || memcmp(sm->bytes, ch->bytes, sm->nbytes) != 0))
+		fail("SMILES tokens do not give back the text", "smiles");
+}
+
+
+static Toks runs[N_RUNS];
 static Toks ref;
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -264,16 +297,22 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *) data;
-	static const char *const names[4] = {"word", "word, lowercase", "char", "char, lowercase"};
+	static const char *const names[N_RUNS] = {
+		"word", "word, lowercase", "char", "char, lowercase", "smiles"
+	};
+	static const MrTokenizerKind kinds[N_RUNS] = {
+		MR_TOKENIZER_WORD, MR_TOKENIZER_WORD, MR_TOKENIZER_CHAR, MR_TOKENIZER_CHAR,
+		MR_TOKENIZER_SMILES
+	};
 	int64_t		dotted_i = 0;
 
 	if (!is_filter[' '])
 		for (const char *f = filters; *f; f++)
 			is_filter[(unsigned char) *f] = 1;
 	check_utf8(data, size);
-	for (int r = 0; r < 4; r++)
+	for (int r = 0; r < N_RUNS; r++)
 	{
-		MrTokenizer tk = {r < 2 ? MR_TOKENIZER_WORD : MR_TOKENIZER_CHAR, r & 1};
+		MrTokenizer tk = {kinds[r], r < 4 && (r & 1)};
 		Toks	   *t = &runs[r];
 		int64_t		n;
 
@@ -282,7 +321,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n != t->n)
 			fail("the count returned differs from the tokens emitted", names[r]);
 		/* counting and stopping: one setting an input, chosen by its first byte */
-		if (size == 0 || data[0] % 4 != r)
+		if (size == 0 || data[0] % N_RUNS != r)
 			continue;
 		if (mr_tokenize(&tk, text, size, NULL, NULL) != n)
 			fail("counting without a callback gives another count", names[r]);
@@ -311,6 +350,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcmp(ref.bytes, runs[r].bytes, ref.nbytes) != 0)
 			fail("tokens differ from the reference", names[r]);
 	}
+
+	/*
+	 * SMILES mode: each token is one char-mode token, or a bracket atom, Br,
+	 * Cl or %nn, so the tokens give back the char-mode text unless a bracket
+	 * atom was cut to MR_MAX_TOKEN_BYTES
+	 */
+	check_smiles(&runs[4], &runs[2]);
 
 	/* lowercasing against no lowercasing */
 	if (runs[0].n != runs[1].n)
