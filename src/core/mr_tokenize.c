@@ -345,9 +345,7 @@ mr_tokenize(const MrTokenizer *tk, const char *text, size_t len,
 {
 	TokState	st;
 
-	if (tk == NULL || (text == NULL && len > 0) ||
-		(tk->kind != MR_TOKENIZER_WORD && tk->kind != MR_TOKENIZER_CHAR &&
-		 tk->kind != MR_TOKENIZER_SMILES))
+	if (tk == NULL || (text == NULL && len > 0) || mr_tokenizer_name(tk->kind) == NULL)
 		return -1;
 	st.fn = fn;
 	st.fnstate = state;
