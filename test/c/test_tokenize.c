@@ -66,25 +66,29 @@ run(Collect *c, MrTokenizerKind kind, int lowercase, const char *text, size_t le
 }
 
 /*
- * Word mode, lowercase, of text (len bytes; -1 for strlen) must give
- * want, the tokens joined by '|'.
+ * Tokenizing text (len bytes) with kind and lowercase must give want, the
+ * tokens joined by '|' (want_len bytes); mode names the mode in messages.
  */
+static void
+check_tokens(MrTokenizerKind kind, int lowercase, const char *mode, const char *text, size_t len,
+			 const char *want, size_t want_len, const char *what)
+{
+	static Collect c;
+	int64_t		n = run(&c, kind, lowercase, text, len, '|');
+	int			want_n = want_len > 0;
+
+	for (size_t i = 0; i < want_len; i++)
+		want_n += want[i] == '|';
+	MR_CHECK(n == want_n && c.n == want_n && !c.bad && !c.overflow && c.len == want_len &&
+			 memcmp(c.buf, want, want_len) == 0,
+			 "%s: %s (%d tokens, got %lld)", mode, what, want_n, (long long) n);
+}
+
+/* Word mode, lowercase, of text (len bytes) must give want */
 static void
 check_words_len(const char *text, size_t len, const char *want, size_t want_len, const char *what)
 {
-	static Collect c;
-	int64_t		n = run(&c, MR_TOKENIZER_WORD, 1, text, len, '|');
-	int			want_n = 0;
-
-	if (want_len > 0)
-	{
-		want_n = 1;
-		for (size_t i = 0; i < want_len; i++)
-			want_n += want[i] == '|';
-	}
-	MR_CHECK(n == want_n && c.n == want_n && !c.bad && !c.overflow && c.len == want_len &&
-			 memcmp(c.buf, want, want_len) == 0,
-			 "words: %s (%d tokens, got %lld)", what, want_n, (long long) n);
+	check_tokens(MR_TOKENIZER_WORD, 1, "words", text, len, want, want_len, what);
 }
 
 /* check_words_len for NUL-terminated text and expectation */
@@ -341,17 +345,7 @@ test_char_mode(void)
 static void
 check_smiles(const char *text, const char *want, const char *what)
 {
-	static Collect c;
-	size_t		want_len = strlen(want);
-	int64_t		n = run(&c, MR_TOKENIZER_SMILES, 0, text, strlen(text), '|');
-	int			want_n = want_len > 0;
-
-	for (size_t i = 0; i < want_len; i++)
-		want_n += want[i] == '|';
-	MR_CHECK(n == want_n && c.n == want_n && !c.bad && !c.overflow && c.len == want_len &&
-			 memcmp(c.buf, want, want_len) == 0,
-			 "smiles: %s (%d tokens, got %lld: %.*s)", what, want_n, (long long) n,
-			 (int) c.len, c.buf);
+	check_tokens(MR_TOKENIZER_SMILES, 0, "smiles", text, strlen(text), want, strlen(want), what);
 }
 
 /*
