@@ -31,7 +31,6 @@ append_string(StringInfo b, const char *utf8, size_t len)
 	escape_json(b, MedrnnUtf8ToServer(utf8, len));
 }
 
-
 /* SHA-256 of the bytes that identify a model (all but its timings), in hex */
 static char *
 fingerprint(const uint8 *buf, size_t len)

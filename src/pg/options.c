@@ -496,7 +496,6 @@ append_json_string(StringInfo buf, const char *utf8)
 	escape_json(buf, utf8);
 }
 
-
 /* The effective options as JSON (UTF-8); see options.h */
 char *
 MedrnnOptionsToJson(const MedrnnOptions *o)

@@ -258,8 +258,6 @@ check_lower_word(const unsigned char *o, size_t olen, const unsigned char *l, si
 		fail("a lowercased word has a different length", "word, lowercase");
 }
 
-#define N_RUNS 5
-
 /* SMILES tokens against the char-mode tokens of the same text */
 static void
 check_smiles(const Toks *sm, const Toks *ch)
@@ -287,6 +285,8 @@ check_smiles(const Toks *sm, const Toks *ch)
 		fail("SMILES tokens do not give back the text", "smiles");
 }
 
+/* word, word lowercased, char, char lowercased, smiles */
+#define N_RUNS 5
 
 static Toks runs[N_RUNS];
 static Toks ref;
