@@ -11,6 +11,7 @@ CORE_OBJS = \
 	src/core/mr_blas.o \
 	src/core/mr_utf8.o \
 	src/core/mr_tokenize.o \
+	src/core/mr_smiles.o \
 	src/core/mr_vocab.o \
 	src/core/mr_corpus.o \
 	src/core/mr_input.o \

@@ -44,6 +44,7 @@ void		test_rng(void);
 void		test_crc32c(void);
 void		test_utf8(void);
 void		test_tokenize(void);
+void		test_smiles(void);
 void		test_vocab(void);
 void		test_corpus(void);
 void		test_series(void);

@@ -84,6 +84,7 @@ main(int argc, char **argv)
 		{"crc32c", test_crc32c},
 		{"utf8", test_utf8},
 		{"tokenize", test_tokenize},
+		{"smiles", test_smiles},
 		{"vocab", test_vocab},
 		{"corpus", test_corpus},
 		{"series", test_series},
