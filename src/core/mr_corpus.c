@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mr_input.h"
+#include "mr_smiles.h"
 #include "mr_utf8.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
@@ -25,9 +26,15 @@ struct MrCorpus
 	int32_t    *row_label;		/* (rows) label id */
 	uint64_t   *row_hash;		/* (rows) hash of the row's tokens and label */
 	uint64_t	hash;			/* running hash of the current row */
-	int64_t		n_rows;
+	int64_t		n_rows;			/* provisional rows: variants count one each */
 	int64_t		cap_rows;
 	MrStatus	st;				/* failure inside a tokenizer callback */
+	/* SMILES variants: each text row becomes `variants` consecutive rows */
+	int32_t		variants;		/* 1 = none */
+	uint64_t	variant_seed;
+	int64_t		not_rewritten;	/* texts kept as written: not read as SMILES */
+	char	   *rewrite;		/* scratch for one rewrite */
+	size_t		rewrite_cap;
 };
 
 MrCorpus *
@@ -41,6 +48,7 @@ mr_corpus_new(const MrAllocator *a, const MrTokenizer *tk, size_t max_bytes)
 	c->tk = *tk;
 	c->max_bytes = max_bytes;
 	c->hash = FNV_OFFSET;
+	c->variants = 1;
 	c->words = mr_vocab_new(a, 1024);
 	c->labels = mr_vocab_new(a, 16);
 	if (!c->words || !c->labels)
@@ -67,6 +75,7 @@ mr_corpus_free(MrCorpus *c)
 	mr_free(&a, c->row_end);
 	mr_free(&a, c->row_label);
 	mr_free(&a, c->row_hash);
+	mr_free(&a, c->rewrite);
 	mr_free(&a, c);
 }
 
@@ -81,7 +90,20 @@ mr_corpus_memory(const MrCorpus *c)
 int64_t
 mr_corpus_rows(const MrCorpus *c)
 {
-	return c->n_rows;
+	return c->n_rows / c->variants;
+}
+
+void
+mr_corpus_set_smiles_variants(MrCorpus *c, int32_t variants, uint64_t seed)
+{
+	c->variants = variants > 1 ? variants : 1;
+	c->variant_seed = seed;
+}
+
+int64_t
+mr_corpus_not_rewritten(const MrCorpus *c)
+{
+	return c->not_rewritten;
 }
 
 int32_t
@@ -212,16 +234,56 @@ end_row(MrCorpus *c, const char *label, size_t label_len, MrError *err)
 	return check_budget(c, err);
 }
 
-/* Add one text row */
-MrStatus
-mr_corpus_add_text(MrCorpus *c, const char *text, size_t len,
-				   const char *label, size_t label_len, MrError *err)
+/* Tokenize one text as one provisional row */
+static MrStatus
+add_text_row(MrCorpus *c, const char *text, size_t len,
+			 const char *label, size_t label_len, MrError *err)
 {
 	c->st = MR_OK;
 	mr_tokenize(&c->tk, text, len, corpus_token, c);
 	if (c->st != MR_OK)
 		return mr_set_error(err, c->st, "Out of memory for tokens.");
 	return end_row(c, label, label_len, err);
+}
+
+/*
+ * Add one text row; with SMILES variants, the text as written and then
+ * variants - 1 random rewrites of it (or the text again, if it is not read
+ * as SMILES).  The rewrites are drawn from the text and the seed alone, so
+ * equal rows get equal variants whatever order the table gives them.
+ */
+MrStatus
+mr_corpus_add_text(MrCorpus *c, const char *text, size_t len,
+				   const char *label, size_t label_len, MrError *err)
+{
+	MrSmiles   *mol = NULL;
+	MrStatus	st = add_text_row(c, text, len, label, label_len, err);
+	MrRng		rng;
+
+	if (st != MR_OK || c->variants == 1)
+		return st;
+	st = mr_smiles_parse(text, len, &c->a, &mol);
+	if (st == MR_ENOMEM)
+		return mr_set_error(err, st, "Out of memory for a molecule.");
+	if (st == MR_OK &&
+		!grow(&c->a, (void **) &c->rewrite, &c->rewrite_cap, mr_smiles_max_length(mol), 1))
+	{
+		mr_smiles_free(mol, &c->a);
+		return mr_set_error(err, MR_ENOMEM, "Out of memory for a molecule.");
+	}
+	if (!mol)
+		c->not_rewritten++;
+	mr_smiles_seed_rng(&rng, text, len, c->variant_seed);
+	st = MR_OK;
+	for (int32_t v = 1; v < c->variants && st == MR_OK; v++)
+	{
+		size_t		n = mol ? mr_smiles_write_random(mol, &rng, c->rewrite, NULL) : 0;
+
+		st = n > 0 ? add_text_row(c, c->rewrite, n, label, label_len, err) :
+			add_text_row(c, text, len, label, label_len, err);
+	}
+	mr_smiles_free(mol, &c->a);
+	return st;
 }
 
 /*
@@ -232,17 +294,24 @@ MrStatus
 mr_corpus_add_tokens(MrCorpus *c, const char *const *toks, const size_t *lens,
 					 int64_t n, const char *label, size_t label_len, MrError *err)
 {
-	for (int64_t i = 0; i < n; i++)
-	{
-		size_t		len = mr_utf8_prefix((const unsigned char *) toks[i], lens[i], MR_MAX_TOKEN_BYTES);
+	MrStatus	st = MR_OK;
 
-		/* an empty token is nothing to embed, like a missing one */
-		if (len == 0)
-			continue;
-		if (add_token(c, toks[i], len) != MR_OK)
-			return mr_set_error(err, MR_ENOMEM, "Out of memory for tokens.");
+	/* tokens are not rewritten: every variant is the row itself */
+	for (int32_t v = 0; v < c->variants && st == MR_OK; v++)
+	{
+		for (int64_t i = 0; i < n; i++)
+		{
+			size_t		len = mr_utf8_prefix((const unsigned char *) toks[i], lens[i], MR_MAX_TOKEN_BYTES);
+
+			/* an empty token is nothing to embed, like a missing one */
+			if (len == 0)
+				continue;
+			if (add_token(c, toks[i], len) != MR_OK)
+				return mr_set_error(err, MR_ENOMEM, "Out of memory for tokens.");
+		}
+		st = end_row(c, label, label_len, err);
 	}
-	return end_row(c, label, label_len, err);
+	return st;
 }
 
 /* Compare two provisional word ids by their text */
@@ -296,7 +365,21 @@ row_cmp(const MrCorpus *c, int64_t a, int64_t b)
 	return (ia < c->row_end[a]) - (ib < c->row_end[b]);
 }
 
-/* Stable merge sort of row indices by content */
+/* Order on rows with their variants: by the first, then the next */
+static int
+group_cmp(const MrCorpus *c, int64_t a, int64_t b)
+{
+	for (int32_t v = 0; v < c->variants; v++)
+	{
+		int			r = row_cmp(c, a * c->variants + v, b * c->variants + v);
+
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Stable merge sort of row indices (with their variants) by content */
 static void
 sort_rows(const MrCorpus *c, int64_t *idx, int64_t *tmp, int64_t n)
 {
@@ -311,7 +394,7 @@ sort_rows(const MrCorpus *c, int64_t *idx, int64_t *tmp, int64_t n)
 						k = lo;
 
 			while (i < mid && j < hi)
-				tmp[k++] = row_cmp(c, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
+				tmp[k++] = group_cmp(c, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
 			while (i < mid)
 				tmp[k++] = idx[i++];
 			while (j < hi)
@@ -369,7 +452,8 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	const MrAllocator *a = &c->a;
 	int32_t		n_words = mr_vocab_size(c->words);
 	int32_t		K = mr_vocab_size(c->labels);
-	int64_t		n = c->n_rows;
+	int32_t		V = c->variants;
+	int64_t		n = c->n_rows / V;	/* rows, each with V variants */
 	int64_t    *row_order = NULL,
 			   *row_tmp = NULL,
 			   *first_pos = NULL;
@@ -386,7 +470,7 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	kept = n_words < num_words - 1 ? n_words : num_words - 1;
 	if (kept < 0)
 		kept = 0;
-	if (!mr_mul_size((size_t) n, (size_t) T, &cells))
+	if (!mr_mul_size((size_t) c->n_rows, (size_t) T, &cells))
 		return mr_set_error(err, MR_ELIMIT, "Too many rows.");
 
 	row_order = mr_alloc(a, sizeof(int64_t) * ((size_t) n + 1));
@@ -401,7 +485,7 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	out->class_label = mr_alloc(a, sizeof(int32_t) * ((size_t) K + 1));
 	out->class_count = mr_alloc0(a, sizeof(int64_t) * ((size_t) K + 1));
 	out->ids = mr_alloc(a, sizeof(int32_t) * (cells ? cells : 1));
-	out->lengths = mr_alloc(a, sizeof(int32_t) * ((size_t) n + 1));
+	out->lengths = mr_alloc(a, sizeof(int32_t) * ((size_t) c->n_rows + 1));
 	out->labels = mr_alloc(a, sizeof(int32_t) * ((size_t) n + 1));
 	if (!row_order || !row_tmp || !first_pos || !order || !word_tmp || !final_id ||
 		!label_class || !ring || !out->word_ids || !out->class_label ||
@@ -417,9 +501,9 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 		first_pos[w] = INT64_MAX;
 		order[w] = w;
 	}
-	for (int64_t i = 0; i < n; i++)
+	for (int64_t i = 0; i < n * V; i++)
 	{
-		int64_t		r = row_order[i];
+		int64_t		r = row_order[i / V] * V + i % V;
 
 		for (int64_t j = r > 0 ? c->row_end[r - 1] : 0; j < c->row_end[r]; j++, pos++)
 			if (first_pos[c->tokens[j]] == INT64_MAX)
@@ -442,9 +526,9 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 		label_class[out->class_label[k]] = k;
 	out->n_classes = K;
 
-	for (int64_t i = 0; i < n; i++)
+	for (int64_t i = 0; i < n * V; i++)
 	{
-		int64_t		r = row_order[i];
+		int64_t		r = row_order[i / V] * V + i % V;
 		int64_t		start = r > 0 ? c->row_end[r - 1] : 0;
 		MrWindow	w;
 
@@ -457,10 +541,14 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 				mr_window_push(&w, id);
 		}
 		out->lengths[i] = mr_window_finish(&w, padding, out->ids + (size_t) i * T);
-		out->labels[i] = label_class[c->row_label[r]];
-		out->class_count[out->labels[i]]++;
+		if (i % V == 0)
+		{
+			out->labels[i / V] = label_class[c->row_label[r]];
+			out->class_count[out->labels[i / V]]++;
+		}
 	}
 	out->n = n;
+	out->variants = V;
 
 	mr_free(a, row_order);
 	mr_free(a, row_tmp);

@@ -34,8 +34,9 @@ typedef struct MrCorpusRows
 	int32_t    *word_ids;		/* (V - 1) provisional id of final id 1.. */
 	int32_t		n_classes;		/* K */
 	int32_t    *class_label;	/* (K) label id (mr_corpus_labels) of class k, sorted by bytes */
-	int32_t    *ids;			/* (n, T), rows in canonical order */
-	int32_t    *lengths;		/* (n) */
+	int32_t		variants;		/* V: SMILES variants per row (1 = none) */
+	int32_t    *ids;			/* (n, V, T), rows in canonical order */
+	int32_t    *lengths;		/* (n, V) */
 	int32_t    *labels;			/* (n) class of each row */
 	int64_t    *class_count;	/* (K) rows per class */
 } MrCorpusRows;
@@ -43,6 +44,15 @@ typedef struct MrCorpusRows
 /* A corpus that may hold at most max_bytes (0 = no limit) */
 MrCorpus   *mr_corpus_new(const MrAllocator *a, const MrTokenizer *tk, size_t max_bytes);
 void		mr_corpus_free(MrCorpus *c);
+
+/*
+ * Store every text row as itself and variants - 1 random rewrites of it as
+ * SMILES (mr_smiles.h), drawn from the text and seed; call before adding
+ * rows.  Texts not read as SMILES are repeated as written.
+ */
+void		mr_corpus_set_smiles_variants(MrCorpus *c, int32_t variants, uint64_t seed);
+/* Text rows kept as written because they were not read as SMILES */
+int64_t		mr_corpus_not_rewritten(const MrCorpus *c);
 
 /* Add one row: a text to tokenize, and its label (UTF-8 bytes) */
 MrStatus	mr_corpus_add_text(MrCorpus *c, const char *text, size_t len,

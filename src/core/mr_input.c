@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "mr_smiles.h"
 #include "mr_tokenize.h"
 #include "mr_utf8.h"
 
@@ -122,4 +123,58 @@ mr_model_tokens_row(const MrModel *m, const char *const *toks, const size_t *len
 	if (n_known)
 		*n_known = known;
 	return mr_window_finish(&w, m->cfg.padding, out);
+}
+
+/*
+ * Probabilities of a text: one forward pass, or the mean over the SMILES
+ * variants (see mr_input.h)
+ */
+MrStatus
+mr_model_text_probs(const MrModel *m, MrInfer *inf, const char *text, size_t len,
+					int32_t *ring, int32_t *ids, float *sum, float *probs,
+					const MrAllocator *a)
+{
+	int32_t		K = m->cfg.n_classes;
+	int32_t		L = mr_model_text_row(m, text, len, ring, ids, NULL, NULL);
+	MrSmiles   *mol = NULL;
+	MrStatus	st;
+	MrRng		rng;
+	char	   *rewrite;
+	int32_t		n = 1;
+
+	mr_infer_row(inf, ids, NULL, L, probs);
+	if (m->smiles_variants < 2)
+		return MR_OK;
+	st = mr_smiles_parse(text, len, a, &mol);
+	if (st == MR_EINVAL)
+		return MR_OK;			/* not SMILES: the text as written */
+	if (st != MR_OK)
+		return st;
+	rewrite = mr_alloc(a, mr_smiles_max_length(mol));
+	if (!rewrite)
+	{
+		mr_smiles_free(mol, a);
+		return MR_ENOMEM;
+	}
+	for (int32_t k = 0; k < K; k++)
+		sum[k] = probs[k];
+	/* seeded by the text alone: the same text always gets the same answer */
+	mr_smiles_seed_rng(&rng, text, len, 0);
+	for (int32_t v = 1; v < m->smiles_variants; v++)
+	{
+		size_t		rlen = mr_smiles_write_random(mol, &rng, rewrite, NULL);
+
+		if (rlen == 0)
+			continue;
+		L = mr_model_text_row(m, rewrite, rlen, ring, ids, NULL, NULL);
+		mr_infer_row(inf, ids, NULL, L, probs);
+		for (int32_t k = 0; k < K; k++)
+			sum[k] += probs[k];
+		n++;
+	}
+	for (int32_t k = 0; k < K; k++)
+		probs[k] = sum[k] / (float) n;
+	mr_free(a, rewrite);
+	mr_smiles_free(mol, a);
+	return MR_OK;
 }

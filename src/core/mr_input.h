@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mr_infer.h"
 #include "mr_model.h"
 
 /*
@@ -53,5 +54,17 @@ int32_t		mr_model_tokens_row(const MrModel *m, const char *const *toks,
 								const size_t *lens, int64_t n,
 								int32_t *ring, int32_t *out,
 								int64_t *n_known);
+
+/*
+ * The class probabilities (K) of a text: one forward pass of inf (made for
+ * m's network) over its row, or for a model with SMILES variants the mean
+ * over the text as written and m->smiles_variants - 1 rewrites of it,
+ * drawn from the text alone (a text that is not read as SMILES counts
+ * once).  ring and ids need T slots, sum K floats of scratch.  Returns
+ * MR_ENOMEM if a molecule's buffers cannot be allocated.
+ */
+MrStatus	mr_model_text_probs(const MrModel *m, MrInfer *inf, const char *text, size_t len,
+								int32_t *ring, int32_t *ids, float *sum, float *probs,
+								const MrAllocator *a);
 
 #endif							/* MR_INPUT_H */

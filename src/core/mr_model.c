@@ -16,6 +16,7 @@
 #define HIST_FIXED		(4 * 8 + 3 * 4)
 #define HIST_PER_EPOCH	(4 * 8)
 #define TIME_FIXED		(2 * 8)
+#define SMIV_BYTES		(4 + 8)
 
 /* ----------------------------------------------------------------------
  * little-endian primitives
@@ -195,6 +196,7 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 	size_t		conf_len = CONF_FIELDS * 4,
 				vocb_len = 0,
 				seri_len = 0,
+				smiv_len = 0,
 				labl_len,
 				wgts_len,
 				hist_len,
@@ -237,10 +239,19 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 		seri_len = 4 + 4 + 8 + string_list_size(m->n_vars, m->var_name_len, &total) +
 			(size_t) 8 * m->n_vars;
 	}
-	n_sections = 6 + (cfg->vocab_size > 0) + (seri_len > 0);
+	if (m->smiles_variants != 0 &&
+		(m->smiles_variants < 2 || m->smiles_variants > MR_MAX_SMILES_VARIANTS ||
+		 m->input_kind != MR_INPUT_TEXT ||
+		 (m->tokenizer != MR_TOKENIZER_CHAR && m->tokenizer != MR_TOKENIZER_SMILES) ||
+		 m->rows_not_rewritten > m->rows_used))
+		return mr_set_error(err, MR_EINVAL, "The model's SMILES variants are inconsistent.");
+	if (m->smiles_variants != 0)
+		smiv_len = SMIV_BYTES;
+	n_sections = 6 + (cfg->vocab_size > 0) + (seri_len > 0) + (smiv_len > 0);
 
 	sum_add(&total, 8 * (size_t) n_sections);
 	sum_add(&total, seri_len);
+	sum_add(&total, smiv_len);
 	sum_add(&total, conf_len);
 	sum_add(&total, vocb_len);
 	sum_add(&total, labl_len);
@@ -324,6 +335,12 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 			put_f32(w.p, m->var_scale[v]);
 			w.p += 4;
 		}
+	}
+	if (smiv_len > 0)
+	{
+		w_section(&w, "SMIV", smiv_len);
+		w_u32(&w, (uint32_t) m->smiles_variants);
+		w_u64(&w, m->rows_not_rewritten);
 	}
 	w_section(&w, "TIME", time_len);
 	w_f64(&w, m->train_seconds);
@@ -475,7 +492,8 @@ r_strings(Reader *r, int32_t count, uint32_t minlen, uint32_t maxlen,
 	return 1;
 }
 
-static const char *const known_tags[] = {"CONF", "VOCB", "LABL", "WGTS", "OPTS", "HIST", "TIME", "SERI"};
+static const char *const known_tags[] = {"CONF", "VOCB", "LABL", "WGTS", "OPTS", "HIST", "TIME", "SERI",
+"SMIV"};
 #define N_TAGS (sizeof(known_tags) / sizeof(known_tags[0]))
 
 typedef struct SectionRef
@@ -539,6 +557,24 @@ decode_conf(Reader *r, MrModel *m)
 	if (m->positive_class != -1 &&
 		(cfg->n_classes != 2 || m->positive_class < 0 || m->positive_class > 1))
 		return r_fail(r, MR_ECORRUPT, "the positive class is out of range.");
+	return 1;
+}
+
+/* Decode SMIV (after CONF and HIST) into m */
+static int
+decode_smiles_variants(Reader *r, MrModel *m)
+{
+	m->smiles_variants = (int32_t) r_u32(r);
+	m->rows_not_rewritten = r_u64(r);
+	if (!r_done(r))
+		return 0;
+	if (m->input_kind != MR_INPUT_TEXT ||
+		(m->tokenizer != MR_TOKENIZER_CHAR && m->tokenizer != MR_TOKENIZER_SMILES))
+		return r_fail(r, MR_ECORRUPT, "SMILES variants are set for a model that does not read SMILES text.");
+	if (m->smiles_variants < 2 || m->smiles_variants > MR_MAX_SMILES_VARIANTS)
+		return r_fail(r, MR_EDIMS, "the number of SMILES variants is out of range.");
+	if (m->rows_not_rewritten > m->rows_used)
+		return r_fail(r, MR_ECORRUPT, "more rows were not rewritten than were used.");
 	return 1;
 }
 
@@ -733,7 +769,7 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 		return mr_set_error(err, MR_ECORRUPT, "%zu bytes follow the last section.", (size_t) (end - p));
 	for (size_t t = 0; t < N_TAGS; t++)
 		if (!sec[t].present && strcmp(known_tags[t], "VOCB") != 0 &&
-			strcmp(known_tags[t], "SERI") != 0)
+			strcmp(known_tags[t], "SERI") != 0 && strcmp(known_tags[t], "SMIV") != 0)
 			return mr_set_error(err, MR_ECORRUPT, "Required section %s is missing.", known_tags[t]);
 
 	/*
@@ -863,6 +899,9 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 
 	OPEN(5);
 	if (!decode_hist(&r, m, a))
+		goto fail;
+	OPEN(8);
+	if (sec[8].present && !decode_smiles_variants(&r, m))
 		goto fail;
 	OPEN(6);
 	if (!decode_time(&r, m))

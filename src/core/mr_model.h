@@ -46,6 +46,12 @@
  *			V entries of u32 length + UTF-8 variable name (1..MR_MAX_TOKEN_BYTES,
  *			distinct, no NUL), then V f32 means and V f32 scales (within
  *			+-1e30, scales > 0).  See mr_series.h for how they make the inputs.
+ *	  SMIV	optional, only for text models with the char or smiles tokenizer:
+ *			u32 SMILES variants (2..MR_MAX_SMILES_VARIANTS), u64 training
+ *			rows kept as written because they were not read as SMILES.
+ *			Prediction averages the probabilities of the text as written
+ *			and variants - 1 rewrites of it (mr_smiles.h).  New after 0.2,
+ *			whose library refuses the tag.
  *	  TIME	required, last.  f64 training seconds, f64 creation time (Unix
  *			seconds), then n x f64 epoch seconds.  Wall-clock figures vary
  *			between identical runs, so the fingerprint (a hash of all bytes
@@ -74,6 +80,7 @@
  * finite in float arithmetic.
  */
 #define MR_MODEL_MAX_WEIGHT		1e6f
+#define MR_MAX_SMILES_VARIANTS	100
 
 /* What the model reads (CONF input kind) */
 typedef enum MrInputKind
@@ -116,6 +123,9 @@ typedef struct MrModel
 	MrVocab    *var_index;		/* name -> variable index */
 	float	   *var_mean;		/* (V) */
 	float	   *var_scale;		/* (V) */
+	/* SMIV: 0 = none */
+	int32_t		smiles_variants;
+	uint64_t	rows_not_rewritten;
 	/* OPTS */
 	const char *options_json;
 	uint32_t	options_len;

@@ -41,6 +41,7 @@ typedef struct Worker
 	const MrDataset *data;
 	const MrTrainConfig *tc;
 	const int64_t *idx;			/* this worker's rows */
+	const int32_t *variant;		/* (n) the variant each row trains on this epoch, or NULL */
 	int			B;				/* how many */
 	int			B_total;		/* rows in the whole batch */
 	int			train;			/* forward + backward, or forward only */
@@ -71,6 +72,7 @@ typedef struct TrainState
 	Worker		w[MR_MAX_WORKERS];
 	int64_t    *train_idx;
 	int64_t    *val_idx;
+	int32_t    *variant;		/* (n) with SMILES variants: this epoch's pick per row */
 } TrainState;
 
 static double
@@ -118,12 +120,13 @@ mr_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t n_rows,
 	if (mr_net_param_count(cfg, &n_params) != MR_OK)
 		return MR_EDIMS;
 	n_dense = n_params - V * (size_t) cfg->embed_dim;
-	/* grads, m, v and, with early stopping, a copy of the best weights */
+	/* grads, m, v and, with early stopping, a copy of the best weights;
+	 * per row two indices and (with SMILES variants, counted always) a pick */
 	if (!mr_mul_size(n_params, sizeof(float) * (tc->patience > 0 ? 4 : 3), &x) ||
 		!mr_add_size(total, x, &total) ||
 		!mr_mul_size(V, 1 + sizeof(int32_t), &x) ||
 		!mr_add_size(total, x, &total) ||
-		!mr_mul_size((size_t) n_rows, 2 * sizeof(int64_t), &x) ||
+		!mr_mul_size((size_t) n_rows, 2 * sizeof(int64_t) + sizeof(int32_t), &x) ||
 		!mr_add_size(total, x, &total))
 		return MR_EDIMS;
 	/* each worker: activations, batch buffers and (but worker 0) a gradient */
@@ -229,6 +232,7 @@ state_free(TrainState *s, const MrAllocator *a)
 			mr_free(a, w->dense);
 	}
 	mr_free(a, s->train_idx);
+	mr_free(a, s->variant);
 	mr_free(a, s->val_idx);
 }
 
@@ -263,19 +267,22 @@ gather_batch(Worker *w, int T, int F, const float *class_weight)
 {
 	const MrDataset *data = w->data;
 	int			B = w->B;
+	int			V = data->variants > 1 ? data->variants : 1;
 
 	for (int b = 0; b < B; b++)
 	{
 		int64_t		r = w->idx[b];
+		/* training reads this epoch's variant; evaluation the row as written */
+		int64_t		rv = r * V + (w->train && w->variant ? w->variant[r] : 0);
 
 		if (data->ids)
 			for (int t = 0; t < T; t++)
-				w->bids[(size_t) t * B + b] = data->ids[(size_t) r * T + t];
+				w->bids[(size_t) t * B + b] = data->ids[(size_t) rv * T + t];
 		if (data->feats)
 			for (int t = 0; t < T; t++)
 				memcpy(w->bfeats + ((size_t) t * B + b) * F,
 					   data->feats + ((size_t) r * T + t) * F, sizeof(float) * F);
-		w->blen[b] = data->lengths ? data->lengths[r] : T;
+		w->blen[b] = data->lengths ? data->lengths[rv] : T;
 		w->blab[b] = data->labels[r];
 		w->bw[b] = class_weight ? class_weight[data->labels[r]] : 1.0f;
 	}
@@ -336,6 +343,7 @@ run_batch(TrainState *s, const MrNet *net, const MrDataset *data, const MrTrainC
 		w->B = share(B, n, i);
 		w->B_total = B;
 		w->train = train;
+		w->variant = s->variant;
 		off += w->B;
 		started[i] = 0;
 	}
@@ -630,6 +638,8 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	ALLOC0(s.rows, sizeof(int32_t) * (V + 1));
 	ALLOC0(s.train_idx, sizeof(int64_t) * (size_t) data->n);
 	ALLOC0(s.val_idx, sizeof(int64_t) * (size_t) data->n);
+	if (data->variants > 1)
+		ALLOC0(s.variant, sizeof(int32_t) * (size_t) data->n);
 #undef ALLOC0
 	if (workers_new(&s, with_dropout, a) != MR_OK)
 	{
@@ -689,6 +699,10 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 			s.train_idx[i] = s.train_idx[j];
 			s.train_idx[j] = tmp;
 		}
+		/* each training row's variant for this epoch (the written one is one of them) */
+		if (s.variant)
+			for (int64_t i = 0; i < n_train; i++)
+				s.variant[s.train_idx[i]] = (int32_t) mr_rng_below(&rng, (uint64_t) data->variants);
 
 		for (int64_t start = 0; start < n_train; start += s.B)
 		{

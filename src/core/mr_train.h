@@ -18,14 +18,19 @@
 #include "mr_net.h"
 #include "mr_optim.h"
 
-/* Training rows, row-major */
+/*
+ * Training rows, row-major.  With SMILES variants (V > 1) every row has V
+ * token rows, the first as written: each epoch trains each row on one of
+ * them, drawn at random, and validation reads the first.
+ */
 typedef struct MrDataset
 {
 	int64_t		n;				/* rows */
-	const int32_t *ids;			/* (n, T) token ids, or NULL */
+	const int32_t *ids;			/* (n, V, T) token ids, or NULL */
 	const float *feats;			/* (n, T, F), or NULL */
-	const int32_t *lengths;		/* (n) real steps, 0..T */
+	const int32_t *lengths;		/* (n, V) real steps, 0..T */
 	const int32_t *labels;		/* (n) class in [0, K) */
+	int32_t		variants;		/* V; 0 or 1 = one per row */
 } MrDataset;
 
 typedef struct MrTrainConfig

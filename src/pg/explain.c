@@ -255,7 +255,8 @@ rnn_explain(PG_FUNCTION_ARGS)
 	TokenList	tl;
 	int32		L;
 	int			steps = PG_ARGISNULL(3) ? DEFAULT_STEPS : PG_GETARG_INT32(3);
-	int			target;
+	int			target,
+				predicted;
 	MrExplanation e;
 	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
 	Oid			argtype;
@@ -275,6 +276,14 @@ rnn_explain(PG_FUNCTION_ARGS)
 		explain_series(fcinfo, c, PG_GETARG_DATUM(1), steps);
 		return (Datum) 0;
 	}
+
+	/*
+	 * A model with SMILES variants predicts from the mean over rewrites of
+	 * the text; explain that prediction, on the text as written
+	 */
+	predicted = -1;
+	if (argtype == TEXTOID && m->smiles_variants > 1 && PG_ARGISNULL(2))
+		predicted = MedrnnArgmax(MedrnnPredictText(c, PG_GETARG_TEXT_PP(1)), m->cfg.n_classes);
 
 	memset(&tl, 0, sizeof(tl));
 	tl.m = m;
@@ -366,7 +375,7 @@ rnn_explain(PG_FUNCTION_ARGS)
 		}
 	}
 	L = place_tokens(&tl, c->ids);
-	target = target_class(c, fcinfo, L);
+	target = predicted >= 0 ? predicted : target_class(c, fcinfo, L);
 
 	explain_row(m, c->ids, NULL, L, target, steps, &e);
 

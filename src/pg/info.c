@@ -169,6 +169,10 @@ rnn_model_info(PG_FUNCTION_ARGS)
 		appendStringInfo(&j, ", \"tokenizer\": \"%s\", \"lowercase\": %s",
 						 mr_tokenizer_name(m->tokenizer),
 						 m->lowercase ? "true" : "false");
+	/* 1 without variants; how many training texts stood for their variants */
+	if (m->input_kind == MR_INPUT_TEXT)
+		appendStringInfo(&j, ", \"smiles_variants\": %d, \"rows_not_rewritten\": " UINT64_FORMAT,
+						 m->smiles_variants > 1 ? m->smiles_variants : 1, m->rows_not_rewritten);
 	appendStringInfo(&j, ", \"vocabulary_size\": %d, \"embedding_rows\": %d",
 					 m->n_tokens, cfg->vocab_size);
 	appendStringInfo(&j, ", \"classes\": %d, \"labels\": [", cfg->n_classes);

@@ -85,6 +85,7 @@ prepare(MedrnnCachedModel *c)
 	if (mr_infer_new(&c->model->net, &a, &c->infer) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	c->probs = palloc(sizeof(float) * c->model->cfg.n_classes);
+	c->sum = palloc(sizeof(float) * c->model->cfg.n_classes);
 	c->ring = palloc(sizeof(int32) * c->model->cfg.maxlen);
 	c->ids = palloc(sizeof(int32) * c->model->cfg.maxlen);
 	MemoryContextSwitchTo(old);

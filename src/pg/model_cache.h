@@ -20,6 +20,7 @@ typedef struct MedrnnCachedModel
 	MrModel    *model;
 	MrInfer    *infer;			/* one-row inference state */
 	float	   *probs;			/* (K) the last row's probabilities */
+	float	   *sum;			/* (K) scratch: summing over SMILES variants */
 	int32	   *ring;			/* (T) tokenizer window scratch */
 	int32	   *ids;			/* (T) one row */
 	MedrnnSeriesScratch series; /* measurement models: one row's inputs */

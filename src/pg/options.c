@@ -31,7 +31,7 @@
 #define MAX_EPOCHS		10000
 
 static const char *const option_names =
-"tokenizer, lowercase, num_words, maxlen, padding, truncating, embed_dim, hidden, "
+"tokenizer, lowercase, num_words, maxlen, padding, truncating, smiles_variants, embed_dim, hidden, "
 "bidirectional, pooling, optimizer, learning_rate, batch_size, epochs, clip_norm, seed, "
 "validation_split, early_stopping, class_weight, dropout, recurrent_dropout, l2, positive_label, "
 "step, origin";
@@ -270,6 +270,7 @@ MedrnnParseOptions(Jsonb *options, MedrnnOptions *o)
 	memset(o, 0, sizeof(*o));
 	o->tokenizer = MR_TOKENIZER_WORD;
 	o->num_words = 20000;
+	o->smiles_variants = 1;
 	o->maxlen = 100;
 	o->padding = MR_PAD_PRE;
 	o->truncating = MR_PAD_PRE;
@@ -394,6 +395,11 @@ MedrnnParseOptions(Jsonb *options, MedrnnOptions *o)
 			if (v.type != jbvNull)
 				o->clip_norm = get_double_range(key, &v, 0.0, 1e6, true, false);
 		}
+		else if (strcmp(key, "smiles_variants") == 0)
+		{
+			if (v.type != jbvNull)
+				o->smiles_variants = (int) get_int_range(key, &v, 1, MR_MAX_SMILES_VARIANTS);
+		}
 		else if (strcmp(key, "seed") == 0)
 		{
 			if (v.type != jbvNull)
@@ -483,6 +489,11 @@ defaults:
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"lowercase\" cannot be true with the \"smiles\" tokenizer"),
 				 errdetail("SMILES is case-sensitive: \"c\" is an aromatic carbon, \"C\" an aliphatic one.")));
+	if (o->smiles_variants > 1 && o->tokenizer == MR_TOKENIZER_WORD)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"smiles_variants\" needs the \"char\" or \"smiles\" tokenizer"),
+				 errdetail("SMILES variants rewrite chemical structures; words are not rewritten.")));
 	if (o->patience > 0 && o->patience >= o->epochs)
 		ereport(NOTICE,
 				(errmsg("early stopping patience %d is not below epochs %d, so it cannot stop training early",
@@ -506,12 +517,12 @@ MedrnnOptionsToJson(const MedrnnOptions *o)
 	initStringInfo(&b);
 	appendStringInfo(&b, "{\"tokenizer\": \"%s\", \"lowercase\": %s, \"num_words\": %d, "
 					 "\"maxlen\": %d, \"padding\": \"%s\", \"truncating\": \"%s\", "
-					 "\"embed_dim\": %d, \"hidden\": [",
+					 "\"smiles_variants\": %d, \"embed_dim\": %d, \"hidden\": [",
 					 mr_tokenizer_name(o->tokenizer),
 					 o->lowercase ? "true" : "false", o->num_words, o->maxlen,
 					 o->padding == MR_PAD_PRE ? "pre" : "post",
 					 o->truncating == MR_PAD_PRE ? "pre" : "post",
-					 o->embed_dim);
+					 o->smiles_variants, o->embed_dim);
 	for (int l = 0; l < o->n_layers; l++)
 		appendStringInfo(&b, "%s%d", l ? ", " : "", o->hidden[l]);
 	appendStringInfo(&b, "], \"bidirectional\": %s, \"pooling\": \"%s\", \"optimizer\": \"adam\", "

@@ -26,6 +26,7 @@ typedef struct MedrnnOptions
 	int			maxlen;
 	int			padding;		/* MrPadding */
 	int			truncating;
+	int			smiles_variants;	/* rewrites per SMILES text, itself included; 1 = none */
 	/* network */
 	int			embed_dim;
 	int			n_layers;

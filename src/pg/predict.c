@@ -37,7 +37,7 @@ MedrnnPredictText(MedrnnCachedModel *c, text *input)
 {
 	size_t		len;
 	char	   *u;
-	int32		L;
+	MrAllocator a;
 
 	if (c->model->input_kind != MR_INPUT_TEXT)
 		ereport(ERROR,
@@ -47,8 +47,11 @@ MedrnnPredictText(MedrnnCachedModel *c, text *input)
 						"token arrays or sequences"),
 				 errhint("Pass the kind of input the model was trained on.")));
 	u = MedrnnTextToUtf8(input, &len);
-	L = mr_model_text_row(c->model, u, len, c->ring, c->ids, NULL, NULL);
-	return forward_row(c, L);
+	a = MedrnnAllocator(CurrentMemoryContext);
+	if (mr_model_text_probs(c->model, c->infer, u, len, c->ring, c->ids, c->sum,
+							c->probs, &a) != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	return c->probs;
 }
 
 /* Probabilities for an rnnseq input: tokens, or measurements */

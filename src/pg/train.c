@@ -374,11 +374,13 @@ finish_token_rows(ReadState *rs, const MedrnnSource *src, const MedrnnOptions *o
 	if (mr_corpus_finish(rs->corpus, o->num_words, o->maxlen, o->padding, o->truncating,
 						 &rows, &err) != MR_OK)
 		MedrnnReportTrainError(&err);
-	tr->data = (MrDataset) {rows.n, rows.ids, NULL, rows.lengths, rows.labels};
+	tr->data = (MrDataset) {rows.n, rows.ids, NULL, rows.lengths, rows.labels, rows.variants};
 	tr->classes = (Classes) {mr_corpus_labels(rs->corpus), rows.class_label, rows.class_count,
 	rows.n_classes, rows.n};
 	tr->vocab_size = rows.vocab_size;
-	tr->memory = mr_corpus_memory(rs->corpus);
+	/* the token lists, then the windowed rows with their SMILES variants */
+	tr->memory = mr_corpus_memory(rs->corpus) +
+		(size_t) rows.n * rows.variants * (o->maxlen + 1) * sizeof(int32_t);
 	tr->n_tokens = rows.vocab_size - 1;
 	tr->tokens = palloc(sizeof(char *) * (tr->n_tokens + 1));
 	tr->token_len = palloc(sizeof(uint32_t) * (tr->n_tokens + 1));
@@ -501,6 +503,12 @@ rnn_train(PG_FUNCTION_ARGS)
 	label_col = NameStr(*PG_GETARG_NAME(2));
 	MedrnnParseOptions(PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3), &o);
 	MedrnnResolveSource(relid, input_col, label_col, &src);
+	if (o.smiles_variants > 1 && src.input_type != MEDRNN_IN_TEXT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"smiles_variants\" needs a text input column"),
+				 errdetail("Column \"%s\" holds tokens or sequences, which are not rewritten.",
+						   input_col)));
 
 	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "medrnn train context",
 									  ALLOCSET_DEFAULT_SIZES);
@@ -517,6 +525,7 @@ rnn_train(PG_FUNCTION_ARGS)
 	rs.series = mr_series_corpus_new(&a, limit);
 	if (!rs.corpus || !rs.series)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	mr_corpus_set_smiles_variants(rs.corpus, o.smiles_variants, (uint64_t) o.seed);
 	MedrnnScanSource(&src, add_row, &rs);
 	add_deferred_empty(&rs, &src);
 
@@ -528,6 +537,13 @@ rnn_train(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("the sequences omit %lld events that had a NULL time or variable",
 						(long long) rs.dropped_events)));
+
+	if (mr_corpus_not_rewritten(rs.corpus) > 0)
+		ereport(NOTICE,
+				(errmsg("%lld of %lld texts are not SMILES that medrnn can rewrite; they train as written",
+						(long long) mr_corpus_not_rewritten(rs.corpus),
+						(long long) mr_corpus_rows(rs.corpus)),
+				 errdetail("Each such text stands for all %d of its variants.", o.smiles_variants)));
 
 	memset(&tr, 0, sizeof(tr));
 	series = src.input_type == MEDRNN_IN_RNNSEQ && rs.mode == MEDRNN_SEQ_SERIES;
@@ -602,6 +618,8 @@ rnn_train(PG_FUNCTION_ARGS)
 	m.tokenizer = src.input_type == MEDRNN_IN_TEXT ? o.tokenizer : 0;
 	m.lowercase = src.input_type == MEDRNN_IN_TEXT ? o.lowercase : 0;
 	m.truncating = o.truncating;
+	m.smiles_variants = o.smiles_variants > 1 ? o.smiles_variants : 0;
+	m.rows_not_rewritten = (uint64_t) mr_corpus_not_rewritten(rs.corpus);
 	m.positive_class = positive_class(&tr.classes, &o);
 	m.cfg = cfg;
 	m.params = params;

@@ -62,6 +62,83 @@ check_windows(void)
 			 "an empty row is all padding");
 }
 
+static void
+free_rows(MrCorpusRows *r)
+{
+	free(r->word_ids);
+	free(r->class_label);
+	free(r->class_count);
+	free(r->ids);
+	free(r->lengths);
+	free(r->labels);
+}
+
+/* Rows with SMILES variants from texts added in the given order */
+static MrStatus
+variant_rows(const char *const *texts, const char *const *labels, const int *order, int n,
+			 MrCorpus **c, MrCorpusRows *rows)
+{
+	MrTokenizer tk = {MR_TOKENIZER_SMILES, 0};
+	MrError		err;
+
+	*c = mr_corpus_new(&mr_malloc_allocator, &tk, 0);
+	mr_corpus_set_smiles_variants(*c, 4, 11);
+	for (int i = 0; i < n; i++)
+		if (mr_corpus_add_text(*c, texts[order[i]], strlen(texts[order[i]]),
+							   labels[order[i]], 1, &err) != MR_OK)
+			return err.status;
+	return mr_corpus_finish(*c, 100, 40, MR_PAD_PRE, MR_PAD_PRE, rows, &err);
+}
+
+/*
+ * SMILES variants: every row becomes four, the first as written; a text
+ * that is not SMILES is repeated and counted; the rows do not depend on the
+ * order they were added in
+ */
+static void
+check_smiles_variants(void)
+{
+	static const char *const texts[] = {"CC(=O)Oc1ccccc1C(=O)O", "not a molecule", "N[C@@H](C)C(=O)O", "CCO"};
+	static const char *const labels[] = {"0", "1", "1", "0"};
+	static const int forward[] = {0, 1, 2, 3},
+				backward[] = {3, 2, 1, 0};
+	MrCorpus   *c1 = NULL,
+			   *c2 = NULL;
+	MrCorpusRows r1,
+				r2;
+	int			ok = 1;
+
+	memset(&r1, 0, sizeof(r1));
+	memset(&r2, 0, sizeof(r2));
+	MR_CHECK(variant_rows(texts, labels, forward, 4, &c1, &r1) == MR_OK &&
+			 variant_rows(texts, labels, backward, 4, &c2, &r2) == MR_OK,
+			 "rows with SMILES variants are built");
+	MR_CHECK(r1.n == 4 && r1.variants == 4 && mr_corpus_rows(c1) == 4,
+			 "four rows, four variants each (%lld rows, %d variants)", (long long) r1.n, r1.variants);
+	MR_CHECK(mr_corpus_not_rewritten(c1) == 1, "the text that is not SMILES is counted (%lld)",
+			 (long long) mr_corpus_not_rewritten(c1));
+	for (int64_t i = 0; i < r1.n; i++)
+	{
+		/* a rewrite has the atoms and bonds of the original: as many tokens, give or take ring labels and parentheses */
+		for (int v = 1; v < 4; v++)
+			ok &= r1.lengths[i * 4 + v] > 0 && r1.lengths[i * 4 + v] <= 40;
+	}
+	MR_CHECK(ok, "every variant is a non-empty row");
+	MR_CHECK(r1.vocab_size == r2.vocab_size &&
+			 memcmp(r1.ids, r2.ids, sizeof(int32_t) * 4 * 4 * 40) == 0 &&
+			 memcmp(r1.lengths, r2.lengths, sizeof(int32_t) * 16) == 0 &&
+			 memcmp(r1.labels, r2.labels, sizeof(int32_t) * 4) == 0,
+			 "the rows and their variants do not depend on the order rows arrive in");
+	ok = 0;
+	for (int64_t i = 0; i < r1.n; i++)
+		ok |= memcmp(r1.ids + i * 4 * 40, r1.ids + (i * 4 + 1) * 40, sizeof(int32_t) * 40) != 0;
+	MR_CHECK(ok, "rewrites differ from the text as written");
+	free_rows(&r1);
+	free_rows(&r2);
+	mr_corpus_free(c1);
+	mr_corpus_free(c2);
+}
+
 void
 test_corpus(void)
 {
@@ -300,4 +377,5 @@ test_corpus(void)
 		}
 		mr_vocab_free(m.vocab);
 	}
+	check_smiles_variants();
 }

@@ -215,6 +215,55 @@ check_series_model(void)
 	free(params);
 }
 
+/* A model with SMILES variants: round trip, and SMIV's checks */
+static void
+check_smiles_variants_model(void)
+{
+	Built		b;
+	uint8_t    *img = NULL,
+			   *img2 = NULL;
+	size_t		len = 0,
+				len2 = 0;
+	MrError		err = {0};
+	MrModel    *d = NULL;
+	MrModel		bad;
+
+	build_model(&b);
+	b.m.tokenizer = MR_TOKENIZER_SMILES;
+	b.m.lowercase = 0;
+	b.m.smiles_variants = 10;
+	b.m.rows_not_rewritten = 3;
+	MR_CHECK(mr_model_encode(&b.m, &mr_malloc_allocator, &img, &len, &err) == MR_OK &&
+			 mr_model_decode(img, len, &mr_malloc_allocator, &d, &err) == MR_OK &&
+			 d->smiles_variants == 10 && d->rows_not_rewritten == 3,
+			 "a model with SMILES variants round-trips them%s%s", err.detail[0] ? ": " : "", err.detail);
+	mr_model_free(d, &mr_malloc_allocator);
+
+	bad = b.m;
+	bad.tokenizer = MR_TOKENIZER_WORD;
+	MR_CHECK(mr_model_encode(&bad, &mr_malloc_allocator, &img2, &len2, &err) == MR_EINVAL && img2 == NULL,
+			 "the encoder refuses SMILES variants with the word tokenizer");
+	bad = b.m;
+	bad.smiles_variants = 1;
+	MR_CHECK(mr_model_encode(&bad, &mr_malloc_allocator, &img2, &len2, &err) == MR_EINVAL && img2 == NULL,
+			 "and a variant count of 1 (0 means none)");
+	{
+		size_t		smiv = find_section(img, len, "SMIV");
+		uint8_t		one[4] = {1, 0, 0, 0};
+		uint8_t		many[4] = {101, 0, 0, 0};
+		uint8_t		more_rows[8] = {11, 0, 0, 0, 0, 0, 0, 0};	/* 10 rows were used */
+		size_t		conf = find_section(img, len, "CONF");
+		uint8_t		word[4] = {MR_TOKENIZER_WORD, 0, 0, 0};
+
+		expect_rejected(img, len, smiv, one, 4, MR_EDIMS, "one SMILES variant");
+		expect_rejected(img, len, smiv, many, 4, MR_EDIMS, "101 SMILES variants");
+		expect_rejected(img, len, smiv + 4, more_rows, 8, MR_ECORRUPT, "more rows not rewritten than used");
+		expect_rejected(img, len, conf + 4, word, 4, MR_ECORRUPT, "SMILES variants on a word model");
+	}
+	free(img);
+	free(b.params);
+}
+
 void
 test_model(void)
 {
@@ -398,4 +447,5 @@ test_model(void)
 	free(img);
 	free(b.params);
 	check_series_model();
+	check_smiles_variants_model();
 }
