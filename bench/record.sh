@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+#
 # bench/record.sh
 #	  Sourced by the accuracy benchmarks once $PGDATABASE has the extension:
 #	  a results table and the two ways to fill it (from a reference

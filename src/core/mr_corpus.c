@@ -96,6 +96,8 @@ mr_corpus_rows(const MrCorpus *c)
 void
 mr_corpus_set_smiles_variants(MrCorpus *c, int32_t variants, uint64_t seed)
 {
+	if (!c)
+		return;
 	c->variants = variants > 1 ? variants : 1;
 	c->variant_seed = seed;
 }

@@ -661,7 +661,7 @@ put_atom(Writer *w, int32_t x)
 	const Atom *at = &s->atoms[x];
 	const char *t = s->text + at->start;
 	int32_t		lo = s->inc_start[x];
-	int32_t		closed[MAX_RING_LABEL + 1];
+	int32_t		closed[MAX_RING_LABEL + 1] = {0};
 	int32_t		n_closed = 0;
 
 	if (w->order)
