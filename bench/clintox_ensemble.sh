@@ -27,6 +27,8 @@ CV_SEEDS=${2:-"0 1 2"}
 
 # shellcheck source=../scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+# shellcheck source=record.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/record.sh"
 cd -- "$MEDRNN_ROOT"
 REF=${MEDRNN_BENCH:-$MEDRNN_ROOT/../shared/bench}
 [ -f "$REF/tfidf_lr_ref.py" ] || medrnn_die "no $REF/tfidf_lr_ref.py (set MEDRNN_BENCH)"
@@ -34,13 +36,7 @@ CT=$MEDRNN_ROOT/data/clintox
 PY=/usr/bin/python3
 VARIANTS='"tokenizer": "smiles", "smiles_variants": 10, "maxlen": 200, "class_weight": "balanced", "bidirectional": true, "pooling": "max", "learning_rate": 0.003, "epochs": 60, "validation_split": 0.2, "early_stopping": 10'
 
-medrnn_deps base bench
-medrnn_build_and_start
-export PGDATABASE=medrnn_clintox_ensemble
-psql -X -q -d postgres -c "CREATE DATABASE $PGDATABASE"
-psql -X -q -c "CREATE EXTENSION medrnn"
-# shellcheck source=record.sh
-. bench/record.sh
+start_results_db medrnn_clintox_ensemble
 psql -X -q -c "CREATE TABLE probs (task text, fold int, seed int, row_id text, toxic int, p float8)"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-ensemble.XXXXXX")
 trap 'rm -rf -- "$WORK"; medrnn_cluster_stop' EXIT
@@ -50,18 +46,10 @@ trap 'rm -rf -- "$WORK"; medrnn_cluster_stop' EXIT
 # test row (by ctid: the test tables are never written to)
 train_member()
 {
-	psql -X -q -v ON_ERROR_STOP=1 <<SQL
-SET client_min_messages = warning;
-SET medrnn.threads = 2;
-CREATE TEMP TABLE m AS SELECT rnn_train('${4}_train', 'smiles', 'toxic', '{$VARIANTS, "seed": $2}') AS model;
-INSERT INTO results
-SELECT '$1', 'variants-single', $2, $3, (r->>'roc_auc')::float8, (r->>'pr_auc')::float8,
-       (rnn_model_info(m.model)->>'best_epoch')::int
-FROM m, LATERAL rnn_evaluate(m.model, '${4}_test', 'smiles', 'toxic') AS r;
-INSERT INTO probs
-SELECT '$1', $3, $2, t.ctid::text, t.toxic, (rnn_predict_proba(m.model, t.smiles)->>'1')::float8
-FROM m, ${4}_test t;
-SQL
+	record_medrnn "$1" variants-single "$2" "$3" "$VARIANTS" roc_auc pr_auc "$4" smiles toxic \
+		"INSERT INTO probs
+		 SELECT '$1', $3, $2, t.ctid::text, t.toxic, (rnn_predict_proba(m.model, t.smiles)->>'1')::float8
+		 FROM m, ${4}_test t;"
 }
 
 # Score the mean of the members' probabilities: $1 task, $2 fold or NULL
@@ -87,16 +75,12 @@ for seed in $CT_SEEDS; do
 done
 score_ensemble clintox NULL
 medrnn_step "clintox: tfidf_lr_ref.py --char --ngram-max 4"
-record_ref clintox tfidf 0 NULL roc_auc pr_auc \
-	"$PY" bench/ref_pr_auc.py "$REF/tfidf_lr_ref.py" --train "$CT/train.csv" --test "$CT/test.csv" \
-	--char --ngram-max 4
+record_tfidf clintox NULL "$CT/train.csv" "$CT/test.csv"
 
 make_clintox_folds "$WORK"
 for fold in 0 1 2 3 4; do
 	medrnn_step "clintox fold $fold: tfidf_lr_ref.py --char --ngram-max 4"
-	record_ref clintox-cv tfidf 0 "$fold" roc_auc pr_auc \
-		"$PY" bench/ref_pr_auc.py "$REF/tfidf_lr_ref.py" --train "$WORK/train$fold.csv" \
-		--test "$WORK/test$fold.csv" --char --ngram-max 4
+	record_tfidf clintox-cv "$fold" "$WORK/train$fold.csv" "$WORK/test$fold.csv"
 	for seed in $CV_SEEDS; do
 		medrnn_step "clintox fold $fold seed $seed: rnn_train, smiles recipe with variants"
 		train_member clintox-cv "$seed" "$fold" "ct_cv$fold"

@@ -32,6 +32,8 @@ esac
 
 # shellcheck source=../scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+# shellcheck source=record.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/record.sh"
 cd -- "$MEDRNN_ROOT"
 REF=${MEDRNN_BENCH:-$MEDRNN_ROOT/../shared/bench}
 [ -f "$REF/tfidf_lr_ref.py" ] || medrnn_die "no $REF/tfidf_lr_ref.py (set MEDRNN_BENCH)"
@@ -42,13 +44,7 @@ PY=/usr/bin/python3
 RECIPE='"tokenizer": "'$TOKENIZER'", "maxlen": 200, "class_weight": "balanced", "bidirectional": true, "pooling": "max", "learning_rate": 0.003, "epochs": 60, "validation_split": 0.2, "early_stopping": 10'
 VARIANTS="$RECIPE, \"smiles_variants\": 10"
 
-medrnn_deps base bench
-medrnn_build_and_start
-export PGDATABASE=medrnn_clintox_variants
-psql -X -q -d postgres -c "CREATE DATABASE $PGDATABASE"
-psql -X -q -c "CREATE EXTENSION medrnn"
-# shellcheck source=record.sh
-. bench/record.sh
+start_results_db medrnn_clintox_variants
 
 for seed in $CT_SEEDS; do
 	medrnn_step "clintox seed $seed: rnn_train, $TOKENIZER recipe with variants"
@@ -57,18 +53,14 @@ for seed in $CT_SEEDS; do
 	record_medrnn clintox "$TOKENIZER-recipe" "$seed" NULL "$RECIPE" roc_auc pr_auc ct smiles toxic
 done
 medrnn_step "clintox: tfidf_lr_ref.py --char --ngram-max 4"
-record_ref clintox tfidf 0 NULL roc_auc pr_auc \
-	"$PY" bench/ref_pr_auc.py "$REF/tfidf_lr_ref.py" --train "$CT/train.csv" --test "$CT/test.csv" \
-	--char --ngram-max 4
+record_tfidf clintox NULL "$CT/train.csv" "$CT/test.csv"
 
 CV_DIR=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-cv.XXXXXX")
 trap 'rm -rf -- "$CV_DIR"; medrnn_cluster_stop' EXIT
 make_clintox_folds "$CV_DIR"
 for fold in 0 1 2 3 4; do
 	medrnn_step "clintox fold $fold: tfidf_lr_ref.py --char --ngram-max 4"
-	record_ref clintox-cv tfidf 0 "$fold" roc_auc pr_auc \
-		"$PY" bench/ref_pr_auc.py "$REF/tfidf_lr_ref.py" --train "$CV_DIR/train$fold.csv" \
-		--test "$CV_DIR/test$fold.csv" --char --ngram-max 4
+	record_tfidf clintox-cv "$fold" "$CV_DIR/train$fold.csv" "$CV_DIR/test$fold.csv"
 	for seed in $CV_SEEDS; do
 		medrnn_step "clintox fold $fold seed $seed: rnn_train, $TOKENIZER recipe with and without variants"
 		record_medrnn clintox-cv "$TOKENIZER-variants" "$seed" "$fold" "$VARIANTS" roc_auc pr_auc \

@@ -31,6 +31,8 @@ CV_SEEDS=${3:-"0 1 2"}
 
 # shellcheck source=../scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+# shellcheck source=record.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/record.sh"
 cd -- "$MEDRNN_ROOT"
 REF=${MEDRNN_BENCH:-$MEDRNN_ROOT/../shared/bench}
 [ -f "$REF/torch_lstm_ref.py" ] || medrnn_die "no $REF/torch_lstm_ref.py (set MEDRNN_BENCH)"
@@ -58,20 +60,13 @@ MA_OPTIONS='"maxlen": 300, "num_words": 5000, "bidirectional": true, "pooling": 
 # typically keep
 TORCH_CT_ARGS=(--char --maxlen 200 --epochs 10)
 
-medrnn_deps base bench
-medrnn_build_and_start
-export PGDATABASE=medrnn_real_cases
-psql -X -q -d postgres -c "CREATE DATABASE $PGDATABASE"
+start_results_db medrnn_real_cases
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
-CREATE EXTENSION medrnn;
 CREATE TABLE ma_train (text text, label text);
 CREATE TABLE ma_test (text text, label text);
 \\copy ma_train FROM '$MA/train.csv' WITH (FORMAT csv, HEADER true)
 \\copy ma_test FROM '$MA/test.csv' WITH (FORMAT csv, HEADER true)
 SQL
-
-# shellcheck source=record.sh
-. bench/record.sh
 
 for seed in $CT_SEEDS; do
 	medrnn_step "clintox seed $seed: rnn_train, char recipe"
@@ -88,9 +83,7 @@ for seed in $CT_SEEDS; do
 		"${TORCH_CT_ARGS[@]}" --seed "$seed"
 done
 medrnn_step "clintox: tfidf_lr_ref.py --char --ngram-max 4"
-record_ref clintox tfidf 0 NULL roc_auc pr_auc \
-	"$PY" bench/ref_pr_auc.py "$REF/tfidf_lr_ref.py" --train "$CT/train.csv" --test "$CT/test.csv" \
-	--char --ngram-max 4
+record_tfidf clintox NULL "$CT/train.csv" "$CT/test.csv"
 
 medrnn_step "clintox: 5-fold cross-validation of the training rows"
 CV_DIR=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-cv.XXXXXX")
@@ -98,9 +91,7 @@ trap 'rm -rf -- "$CV_DIR"; medrnn_cluster_stop' EXIT
 make_clintox_folds "$CV_DIR"
 for fold in 0 1 2 3 4; do
 	medrnn_step "clintox fold $fold: tfidf_lr_ref.py --char --ngram-max 4"
-	record_ref clintox-cv tfidf 0 "$fold" roc_auc pr_auc \
-		"$PY" bench/ref_pr_auc.py "$REF/tfidf_lr_ref.py" --train "$CV_DIR/train$fold.csv" \
-		--test "$CV_DIR/test$fold.csv" --char --ngram-max 4
+	record_tfidf clintox-cv "$fold" "$CV_DIR/train$fold.csv" "$CV_DIR/test$fold.csv"
 	for seed in $CV_SEEDS; do
 		medrnn_step "clintox fold $fold seed $seed: rnn_train, char and smiles all-rows options"
 		record_medrnn clintox-cv char-all-rows "$seed" "$fold" "$CT_ALL_ROWS" roc_auc pr_auc \

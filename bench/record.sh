@@ -1,19 +1,32 @@
 # shellcheck shell=bash
 #
 # bench/record.sh
-#	  Sourced by the accuracy benchmarks once $PGDATABASE has the extension:
-#	  a results table and the two ways to fill it (from a reference
-#	  script's RESULT lines, or from medrnn trained and evaluated in SQL),
-#	  the ClinTox tables and cross-validation folds, and the ClinTox
-#	  results printed side by side.
+#	  Sourced by the accuracy benchmarks, after scripts/lib.sh: starting a
+#	  throwaway cluster with a database for the results and the ClinTox
+#	  splits, the ways to fill the results table (from a reference script's
+#	  RESULT lines, from the TF-IDF reference on a ClinTox split, or from
+#	  medrnn trained and evaluated in SQL), the ClinTox cross-validation
+#	  folds, and the ClinTox results printed side by side.  The scripts set
+#	  REF (the shared references) and PY (the Python that runs them).
 
-psql -X -q -v ON_ERROR_STOP=1 <<SQL
+# Build, install and start a cluster, and make database $1 ($PGDATABASE
+# from then on) with the extension, the results table and the ClinTox
+# tables ct_train and ct_test
+start_results_db()
+{
+	medrnn_deps base bench
+	medrnn_build_and_start
+	export PGDATABASE=$1
+	psql -X -q -d postgres -c "CREATE DATABASE $PGDATABASE"
+	psql -X -q -v ON_ERROR_STOP=1 <<SQL
+CREATE EXTENSION medrnn;
 CREATE TABLE results (task text, side text, seed int, fold int, m1 float8, m2 float8, best_epoch int);
 CREATE TABLE ct_train (smiles text, toxic int);
 CREATE TABLE ct_test (smiles text, toxic int);
 \\copy ct_train FROM '$MEDRNN_ROOT/data/clintox/train.csv' WITH (FORMAT csv, HEADER true)
 \\copy ct_test FROM '$MEDRNN_ROOT/data/clintox/test.csv' WITH (FORMAT csv, HEADER true)
 SQL
+}
 
 # Record a reference's RESULT lines: $1 task, $2 side, $3 seed, $4 fold (or
 # NULL), $5 and $6 the RESULT keys to keep, then the command
@@ -29,9 +42,19 @@ record_ref()
 	psql -X -q -c "INSERT INTO results VALUES ('$task', '$side', $seed, $fold, $v1, $v2, NULL)"
 }
 
+# Record tfidf_lr_ref.py on character 1-4-grams: $1 task, $2 fold (or
+# NULL), $3 $4 the training and test CSV files
+record_tfidf()
+{
+	record_ref "$1" tfidf 0 "$2" roc_auc pr_auc \
+		"$PY" bench/ref_pr_auc.py "$REF/tfidf_lr_ref.py" --train "$3" --test "$4" \
+		--char --ngram-max 4
+}
+
 # Train (on 2 threads) and evaluate medrnn: $1 task, $2 side, $3 seed, $4 fold
 # (or NULL), $5 options, $6 $7 the rnn_evaluate keys to keep, $8 table
-# prefix, $9 ${10} the columns
+# prefix, $9 ${10} the columns; ${11}, if given, is more SQL to run while
+# the model is at hand (temporary table m, column model)
 record_medrnn()
 {
 	psql -X -q -v ON_ERROR_STOP=1 <<SQL
@@ -42,6 +65,7 @@ INSERT INTO results
 SELECT '$1', '$2', $3, $4, (r->>'$6')::float8, (r->>'$7')::float8,
        (rnn_model_info(m.model)->>'best_epoch')::int
 FROM m, LATERAL rnn_evaluate(m.model, '${8}_test', '$9', '${10}') AS r;
+${11:-}
 SQL
 }
 
