@@ -101,6 +101,48 @@ get_f64(const uint8_t *p)
 }
 
 /* ----------------------------------------------------------------------
+ * sections
+ * ---------------------------------------------------------------------- */
+
+/* Every section tag, with the format version that introduced it */
+static const struct
+{
+	const char *tag;
+	uint16_t	version;
+}			known_sections[] = {
+	{"CONF", 1}, {"VOCB", 1}, {"LABL", 1}, {"WGTS", 1}, {"OPTS", 1}, {"HIST", 1}, {"TIME", 1},
+	{"SERI", 1}, {"SMIV", 2}
+};
+#define N_TAGS (sizeof(known_sections) / sizeof(known_sections[0]))
+#define known_tags(t) (known_sections[t].tag)
+
+/* The format version that introduced a section */
+static uint16_t
+section_version(const char *tag)
+{
+	for (size_t t = 0; t < N_TAGS; t++)
+		if (strcmp(known_sections[t].tag, tag) == 0)
+			return known_sections[t].version;
+	return UINT16_MAX;
+}
+
+/*
+ * The oldest format version that can hold m: what introduced each of its
+ * sections and each of its CONF values
+ */
+static uint16_t
+model_version(const MrModel *m)
+{
+	uint16_t	v = 1;
+
+	if (m->smiles_variants != 0 && section_version("SMIV") > v)
+		v = section_version("SMIV");
+	if (m->input_kind == MR_INPUT_TEXT && m->tokenizer == MR_TOKENIZER_SMILES && v < 2)
+		v = 2;					/* the "smiles" tokenizer came with version 2 */
+	return v;
+}
+
+/* ----------------------------------------------------------------------
  * encoding
  * ---------------------------------------------------------------------- */
 
@@ -267,7 +309,8 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 		return mr_set_error(err, MR_ENOMEM, "Out of memory for a model of %zu bytes.", total.n);
 	w.p = buf;
 	w_bytes(&w, MR_MODEL_MAGIC, 4);
-	put_u16(w.p, MR_MODEL_VERSION);
+	/* the oldest version that can read it all (mr_model.h) */
+	put_u16(w.p, model_version(m));
 	put_u16(w.p + 2, 0);
 	w.p += 4;
 	w_u32(&w, (uint32_t) total.n);
@@ -492,9 +535,6 @@ r_strings(Reader *r, int32_t count, uint32_t minlen, uint32_t maxlen,
 	return 1;
 }
 
-static const char *const known_tags[] = {"CONF", "VOCB", "LABL", "WGTS", "OPTS", "HIST", "TIME", "SERI",
-"SMIV"};
-#define N_TAGS (sizeof(known_tags) / sizeof(known_tags[0]))
 
 typedef struct SectionRef
 {
@@ -539,6 +579,8 @@ decode_conf(Reader *r, MrModel *m)
 		return r_fail(r, MR_ECORRUPT, "the input kind is not recognized.");
 	if (m->input_kind == MR_INPUT_TEXT && mr_tokenizer_name(m->tokenizer) == NULL)
 		return r_fail(r, MR_ECORRUPT, "the tokenizer is not recognized.");
+	if (m->input_kind == MR_INPUT_TEXT && m->tokenizer == MR_TOKENIZER_SMILES && m->version < 2)
+		return r_fail(r, MR_ECORRUPT, "the smiles tokenizer needs format version 2.");
 	if (m->input_kind == MR_INPUT_SERIES)
 	{
 		/* measurements: three inputs per variable, no tokens */
@@ -748,13 +790,16 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 			return mr_set_error(err, MR_ETRUNCATED, "Section %u claims %u bytes, %zu are left.",
 								s + 1, slen, (size_t) (end - p - 8));
 		for (t = 0; t < N_TAGS; t++)
-			if (memcmp(p, known_tags[t], 4) == 0)
+			if (memcmp(p, known_tags(t), 4) == 0)
 				break;
 		if (t == N_TAGS)
 			return mr_set_error(err, MR_ECORRUPT, "Section %u has an unrecognized tag.", s + 1);
 		if (sec[t].present)
-			return mr_set_error(err, MR_ECORRUPT, "Section %s appears twice.", known_tags[t]);
-		if (strcmp(known_tags[t], "TIME") == 0)
+			return mr_set_error(err, MR_ECORRUPT, "Section %s appears twice.", known_tags(t));
+		if (known_sections[t].version > version)
+			return mr_set_error(err, MR_ECORRUPT, "Section %s needs format version %u; the model says %u.",
+								known_tags(t), known_sections[t].version, version);
+		if (strcmp(known_tags(t), "TIME") == 0)
 		{
 			if (s != n_sections - 1)
 				return mr_set_error(err, MR_ECORRUPT, "Section TIME is not the last section.");
@@ -768,9 +813,9 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 	if (p != end)
 		return mr_set_error(err, MR_ECORRUPT, "%zu bytes follow the last section.", (size_t) (end - p));
 	for (size_t t = 0; t < N_TAGS; t++)
-		if (!sec[t].present && strcmp(known_tags[t], "VOCB") != 0 &&
-			strcmp(known_tags[t], "SERI") != 0 && strcmp(known_tags[t], "SMIV") != 0)
-			return mr_set_error(err, MR_ECORRUPT, "Required section %s is missing.", known_tags[t]);
+		if (!sec[t].present && strcmp(known_tags(t), "VOCB") != 0 &&
+			strcmp(known_tags(t), "SERI") != 0 && strcmp(known_tags(t), "SMIV") != 0)
+			return mr_set_error(err, MR_ECORRUPT, "Required section %s is missing.", known_tags(t));
 
 	/*
 	 * Everything below reads from our own copy: the strings point into it,
@@ -788,7 +833,7 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 #define OPEN(idx) \
 	(r.p = sec[idx].present ? copy + (sec[idx].payload - buf) : copy, \
 	 r.end = r.p + (sec[idx].present ? sec[idx].len : 0), \
-	 r.section = known_tags[idx])
+	 r.section = known_tags(idx))
 	memset(&r, 0, sizeof(r));
 	r.err = err;
 	r.st = MR_OK;

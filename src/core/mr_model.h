@@ -9,19 +9,30 @@
  * overflow-checked arithmetic before anything is read or allocated, every
  * weight must be finite, and the whole image is covered by a checksum.
  *
- * Layout, version 1 (all integers and floats little-endian, no padding):
+ * Versions.  The format version of an image is the oldest version whose
+ * reader knows every section in it: each section has the version that
+ * introduced it (below), and the encoder writes the highest of those among
+ * the sections it writes.  A model that uses no newer feature is therefore
+ * readable by every older release (a dump restored on an older server, a
+ * replica mid-upgrade), and one that needs newer code is refused by an
+ * older reader as an unsupported format version, with a hint to update,
+ * not as damage.  A release that adds sections adds one version for all
+ * of them; a reader refuses a section newer than the image's version.
+ *
+ * Layout (all integers and floats little-endian, no padding):
  *
  *	  offset  size  field
  *	  0		  4		magic "MRNN"
- *	  4		  2		format version (1)
+ *	  4		  2		format version (1 or 2, see above)
  *	  6		  2		reserved, must be 0
  *	  8		  4		total length in bytes, including the checksum
  *	  12	  4		section count (at most MR_MODEL_MAX_SECTIONS)
  *	  16	  ...	sections: tag (4 ASCII bytes), payload length (u32), payload
  *	  len-4	  4		CRC-32C (Castagnoli) of bytes [0, len-4)
  *
- * Sections (each at most once; unknown tags are an error):
- *	  CONF	required.  22 int32: input kind, tokenizer, lowercase,
+ * Sections (each at most once; unknown tags are an error), version 1
+ * unless marked:
+ *	  CONF	required.  22 int32: input kind, tokenizer (3, smiles: version 2), lowercase,
  *			truncating, vocab size V, embed width E, features F, maxlen T,
  *			padding, layers L, hidden[8] (unused slots 0), bidirectional,
  *			pooling, classes K, positive class (-1 if none).
@@ -46,12 +57,12 @@
  *			V entries of u32 length + UTF-8 variable name (1..MR_MAX_TOKEN_BYTES,
  *			distinct, no NUL), then V f32 means and V f32 scales (within
  *			+-1e30, scales > 0).  See mr_series.h for how they make the inputs.
- *	  SMIV	optional, only for text models with the char or smiles tokenizer:
+ *	  SMIV	version 2.  Optional, only for text models with the char or
+ *			smiles tokenizer:
  *			u32 SMILES variants (2..MR_MAX_SMILES_VARIANTS), u64 training
  *			rows kept as written because they were not read as SMILES.
  *			Prediction averages the probabilities of the text as written
- *			and variants - 1 rewrites of it (mr_smiles.h).  New after 0.2,
- *			whose library refuses the tag.
+ *			and variants - 1 rewrites of it (mr_smiles.h).
  *	  TIME	required, last.  f64 training seconds, f64 creation time (Unix
  *			seconds), then n x f64 epoch seconds.  Wall-clock figures vary
  *			between identical runs, so the fingerprint (a hash of all bytes
@@ -70,7 +81,7 @@
 #include "mr_vocab.h"
 
 #define MR_MODEL_MAGIC			"MRNN"
-#define MR_MODEL_VERSION		1
+#define MR_MODEL_VERSION		2	/* the newest version this build reads */
 #define MR_MODEL_MAX_SECTIONS	16
 #define MR_MODEL_MAX_OPTIONS	(1024 * 1024)	/* bytes of OPTS text */
 #define MR_MODEL_HEADER_BYTES	16

@@ -237,8 +237,30 @@ check_smiles_variants_model(void)
 			 mr_model_decode(img, len, &mr_malloc_allocator, &d, &err) == MR_OK &&
 			 d->smiles_variants == 10 && d->rows_not_rewritten == 3,
 			 "a model with SMILES variants round-trips them%s%s", err.detail[0] ? ": " : "", err.detail);
+	MR_CHECK(img[4] == 2 && img[5] == 0 && d && d->version == 2,
+			 "its image has format version 2, which introduced SMIV");
 	mr_model_free(d, &mr_malloc_allocator);
+	{
+		uint8_t		v1[2] = {1, 0};
 
+		expect_rejected(img, len, 4, v1, 2, MR_ECORRUPT, "SMIV in an image of format version 1");
+	}
+
+	bad = b.m;
+	bad.smiles_variants = 0;
+	MR_CHECK(mr_model_encode(&bad, &mr_malloc_allocator, &img2, &len2, &err) == MR_OK &&
+			 img2[4] == 2 && mr_model_decode(img2, len2, &mr_malloc_allocator, &d, &err) == MR_OK,
+			 "a model of the smiles tokenizer alone has format version 2 too");
+	mr_model_free(d, &mr_malloc_allocator);
+	d = NULL;
+	if (img2)
+	{
+		uint8_t		v1[2] = {1, 0};
+
+		expect_rejected(img2, len2, 4, v1, 2, MR_ECORRUPT, "the smiles tokenizer in a version-1 image");
+	}
+	free(img2);
+	img2 = NULL;
 	bad = b.m;
 	bad.tokenizer = MR_TOKENIZER_WORD;
 	MR_CHECK(mr_model_encode(&bad, &mr_malloc_allocator, &img2, &len2, &err) == MR_EINVAL && img2 == NULL,
@@ -280,8 +302,8 @@ test_model(void)
 
 		MR_CHECK(st == MR_OK, "encode a bidirectional two-layer model (%zu bytes)", len);
 	}
-	MR_CHECK(memcmp(img, "MRNN", 4) == 0 && img[4] == MR_MODEL_VERSION && img[5] == 0,
-			 "image starts with the magic and a little-endian version");
+	MR_CHECK(memcmp(img, "MRNN", 4) == 0 && img[4] == 1 && img[5] == 0,
+			 "image starts with the magic and a little-endian version: 1, the oldest that has its sections");
 	MR_CHECK(mr_model_decode(img, len, &mr_malloc_allocator, &d, &err) == MR_OK,
 			 "decode what was encoded (%s)", err.detail);
 	if (!d)
@@ -354,11 +376,11 @@ test_model(void)
 			 decode((const uint8_t *) "", 0, &err) == MR_EBADMAGIC,
 			 "a foreign or empty value is not a model");
 	{
-		uint8_t		v2[2] = {2, 0};
+		uint8_t		newer[2] = {MR_MODEL_VERSION + 1, 0};
 		uint8_t    *c = malloc(len);
 
 		memcpy(c, img, len);
-		memcpy(c + 4, v2, 2);
+		memcpy(c + 4, newer, 2);
 		MR_CHECK(decode(c, len, &err) == MR_EVERSION, "a newer format version is unsupported (%s)", err.detail);
 		free(c);
 	}
