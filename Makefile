@@ -4,28 +4,10 @@ EXTENSION = medrnn
 EXTVERSION = 0.2
 MODULE_big = medrnn
 
-# The numeric core (no PostgreSQL headers) and the server glue.
-CORE_OBJS = \
-	src/core/mr_common.o \
-	src/core/mr_rng.o \
-	src/core/mr_blas.o \
-	src/core/mr_utf8.o \
-	src/core/mr_tokenize.o \
-	src/core/mr_smiles.o \
-	src/core/mr_vocab.o \
-	src/core/mr_corpus.o \
-	src/core/mr_input.o \
-	src/core/mr_series.o \
-	src/core/mr_series_corpus.o \
-	src/core/mr_lstm.o \
-	src/core/mr_net.o \
-	src/core/mr_infer.o \
-	src/core/mr_explain.o \
-	src/core/mr_optim.o \
-	src/core/mr_train.o \
-	src/core/mr_crc32c.o \
-	src/core/mr_model.o \
-	src/core/mr_metrics.o
+# The numeric core (no PostgreSQL headers, layered: see src/core/core.mk)
+# and the server glue.
+include $(dir $(lastword $(MAKEFILE_LIST)))src/core/core.mk
+CORE_OBJS = $(CORE_SRCS:.c=.o)
 
 PG_OBJS = \
 	src/pg/medrnn.o \
@@ -62,7 +44,7 @@ FPFLAGS = -ffp-contract=fast
 # The core's loops (gates, Adam) are written to be vectorized at -O3; errno is
 # never read, and without -fno-math-errno sqrtf cannot be vectorized.
 CORE_OPT = -O3 -fno-math-errno
-PG_CPPFLAGS = -I$(srcdir)/src/core -DMEDRNN_CBLAS
+PG_CPPFLAGS = $(CORE_INCLUDES) -DMEDRNN_CBLAS
 PG_CFLAGS = $(OPTFLAGS) $(FPFLAGS) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK = -lopenblas -lm -pthread
 
@@ -75,18 +57,24 @@ include $(PGXS)
 $(CORE_OBJS): CFLAGS += $(CORE_OPT)
 
 # PGXS tracks no header dependencies: rebuild everything when a header changes
-$(OBJS): $(wildcard src/core/*.h src/pg/*.h)
+$(OBJS): $(CORE_HDRS) $(wildcard src/pg/*.h)
 
 # C unit tests of the numeric core: no server, plain cc, TAP output.
-CORE_SRCS = $(CORE_OBJS:.o=.c)
 CORE_TEST_SRCS = $(sort $(wildcard test/c/*.c))
 CORE_TEST_CFLAGS = -std=c99 -D_POSIX_C_SOURCE=200809L $(CORE_OPT) -g $(OPTFLAGS) $(FPFLAGS) \
 	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror \
-	-Isrc/core -DMEDRNN_CBLAS
+	$(CORE_INCLUDES) -DMEDRNN_CBLAS
 
-test/c/run_core_tests: $(CORE_SRCS) $(CORE_TEST_SRCS) $(wildcard src/core/*.h) test/c/mr_test.h
+test/c/run_core_tests: $(CORE_SRCS) $(CORE_TEST_SRCS) $(CORE_HDRS) test/c/mr_test.h
 	$(CC) $(CORE_TEST_CFLAGS) -o $@ $(CORE_SRCS) $(CORE_TEST_SRCS) -lopenblas -lm -pthread
 
 .PHONY: check-core
 check-core: test/c/run_core_tests
 	test/c/run_core_tests
+
+# The core's sources and compiler flags, for builds outside this Makefile
+# (bench/run.sh): "make -s print-core"
+.PHONY: print-core
+print-core:
+	@echo CORE_SRCS="$(CORE_SRCS)"
+	@echo CORE_CFLAGS="$(CORE_OPT) $(OPTFLAGS) $(FPFLAGS) $(CORE_INCLUDES) -DMEDRNN_CBLAS"

@@ -25,7 +25,7 @@
 #include "mr_blas.h"
 #include "mr_corpus.h"
 #include "mr_infer.h"
-#include "mr_input.h"
+#include "mr_predict.h"
 #include "mr_model.h"
 #include "mr_train.h"
 

@@ -201,10 +201,11 @@ medrnn_step "packages, build and install"
 medrnn_deps bench
 medrnn_build >"$LOGS/build.log" 2>&1 || { tail -n 30 "$LOGS/build.log" >&2; medrnn_die "build failed (see $LOGS/build.log)"; }
 medrnn_install >>"$LOGS/build.log" 2>&1 || { tail -n 30 "$LOGS/build.log" >&2; medrnn_die "install failed (see $LOGS/build.log)"; }
-# the core benchmark against src/core, with the Makefile's flags
-CORE_CFLAGS="-std=c99 -D_POSIX_C_SOURCE=200809L -O3 -march=native -ffp-contract=fast -fno-math-errno -DMEDRNN_CBLAS -pthread -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers"
-# shellcheck disable=SC2086 # CORE_CFLAGS is a list of flags
-"${CC:-cc}" $CORE_CFLAGS -Isrc/core -o "$BIN/core_bench" bench/core_bench.c src/core/*.c -lopenblas -lm \
+# the core benchmark against src/core, with the Makefile's sources and flags
+eval "$(make -s --no-print-directory print-core)"
+CORE_CFLAGS="-std=c99 -D_POSIX_C_SOURCE=200809L $CORE_CFLAGS -pthread -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers"
+# shellcheck disable=SC2086 # CORE_CFLAGS and CORE_SRCS are lists
+"${CC:-cc}" $CORE_CFLAGS -o "$BIN/core_bench" bench/core_bench.c $CORE_SRCS -lopenblas -lm \
 	>>"$LOGS/build.log" 2>&1 || medrnn_die "core_bench did not build (see $LOGS/build.log)"
 # shellcheck disable=SC2086
 "${CC:-cc}" $CORE_CFLAGS -o "$BIN/sgemm_peak" bench/sgemm_peak.c -lopenblas \

@@ -8,8 +8,8 @@
  * refuses the string.  The rewrites are seeded, so a run is reproducible.
  *
  * Build and run (from the repository):
- *	cc -O2 -Isrc/core -o /tmp/smiles_rewrite tools/smiles_rewrite.c \
- *		src/core/mr_smiles.c src/core/mr_rng.c src/core/mr_common.c -lm
+ *	cc -O2 -Isrc/core/base -Isrc/core/data -o /tmp/smiles_rewrite tools/smiles_rewrite.c \
+ *		src/core/data/mr_smiles.c src/core/base/mr_rng.c src/core/base/mr_common.c -lm
  *	tail -n +2 data/clintox/train.csv | cut -d, -f1 | /tmp/smiles_rewrite 5
  */
 #include <stdio.h>

@@ -64,7 +64,7 @@ collect_token(const char *tok, size_t len, void *arg)
 }
 
 /*
- * Lay the known tokens out in the T-step window exactly as mr_input does
+ * Lay the known tokens out in the T-step window exactly as mr_window does
  * (truncating, then padding) and fill ids; returns the real length.
  */
 static int32

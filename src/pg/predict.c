@@ -19,7 +19,7 @@
 
 #include "medrnn.h"
 #include "model_cache.h"
-#include "mr_input.h"
+#include "mr_predict.h"
 #include "predict.h"
 #include "seq_type.h"
 

@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "mr_corpus.h"
-#include "mr_input.h"
+#include "mr_predict.h"
+#include "mr_window.h"
 #include "mr_test.h"
 #include "mr_utf8.h"
 

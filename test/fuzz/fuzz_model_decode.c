@@ -27,7 +27,7 @@
 
 #include "mr_blas.h"
 #include "mr_infer.h"
-#include "mr_input.h"
+#include "mr_predict.h"
 #include "mr_model.h"
 #include "mr_series.h"
 

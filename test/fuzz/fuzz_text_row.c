@@ -28,7 +28,7 @@
 #include "mr_blas.h"
 #include "mr_corpus.h"
 #include "mr_infer.h"
-#include "mr_input.h"
+#include "mr_predict.h"
 #include "mr_model.h"
 #include "mr_tokenize.h"
 #include "mr_utf8.h"

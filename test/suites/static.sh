@@ -7,7 +7,9 @@
 #		every suppression gives its reason: no finding;
 #	  - no function of the extension is SECURITY DEFINER (pg_proc), and no
 #		install or upgrade script (medrnn--*.sql) says SECURITY DEFINER;
-#	  - shellcheck (warnings and errors) over the shell scripts.
+#	  - shellcheck (warnings and errors) over the shell scripts;
+#	  - the numeric core's layering (test/check_layers.py): no core file
+#		includes a later layer or a PostgreSQL header, no header cycle.
 #
 # cppcheck runs without the PostgreSQL headers (with them it takes minutes):
 # the few PostgreSQL attribute macros it must know are defined on its
@@ -39,7 +41,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 cd -- "$ROOT"
-echo "1..6"
+echo "1..7"
 
 # ---------------------------------------------------------------------------
 # cppcheck
@@ -58,7 +60,7 @@ if command -v cppcheck >/dev/null 2>&1; then
 	rc=0
 	cppcheck -q -j "$JOBS" --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
 		--suppressions-list="$SUPPRESSIONS" --std=c99 --language=c \
-		-Isrc/core -Isrc/pg \
+		-Isrc/core/base -Isrc/core/data -Isrc/core/net -Isrc/core/learn -Isrc/core/model -Isrc/pg \
 		'-Dpg_attribute_printf(f,a)=' '-Dpg_attribute_noreturn()=' '-Dpg_attribute_unused()=' \
 		--template='{file}:{line}: {severity}: {message} [{id}]' \
 		src/ >"$WORK/cppcheck.out" 2>&1 || rc=$?
@@ -125,7 +127,7 @@ fi
 # Shell scripts: shellcheck
 
 if command -v shellcheck >/dev/null 2>&1; then
-	shells=(scripts/*.sh test/*.sh test/suites/*.sh test/fuzz/*.sh bench/*.sh)
+	shells=(scripts/*.sh test/*.sh test/suites/*.sh test/fuzz/*.sh bench/*.sh tools/*.sh)
 	[ ! -f .ci/run ] || shells+=(.ci/run)
 	rc=0
 	shellcheck -S warning -x "${shells[@]}" >"$WORK/shellcheck.out" 2>&1 || rc=$?
@@ -134,5 +136,13 @@ if command -v shellcheck >/dev/null 2>&1; then
 else
 	skip "shellcheck is not installed"
 fi
+
+# ---------------------------------------------------------------------------
+# The core's layers
+
+rc=0
+python3 test/check_layers.py "$ROOT" >"$WORK/layers.out" 2>&1 || rc=$?
+ok "$rc" "core layering: $(tail -n 1 "$WORK/layers.out")"
+[ "$rc" -eq 0 ] || head -n 40 "$WORK/layers.out" | diag
 
 echo "# static: $((SECONDS - START)) s"

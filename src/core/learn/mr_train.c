@@ -19,7 +19,6 @@
 #include <time.h>
 
 #include "mr_blas.h"
-#include "mr_model.h"
 
 #define MR_MAX_WORKERS 64
 
@@ -791,7 +790,7 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		res->best_epoch = res->n_epochs;
 	/* the last update has not been through a forward pass: check it too */
 	for (size_t i = 0; i < net->n_params; i++)
-		if (!(fabsf(net->params[i]) <= MR_MODEL_MAX_WEIGHT))
+		if (!(fabsf(net->params[i]) <= MR_NET_MAX_WEIGHT))
 		{
 			st = mr_set_error(err, MR_EDIVERGED,
 							  "Weight %zu became %g after the last update.", i, (double) net->params[i]);

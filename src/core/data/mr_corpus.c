@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "mr_input.h"
+#include "mr_window.h"
 #include "mr_smiles.h"
 #include "mr_utf8.h"
 

@@ -26,6 +26,7 @@
 #include "mr_common.h"
 #include "mr_lstm.h"
 #include "mr_rng.h"
+#include "mr_window.h"
 
 typedef enum MrPooling
 {
@@ -34,11 +35,13 @@ typedef enum MrPooling
 	MR_POOL_MEAN = 2			/* mean over real steps */
 } MrPooling;
 
-typedef enum MrPadding
-{
-	MR_PAD_PRE = 0,				/* padding before the real steps (Keras) */
-	MR_PAD_POST = 1
-} MrPadding;
+/*
+ * Weights must lie within +-MR_NET_MAX_WEIGHT: trained weights are tiny
+ * next to it, training calls a run that leaves it diverged, and the model
+ * decoder refuses anything outside it, which keeps every activation of a
+ * hostile model finite in float arithmetic.
+ */
+#define MR_NET_MAX_WEIGHT		1e6f
 
 typedef struct MrNetConfig
 {

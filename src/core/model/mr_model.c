@@ -256,9 +256,9 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 		return mr_set_error(err, MR_EDIMS, "The parameter count does not fit the model format.");
 	/* never write a model the decoder would refuse */
 	for (size_t i = 0; i < n_params; i++)
-		if (!(fabsf(m->net.params[i]) <= MR_MODEL_MAX_WEIGHT))
+		if (!(fabsf(m->net.params[i]) <= MR_NET_MAX_WEIGHT))
 			return mr_set_error(err, MR_EDIVERGED, "Weight %zu is %g, outside +-%g.",
-								i, (double) m->net.params[i], (double) MR_MODEL_MAX_WEIGHT);
+								i, (double) m->net.params[i], (double) MR_NET_MAX_WEIGHT);
 	if (m->n_epochs < 1 || m->n_epochs > MR_MAX_EPOCHS ||
 		m->best_epoch < 1 || m->best_epoch > m->n_epochs ||
 		(m->stopped_early != 0 && m->stopped_early != 1) ||
@@ -915,12 +915,12 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 		{
 			float		v = get_f32(wp + 4 * i);
 
-			if (!(v >= -MR_MODEL_MAX_WEIGHT && v <= MR_MODEL_MAX_WEIGHT))
+			if (!(v >= -MR_NET_MAX_WEIGHT && v <= MR_NET_MAX_WEIGHT))
 			{
 				char		msg[96];
 
 				snprintf(msg, sizeof(msg), "weight %zu is not a number within +-%g.", i,
-						 (double) MR_MODEL_MAX_WEIGHT);
+						 (double) MR_NET_MAX_WEIGHT);
 				r_fail(&r, MR_ENONFINITE, msg);
 				goto fail;
 			}

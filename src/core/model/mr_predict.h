@@ -1,39 +1,17 @@
 /*
- * mr_input.h
- *	  Turning one input into one network row: the token ids of a text (or
- *	  of pre-split tokens) placed in a window of T steps.
- *
- * Keras semantics: out-of-vocabulary tokens are dropped, then a row longer
- * than T loses its first ("pre", the default) or last ("post") ids, and a
- * shorter one is padded with id 0 before ("pre") or after ("post").
+ * mr_predict.h
+ *	  A model's inputs to network rows and probabilities: a text tokenized
+ *	  with the model's tokenizer and looked up in its vocabulary, pre-split
+ *	  tokens, and the mean over SMILES variants.
  */
-#ifndef MR_INPUT_H
-#define MR_INPUT_H
+#ifndef MR_PREDICT_H
+#define MR_PREDICT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "mr_infer.h"
 #include "mr_model.h"
-
-/*
- * Collects ids into a window as they arrive.  With truncating "pre" only
- * the last T ids survive (a ring buffer), so a 1 MB text needs no more
- * than T slots and no allocation.
- */
-typedef struct MrWindow
-{
-	int32_t    *ring;			/* T slots, caller-provided */
-	int			T;
-	int			truncating;		/* MrPadding */
-	int64_t		seen;			/* ids offered so far */
-} MrWindow;
-
-void		mr_window_init(MrWindow *w, int32_t *ring, int T, int truncating);
-/* Offer the next id; returns 1 once a "post" window is full (stop early) */
-int			mr_window_push(MrWindow *w, int32_t id);
-/* Write the padded row (T ids) and return its real length */
-int32_t		mr_window_finish(const MrWindow *w, int padding, int32_t *out);
 
 /*
  * Tokenize text with the model's tokenizer, look each token up in its
@@ -67,4 +45,4 @@ MrStatus	mr_model_text_probs(const MrModel *m, MrInfer *inf, const char *text, s
 								int32_t *ring, int32_t *ids, float *sum, float *probs,
 								const MrAllocator *a);
 
-#endif							/* MR_INPUT_H */
+#endif							/* MR_PREDICT_H */

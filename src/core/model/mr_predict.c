@@ -1,62 +1,15 @@
 /*
- * mr_input.c
- *	  One input to one padded row of token ids (see mr_input.h).
+ * mr_predict.c
+ *	  A model's inputs to its rows and probabilities (see mr_predict.h).
  */
-#include "mr_input.h"
+#include "mr_predict.h"
 
 #include <string.h>
 
 #include "mr_smiles.h"
 #include "mr_tokenize.h"
 #include "mr_utf8.h"
-
-void
-mr_window_init(MrWindow *w, int32_t *ring, int T, int truncating)
-{
-	w->ring = ring;
-	w->T = T;
-	w->truncating = truncating;
-	w->seen = 0;
-}
-
-/* Keep the id if it can still end up in the window */
-int
-mr_window_push(MrWindow *w, int32_t id)
-{
-	if (w->truncating == MR_PAD_POST)
-	{
-		if (w->seen < w->T)
-			w->ring[w->seen] = id;
-		w->seen++;
-		return w->seen >= w->T;
-	}
-	w->ring[w->seen % w->T] = id;
-	w->seen++;
-	return 0;
-}
-
-/* Lay the kept ids out in order, padded to T */
-int32_t
-mr_window_finish(const MrWindow *w, int padding, int32_t *out)
-{
-	int			T = w->T;
-	int32_t		L = (int32_t) (w->seen < T ? w->seen : T);
-	int			first = padding == MR_PAD_PRE ? T - L : 0;
-
-	for (int t = 0; t < T; t++)
-		out[t] = 0;
-	for (int32_t i = 0; i < L; i++)
-	{
-		int64_t		src;
-
-		if (w->truncating == MR_PAD_POST || w->seen <= T)
-			src = i;
-		else
-			src = (w->seen - L + i) % T;	/* oldest surviving id first */
-		out[first + i] = w->ring[src];
-	}
-	return L;
-}
+#include "mr_window.h"
 
 typedef struct TextRowState
 {
@@ -127,7 +80,7 @@ mr_model_tokens_row(const MrModel *m, const char *const *toks, const size_t *len
 
 /*
  * Probabilities of a text: one forward pass, or the mean over the SMILES
- * variants (see mr_input.h)
+ * variants (see mr_predict.h)
  */
 MrStatus
 mr_model_text_probs(const MrModel *m, MrInfer *inf, const char *text, size_t len,

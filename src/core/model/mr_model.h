@@ -44,7 +44,7 @@
  *			bytes (0..MR_MAX_LABEL_BYTES, distinct, no NUL): the class labels.
  *	  WGTS	required.  u32 count (= the parameter count the config implies),
  *			then that many float32 in the order of mr_net.h, each within
- *			+-MR_MODEL_MAX_WEIGHT.
+ *			+-MR_NET_MAX_WEIGHT.
  *	  OPTS	required.  UTF-8 JSON text of the options used (display only).
  *	  HIST	required.  u64 rows used, u64 rows skipped, u64 training rows,
  *			u64 validation rows, u32 epochs n, u32 best epoch, u32 stopped
@@ -85,12 +85,6 @@
 #define MR_MODEL_MAX_SECTIONS	16
 #define MR_MODEL_MAX_OPTIONS	(1024 * 1024)	/* bytes of OPTS text */
 #define MR_MODEL_HEADER_BYTES	16
-/*
- * Weights must lie within +-MR_MODEL_MAX_WEIGHT: trained weights are tiny
- * next to it, and the bound keeps every activation of a hostile model
- * finite in float arithmetic.
- */
-#define MR_MODEL_MAX_WEIGHT		1e6f
 #define MR_MAX_SMILES_VARIANTS	100
 
 /* What the model reads (CONF input kind) */
