@@ -53,6 +53,7 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
+#include "mr_sort.h"
 #include "seq_type.h"
 
 /* PostgreSQL's epoch (2000-01-01) in Unix microseconds */
@@ -65,9 +66,6 @@
 
 /* Bytes of the input quoted in a syntax error */
 #define INPUT_QUOTE_MAX		60
-
-/* Merge sort: runs of this many events are first sorted by insertion */
-#define SORT_RUN			16
 
 static const char *const kind_names[] = {"empty", "tokens", "timed_tokens", "measurements"};
 static const char *const time_names[] = {NULL, "number", "timestamp"};
@@ -733,9 +731,11 @@ cmp_float8(float8 a, float8 b)
 }
 
 /* The canonical event order: time, string (NULL last), NULL value last, value */
-static inline int
-cmp_item(const SeqItem *a, const SeqItem *b)
+static int
+cmp_item(const void *pa, const void *pb, void *arg)
 {
+	const SeqItem *a = pa,
+			   *b = pb;
 	int			c = cmp_float8(a->t, b->t);
 
 	if (c != 0)
@@ -747,69 +747,7 @@ cmp_item(const SeqItem *a, const SeqItem *b)
 	return cmp_float8(a->v, b->v);
 }
 
-/*
- * Stable bottom-up merge sort: insertion-sorted runs, then merges of
- * doubling width, checking for interrupts between passes.
- */
-static void
-sort_items(SeqItem *a, int32 n)
-{
-	SeqItem    *src = a,
-			   *dst,
-			   *tmp;
-
-	for (int32 lo = 0; lo < n; lo += SORT_RUN)
-	{
-		int32		hi = Min(lo + SORT_RUN, n);
-
-		for (int32 i = lo + 1; i < hi; i++)
-		{
-			SeqItem		x = a[i];
-			int32		j = i;
-
-			while (j > lo && cmp_item(&a[j - 1], &x) > 0)
-			{
-				a[j] = a[j - 1];
-				j--;
-			}
-			a[j] = x;
-		}
-	}
-	if (n <= SORT_RUN)
-		return;
-
-	tmp = palloc(mul_size((Size) n, sizeof(SeqItem)));
-	dst = tmp;
-	for (int64 width = SORT_RUN; width < n; width *= 2)
-	{
-		SeqItem    *swap;
-
-		CHECK_FOR_INTERRUPTS();
-		for (int64 lo = 0; lo < n; lo += 2 * width)
-		{
-			int64		mid = Min(lo + width, n),
-						hi = Min(lo + 2 * width, n),
-						i = lo,
-						j = mid,
-						k = lo;
-
-			while (i < mid && j < hi)
-				dst[k++] = cmp_item(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		swap = src;
-		src = dst;
-		dst = swap;
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(SeqItem));
-	pfree(tmp);
-}
-
-/* qsort_arg comparator: string ids by their bytes, shorter first on a tie */
+/* String ids by their bytes, shorter first on a tie */
 static int
 cmp_string_ids(const void *pa, const void *pb, void *arg)
 {
@@ -823,6 +761,16 @@ cmp_string_ids(const void *pa, const void *pb, void *arg)
 	if (r != 0)
 		return r;
 	return (la > lc) - (la < lc);
+}
+
+/* mr_sort with scratch from the current memory context */
+static void
+sort_palloc(void *base, int32 n, Size elem, MrCompareFn cmp, void *arg)
+{
+	void	   *tmp = palloc(mul_size((Size) Max(n, 1), elem));
+
+	mr_sort_with(base, tmp, (size_t) n, elem, cmp, arg);
+	pfree(tmp);
 }
 
 /*
@@ -869,7 +817,7 @@ RnnSeqBuild(const RnnSeqBuilder *b)
 			rank[b->str[i]] = 0;
 			order[n_used++] = b->str[i];
 		}
-	qsort_arg(order, n_used, sizeof(int32), cmp_string_ids, (void *) b);
+	sort_palloc(order, n_used, sizeof(int32), cmp_string_ids, (void *) b);
 	for (int32 r = 0; r < n_used; r++)
 	{
 		rank[order[r]] = r;
@@ -921,7 +869,7 @@ RnnSeqBuild(const RnnSeqBuilder *b)
 			items[i].vnull = kind == RNNSEQ_MEASURES ? b->value_null[i] : 0;
 			items[i].v = kind == RNNSEQ_MEASURES ? b->values[i] : 0.0;
 		}
-		sort_items(items, n);
+		sort_palloc(items, n, sizeof(SeqItem), cmp_item, NULL);
 		for (int32 i = 0; i < n; i++)
 		{
 			times[i] = items[i].t;

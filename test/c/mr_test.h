@@ -43,6 +43,7 @@ void		test_blas(void);
 void		test_rng(void);
 void		test_crc32c(void);
 void		test_utf8(void);
+void		test_sort(void);
 void		test_tokenize(void);
 void		test_smiles(void);
 void		test_vocab(void);

@@ -83,6 +83,7 @@ main(int argc, char **argv)
 		{"rng", test_rng},
 		{"crc32c", test_crc32c},
 		{"utf8", test_utf8},
+		{"sort", test_sort},
 		{"tokenize", test_tokenize},
 		{"smiles", test_smiles},
 		{"vocab", test_vocab},

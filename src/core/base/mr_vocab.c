@@ -16,6 +16,8 @@
 
 #include <string.h>
 
+#include "mr_sort.h"
+
 #define VOCAB_MIN_SLOTS		16
 #define VOCAB_ARENA_CHUNK	65536	/* bytes of key text per arena chunk */
 #define VOCAB_MAX_KEYS		INT32_MAX	/* ids are int32 */
@@ -421,125 +423,53 @@ mr_vocab_count(const MrVocab *v, int32_t id)
 	return v->entries[id].count;
 }
 
-/* Keras rank order: 1 if id a goes before id b */
-static inline int
-count_before(const MrVocab *v, int32_t a, int32_t b)
+/* Keras rank order: descending count; ids are first-seen order, which a stable sort keeps on a tie */
+static int
+count_cmp(const void *pa, const void *pb, void *arg)
 {
-	int64_t		ca = v->entries[a].count;
-	int64_t		cb = v->entries[b].count;
+	const MrVocab *v = arg;
+	int64_t		ca = v->entries[*(const int32_t *) pa].count;
+	int64_t		cb = v->entries[*(const int32_t *) pb].count;
 
-	/* ids are first-seen order, so the tie-break is what a stable sort does */
-	return ca > cb || (ca == cb && a < b);
+	return ca > cb ? -1 : ca < cb;
 }
 
-/* Label order: 1 if id a goes before id b */
-static inline int
-key_before(const MrVocab *v, int32_t a, int32_t b)
+/* Label order: key bytes, shorter first when one is a prefix of the other */
+static int
+key_cmp(const void *pa, const void *pb, void *arg)
 {
-	const VocabEntry *ea = &v->entries[a];
-	const VocabEntry *eb = &v->entries[b];
+	const MrVocab *v = arg;
+	const VocabEntry *ea = &v->entries[*(const int32_t *) pa];
+	const VocabEntry *eb = &v->entries[*(const int32_t *) pb];
 	size_t		n = ea->len < eb->len ? ea->len : eb->len;
 	int			c = n > 0 ? memcmp(ea->key, eb->key, n) : 0;
 
-	/* keys are distinct, so equal prefixes mean different lengths */
-	return c < 0 || (c == 0 && ea->len < eb->len);
+	return c != 0 ? c : (ea->len > eb->len) - (ea->len < eb->len);
 }
 
-/*
- * Sort order[0..n) with a strict total order (before), so the result is
- * the unique sorted permutation; bottom-up merge sort through tmp[n].
- */
-static void
-merge_sort(const MrVocab *v, int32_t *order, int32_t *tmp, size_t n,
-		   int (*before) (const MrVocab *, int32_t, int32_t))
-{
-	int32_t    *src = order;
-	int32_t    *dst = tmp;
-	const size_t run = 16;
-
-	/* insertion sort short runs first: cheap, and halves the merge passes */
-	for (size_t lo = 0; lo < n; lo += run)
-	{
-		size_t		hi = lo + run < n ? lo + run : n;
-
-		for (size_t i = lo + 1; i < hi; i++)
-		{
-			int32_t		x = order[i];
-			size_t		j = i;
-
-			while (j > lo && before(v, x, order[j - 1]))
-			{
-				order[j] = order[j - 1];
-				j--;
-			}
-			order[j] = x;
-		}
-	}
-	for (size_t width = run; width < n; width *= 2)
-	{
-		for (size_t lo = 0; lo < n; lo += 2 * width)
-		{
-			size_t		mid = lo + width < n ? lo + width : n;
-			size_t		hi = mid + width < n ? mid + width : n;
-			size_t		i = lo;
-			size_t		j = mid;
-			size_t		k = lo;
-
-			/* take from the left on a tie: stable */
-			while (i < mid && j < hi)
-				dst[k++] = before(v, src[j], src[i]) ? src[j++] : src[i++];
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		{
-			int32_t    *t = src;
-
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != order)
-		memcpy(order, src, n * sizeof(int32_t));
-}
-
-/* Fill order with all ids sorted by before(); MR_ENOMEM if no scratch */
+/* Fill order with all ids sorted by cmp; MR_ENOMEM if no scratch */
 static MrStatus
-sort_ids(const MrVocab *v, int32_t *order,
-		 int (*before) (const MrVocab *, int32_t, int32_t))
+sort_ids(const MrVocab *v, int32_t *order, MrCompareFn cmp)
 {
-	size_t		bytes;
-	int32_t    *tmp;
-
 	if (v == NULL || order == NULL)
 		return MR_EINVAL;
 	for (size_t i = 0; i < v->size; i++)
 		order[i] = (int32_t) i;
-	if (v->size < 2)
-		return MR_OK;
-	if (!mr_mul_size(v->size, sizeof(int32_t), &bytes))
-		return MR_ENOMEM;
-	tmp = mr_alloc(&v->alloc, bytes);
-	if (tmp == NULL)
-		return MR_ENOMEM;
-	merge_sort(v, order, tmp, v->size, before);
-	mr_free(&v->alloc, tmp);
-	return MR_OK;
+	return mr_sort(order, v->size, sizeof(int32_t), cmp, (void *) v, &v->alloc);
 }
 
 /* Ids by descending count, ties in first-seen order (Keras word_index) */
 MrStatus
 mr_vocab_rank_by_count(const MrVocab *v, int32_t *order)
 {
-	return sort_ids(v, order, count_before);
+	return sort_ids(v, order, count_cmp);
 }
 
 /* Ids by key bytes, shorter first when one is a prefix of the other */
 MrStatus
 mr_vocab_sort_by_key(const MrVocab *v, int32_t *order)
 {
-	return sort_ids(v, order, key_before);
+	return sort_ids(v, order, key_cmp);
 }
 
 /* Bytes allocated for the table, its entries and its keys */

@@ -6,9 +6,10 @@
 
 #include <string.h>
 
-#include "mr_window.h"
 #include "mr_smiles.h"
+#include "mr_sort.h"
 #include "mr_utf8.h"
+#include "mr_window.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 
@@ -381,60 +382,33 @@ group_cmp(const MrCorpus *c, int64_t a, int64_t b)
 	return 0;
 }
 
-/* Stable merge sort of row indices (with their variants) by content */
-static void
-sort_rows(const MrCorpus *c, int64_t *idx, int64_t *tmp, int64_t n)
+/* mr_sort order of row indices (with their variants) by content */
+static int
+row_index_cmp(const void *a, const void *b, void *arg)
 {
-	for (int64_t width = 1; width < n; width *= 2)
-	{
-		for (int64_t lo = 0; lo < n; lo += 2 * width)
-		{
-			int64_t		mid = lo + width < n ? lo + width : n;
-			int64_t		hi = lo + 2 * width < n ? lo + 2 * width : n;
-			int64_t		i = lo,
-						j = mid,
-						k = lo;
-
-			while (i < mid && j < hi)
-				tmp[k++] = group_cmp(c, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
-			while (i < mid)
-				tmp[k++] = idx[i++];
-			while (j < hi)
-				tmp[k++] = idx[j++];
-		}
-		memcpy(idx, tmp, sizeof(int64_t) * n);
-	}
+	return group_cmp(arg, *(const int64_t *) a, *(const int64_t *) b);
 }
 
-/* Stable merge sort of word ids: count descending, then first position */
-static void
-sort_words(const MrCorpus *c, const int64_t *first_pos, int32_t *ids, int32_t *tmp, int64_t n)
+/* What ranking words needs: the corpus and each word's first position */
+typedef struct WordRank
 {
-	for (int64_t width = 1; width < n; width *= 2)
-	{
-		for (int64_t lo = 0; lo < n; lo += 2 * width)
-		{
-			int64_t		mid = lo + width < n ? lo + width : n;
-			int64_t		hi = lo + 2 * width < n ? lo + 2 * width : n;
-			int64_t		i = lo,
-						j = mid,
-						k = lo;
+	const MrCorpus *c;
+	const int64_t *first_pos;
+} WordRank;
 
-			while (i < mid && j < hi)
-			{
-				int64_t		ci = mr_vocab_count(c->words, ids[i]),
-							cj = mr_vocab_count(c->words, ids[j]);
-				int			j_first = cj > ci || (cj == ci && first_pos[ids[j]] < first_pos[ids[i]]);
+/* mr_sort order of word ids: count descending, then first position */
+static int
+word_rank_cmp(const void *pa, const void *pb, void *arg)
+{
+	const WordRank *wr = arg;
+	int32_t		a = *(const int32_t *) pa,
+				b = *(const int32_t *) pb;
+	int64_t		ca = mr_vocab_count(wr->c->words, a),
+				cb = mr_vocab_count(wr->c->words, b);
 
-				tmp[k++] = j_first ? ids[j++] : ids[i++];
-			}
-			while (i < mid)
-				tmp[k++] = ids[i++];
-			while (j < hi)
-				tmp[k++] = ids[j++];
-		}
-		memcpy(ids, tmp, sizeof(int32_t) * n);
-	}
+	if (ca != cb)
+		return ca > cb ? -1 : 1;
+	return (wr->first_pos[a] > wr->first_pos[b]) - (wr->first_pos[a] < wr->first_pos[b]);
 }
 
 /*
@@ -497,7 +471,7 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	/* canonical row order, and each word's first position in it */
 	for (int64_t i = 0; i < n; i++)
 		row_order[i] = i;
-	sort_rows(c, row_order, row_tmp, n);
+	mr_sort_with(row_order, row_tmp, (size_t) n, sizeof(int64_t), row_index_cmp, (void *) c);
 	for (int32_t w = 0; w < n_words; w++)
 	{
 		first_pos[w] = INT64_MAX;
@@ -513,7 +487,11 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	}
 
 	/* Keras Tokenizer: rank by count, ties first-seen; keep ids < num_words */
-	sort_words(c, first_pos, order, word_tmp, n_words);
+	{
+		WordRank	wr = {c, first_pos};
+
+		mr_sort_with(order, word_tmp, (size_t) n_words, sizeof(int32_t), word_rank_cmp, &wr);
+	}
 	for (int32_t r = 0; r < kept; r++)
 	{
 		final_id[order[r]] = r + 1;

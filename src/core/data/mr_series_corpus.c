@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mr_series.h"
+#include "mr_sort.h"
 #include "mr_utf8.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
@@ -245,29 +246,11 @@ row_cmp(const MrSeriesCorpus *c, int64_t a, int64_t b)
 	return (ia < c->row_end[a]) - (ib < c->row_end[b]);
 }
 
-/* Stable merge sort of row indices by content */
-static void
-sort_rows(const MrSeriesCorpus *c, int64_t *idx, int64_t *tmp, int64_t n)
+/* mr_sort order of row indices by content */
+static int
+row_index_cmp(const void *a, const void *b, void *arg)
 {
-	for (int64_t width = 1; width < n; width *= 2)
-	{
-		for (int64_t lo = 0; lo < n; lo += 2 * width)
-		{
-			int64_t		mid = lo + width < n ? lo + width : n;
-			int64_t		hi = lo + 2 * width < n ? lo + 2 * width : n;
-			int64_t		i = lo,
-						j = mid,
-						k = lo;
-
-			while (i < mid && j < hi)
-				tmp[k++] = row_cmp(c, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
-			while (i < mid)
-				tmp[k++] = idx[i++];
-			while (j < hi)
-				tmp[k++] = idx[j++];
-		}
-		memcpy(idx, tmp, sizeof(int64_t) * n);
-	}
+	return row_cmp(arg, *(const int64_t *) a, *(const int64_t *) b);
 }
 
 void
@@ -423,7 +406,7 @@ mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
 	/* rows in canonical order, resampled */
 	for (int64_t i = 0; i < n; i++)
 		order[i] = i;
-	sort_rows(c, order, tmp, n);
+	mr_sort_with(order, tmp, (size_t) n, sizeof(int64_t), row_index_cmp, (void *) c);
 	for (size_t i = 0; i < c->n_events; i++)
 		row_vars[i] = c->var[i] >= 0 ? final_var[c->var[i]] : -1;
 	for (int64_t i = 0; i < n; i++)

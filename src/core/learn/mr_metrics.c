@@ -16,6 +16,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "mr_sort.h"
+
 /* One off-diagonal confusion cell in the hash table; count 0 = empty slot */
 typedef struct CellSlot
 {
@@ -183,80 +185,24 @@ keys_reserve(MrMetricsAcc *acc)
 	return MR_OK;
 }
 
-/*
- * Sort a[0..n) ascending: bottom-up merge sort through tmp[n], after an
- * insertion sort of short runs.  O(n log n) on every input, unlike a
- * quicksort, which matters because scores come with many ties.
- */
-static void
-sort_u64(uint64_t *a, uint64_t *tmp, size_t n)
+/* Ascending order of packed keys */
+static int
+u64_cmp(const void *pa, const void *pb, void *arg)
 {
-	uint64_t   *src = a;
-	uint64_t   *dst = tmp;
-	const size_t run = 16;
+	uint64_t	a = *(const uint64_t *) pa,
+				b = *(const uint64_t *) pb;
 
-	for (size_t lo = 0; lo < n; lo += run)
-	{
-		size_t		hi = lo + run < n ? lo + run : n;
-
-		for (size_t i = lo + 1; i < hi; i++)
-		{
-			uint64_t	x = a[i];
-			size_t		j = i;
-
-			while (j > lo && x < a[j - 1])
-			{
-				a[j] = a[j - 1];
-				j--;
-			}
-			a[j] = x;
-		}
-	}
-	for (size_t width = run; width < n; width *= 2)
-	{
-		for (size_t lo = 0; lo < n; lo += 2 * width)
-		{
-			size_t		mid = lo + width < n ? lo + width : n;
-			size_t		hi = mid + width < n ? mid + width : n;
-			size_t		i = lo;
-			size_t		j = mid;
-			size_t		k = lo;
-
-			while (i < mid && j < hi)
-				dst[k++] = src[j] < src[i] ? src[j++] : src[i++];
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		{
-			uint64_t   *t = src;
-
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(uint64_t));
+	return (a > b) - (a < b);
 }
 
-/* Sort a[0..n) with scratch from the allocator; MR_ENOMEM if there is none */
+/*
+ * Sort a[0..n) ascending (mr_sort: O(n log n) on every input, unlike a
+ * quicksort, which matters because scores come with many ties)
+ */
 static MrStatus
 sort_u64_alloc(const MrAllocator *alloc, uint64_t *a, size_t n)
 {
-	size_t		bytes;
-	uint64_t   *tmp;
-
-	if (n < 2)
-		return MR_OK;
-	if (!mr_mul_size(n, sizeof(uint64_t), &bytes))
-		return MR_ENOMEM;
-	tmp = mr_alloc(alloc, bytes);
-	if (tmp == NULL)
-		return MR_ENOMEM;
-	sort_u64(a, tmp, n);
-	mr_free(alloc, tmp);
-	return MR_OK;
+	return mr_sort(a, n, sizeof(uint64_t), u64_cmp, NULL, alloc);
 }
 
 /* Sort the row keys once after the last add */
