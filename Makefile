@@ -76,5 +76,5 @@ check-core: test/c/run_core_tests
 # (bench/run.sh): "make -s print-core"
 .PHONY: print-core
 print-core:
-	@echo CORE_SRCS="$(CORE_SRCS)"
-	@echo CORE_CFLAGS="$(CORE_OPT) $(OPTFLAGS) $(FPFLAGS) $(CORE_INCLUDES) -DMEDRNN_CBLAS"
+	@echo "CORE_SRCS='$(CORE_SRCS)'"
+	@echo "CORE_CFLAGS='$(CORE_OPT) $(OPTFLAGS) $(FPFLAGS) $(CORE_INCLUDES) -DMEDRNN_CBLAS'"

@@ -1,20 +1,24 @@
 /*
  * core_bench.c
  *	  The numeric core alone, without the server: read a CSV (header
- *	  text,label), tokenize, train and predict, and print throughput.
+ *	  text,label), train and predict, and print throughput.
  *
- * It runs exactly the code rnn_train runs (mr_corpus, mr_train) with the
- * default recipe, so "SQL vs core" in bench/ shows what the server adds.
+ * It trains through mr_fit, the pipeline rnn_train calls, with the default
+ * recipe (or --options), so "SQL vs core" in bench/ shows what the server
+ * adds.
  *
  *	  core_bench --train tr.csv [--test te.csv] [--epochs N] [--seed S]
- *				 [--threads T] [--char] [--predict-rows N] [--print-memory]
+ *				 [--threads T] [--char] [--options JSON] [--predict-rows N]
+ *				 [--print-memory]
  *
- * --print-memory prints, before training, the bytes training needs at the
- * least (bench/run.sh compares the backend's peak memory with it): 4 floats
- * per parameter (weights, gradients, Adam's two moments), one batch's
- * activations (split among the workers as mr_train splits it), and the
- * tokenized rows (T ids, a length and a label each); and, for reference,
- * what mr_train_memory says mr_train allocates besides the weights and rows.
+ * --options gives rnn_train's options as JSON text instead of --epochs,
+ * --seed and --char.  --print-memory prints, before training, the bytes
+ * training needs at the least (bench/run.sh compares the backend's peak
+ * memory with it): 4 floats per parameter (weights, gradients, Adam's two
+ * moments), one batch's activations (split among the workers as mr_train
+ * splits it), and the tokenized rows (T ids, a length and a label each);
+ * and, for reference, what mr_train_memory says mr_train allocates besides
+ * the weights and rows.
  */
 #include <math.h>
 #include <stdio.h>
@@ -23,11 +27,11 @@
 #include <time.h>
 
 #include "mr_blas.h"
-#include "mr_corpus.h"
+#include "mr_fit.h"
 #include "mr_infer.h"
-#include "mr_predict.h"
+#include "mr_json.h"
 #include "mr_model.h"
-#include "mr_train.h"
+#include "mr_predict.h"
 
 typedef struct Csv
 {
@@ -139,14 +143,36 @@ load_csv(const char *path)
 	return csv;
 }
 
-static void
-on_epoch(const MrEpochLog *log, void *state)
+/* The fit pipeline's rows: the CSV's */
+typedef struct CsvSource
 {
-	int			T = *(int *) state;
+	const Csv  *csv;
+	long		pos;
+} CsvSource;
 
-	printf("epoch %d: loss %.4f accuracy %.4f %.2f s %.0f tokens/s\n",
-		   log->epoch, log->loss, log->accuracy, log->seconds,
-		   log->rows * (double) T / log->seconds);
+static void
+csv_next(MrRow *row, void *state)
+{
+	CsvSource  *cs = state;
+	long		i = cs->pos++;
+
+	if (i >= cs->csv->n)
+	{
+		row->kind = MR_ROW_END;
+		return;
+	}
+	row->kind = MR_ROW_TEXT;
+	row->text = cs->csv->text[i];
+	row->len = cs->csv->text_len[i];
+	row->label = cs->csv->label[i];
+	row->label_len = strlen(cs->csv->label[i]);
+}
+
+/* The pipeline's NOTICEs (one per epoch among them), as comments */
+static void
+on_notice(int level, const MrError *msg, void *state)
+{
+	printf("# %s%s%s\n", msg->message, msg->detail[0] ? " " : "", msg->detail);
 	fflush(stdout);
 }
 
@@ -156,7 +182,7 @@ on_epoch(const MrEpochLog *log, void *state)
  * first B % n one more.
  */
 static void
-print_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t n_rows)
+print_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t n_rows, void *state)
 {
 	size_t		n_params,
 				acts_total = 0,
@@ -193,27 +219,26 @@ int
 main(int argc, char **argv)
 {
 	const char *train_path = NULL,
-			   *test_path = NULL;
+			   *test_path = NULL,
+			   *options = NULL;
 	int			epochs = 5,
 				threads = 1,
-				T = 100,
-				batch = 32,
 				char_mode = 0,
 				print_memory = 0;
 	long		predict_rows = 0;
-	uint64_t	seed = 0;
-	MrTokenizer tk = {MR_TOKENIZER_WORD, 1};
+	unsigned long long seed = 0;
 	const MrAllocator *a = &mr_malloc_allocator;
-	MrCorpus   *corpus;
-	MrCorpusRows rows;
+	char		built[256];
 	MrError		err;
 	Csv			tr;
-	MrNetConfig cfg = {0};
-	MrTrainConfig tc = {0};
-	MrTrainHooks hooks = {NULL, on_epoch, NULL, &T};
-	MrTrainResult res;
-	MrNet		net;
-	size_t		n_params;
+	MrJson	   *json;
+	MrFitSpec	spec;
+	MrFitHooks	hooks = {NULL, on_notice, NULL, NULL, NULL};
+	CsvSource	src;
+	MrModel    *m;
+	uint8_t    *image;
+	size_t		len;
+	int			T;
 	double		t0;
 
 	for (int i = 1; i < argc; i++)
@@ -228,6 +253,8 @@ main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
 			threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--options") && i + 1 < argc)
+			options = argv[++i];
 		else if (!strcmp(argv[i], "--predict-rows") && i + 1 < argc)
 			predict_rows = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--char"))
@@ -236,57 +263,51 @@ main(int argc, char **argv)
 			print_memory = 1;
 		else
 		{
-			fprintf(stderr, "usage: %s --train CSV [--test CSV] [--epochs N] [--seed S] [--threads T] [--char] [--predict-rows N] [--print-memory]\n", argv[0]);
+			fprintf(stderr, "usage: %s --train CSV [--test CSV] [--epochs N] [--seed S] [--threads T] [--char] [--options JSON] [--predict-rows N] [--print-memory]\n", argv[0]);
 			return 2;
 		}
 	}
 	if (!train_path)
 		return 2;
-	if (char_mode)
+	if (!options)
 	{
-		tk.kind = MR_TOKENIZER_CHAR;
-		tk.lowercase = 0;
+		snprintf(built, sizeof(built), "{\"epochs\": %d, \"seed\": %llu%s}", epochs, seed,
+				 char_mode ? ", \"tokenizer\": \"char\"" : "");
+		options = built;
 	}
+	memset(&spec, 0, sizeof(spec));
+	if (mr_json_parse(options, strlen(options), a, &json, &err) != MR_OK ||
+		mr_options_parse(&spec.options, json, NULL, a, &err) != MR_OK)
+	{
+		fprintf(stderr, "options: %s %s\n", err.message, err.detail);
+		return 2;
+	}
+	spec.source = MR_SOURCE_TEXT;
+	spec.relation = train_path;
+	spec.input_column = "text";
+	spec.threads = threads;
+	if (print_memory)
+		hooks.on_start = print_train_memory;
+	T = (int) spec.options.maxlen;
+
 	/* training spreads each batch over threads workers, each on 1-thread BLAS */
 	mr_blas_set_threads(1);
 	printf("# OpenBLAS core %s, training workers %d\n", mr_blas_corename(), threads);
 
 	tr = load_csv(train_path);
+	src.csv = &tr;
+	src.pos = 0;
 	t0 = now();
-	corpus = mr_corpus_new(a, &tk, 0);
-	for (long i = 0; i < tr.n; i++)
-		mr_corpus_add_text(corpus, tr.text[i], tr.text_len[i], tr.label[i], strlen(tr.label[i]), &err);
-	mr_corpus_finish(corpus, 20000, T, MR_PAD_PRE, MR_PAD_PRE, &rows, &err);
-	printf("# %ld rows, vocabulary %d, %d classes, tokenized in %.2f s\n",
-		   tr.n, rows.vocab_size, rows.n_classes, now() - t0);
-
-	cfg.vocab_size = rows.vocab_size;
-	cfg.embed_dim = 128;
-	cfg.maxlen = T;
-	cfg.n_layers = 2;
-	cfg.hidden[0] = 128;
-	cfg.hidden[1] = 64;
-	cfg.n_classes = rows.n_classes;
-	mr_net_param_count(&cfg, &n_params);
-	mr_net_bind(&net, &cfg, calloc(n_params, sizeof(float)), n_params);
-	tc.epochs = epochs;
-	tc.batch_size = batch;
-	tc.adam = (MrAdam) {0.001f, 0.9f, 0.999f, 1e-7f};
-	tc.seed = seed;
-	tc.threads = threads;
-	if (print_memory)
-		print_train_memory(&cfg, &tc, rows.n);
+	if (mr_fit(&spec, &(MrRowSource) {csv_next, &src}, &hooks, a, &image, &len, &err) != MR_OK ||
+		mr_model_decode(image, len, a, &m, &err) != MR_OK)
 	{
-		MrDataset	data = {rows.n, rows.ids, NULL, rows.lengths, rows.labels};
-
-		if (mr_train(&net, &data, &tc, &hooks, a, &res, &err) != MR_OK)
-		{
-			fprintf(stderr, "training failed: %s\n", err.detail);
-			return 1;
-		}
+		fprintf(stderr, "training failed: %s %s\n", err.message, err.detail);
+		return 1;
 	}
+	printf("# %ld rows, vocabulary %d, %d classes, trained in %.2f s\n",
+		   tr.n, m->n_tokens, m->cfg.n_classes, now() - t0);
 	{
-		MrEpochLog *last = &res.epochs[res.n_epochs - 1];
+		MrEpochLog *last = &m->epochs[m->n_epochs - 1];
 
 		printf("RESULT train_tokens_per_s(last epoch)=%.0f epoch_seconds=%.2f\n",
 			   last->rows * (double) T / last->seconds, last->seconds);
@@ -295,49 +316,32 @@ main(int argc, char **argv)
 	if (test_path)
 	{
 		Csv			te = load_csv(test_path);
-		MrModel		m;
 		MrInfer    *inf;
-		float	   *probs = malloc(sizeof(float) * cfg.n_classes);
+		int			K = m->cfg.n_classes;
+		float	   *probs = malloc(sizeof(float) * K),
+				   *sum = malloc(sizeof(float) * K);
 		int32_t    *ring = malloc(sizeof(int32_t) * T),
 				   *ids = malloc(sizeof(int32_t) * T);
 		long		hits = 0,
 					total = 0,
 					n_pred;
 
-		memset(&m, 0, sizeof(m));
-		m.tokenizer = tk.kind;
-		m.lowercase = tk.lowercase;
-		m.truncating = MR_PAD_PRE;
-		m.cfg = cfg;
-		m.net = net;
-		m.vocab = mr_vocab_new(a, rows.vocab_size);
-		for (int i = 0; i < rows.vocab_size - 1; i++)
-		{
-			size_t		len;
-			const char *w = mr_vocab_key(mr_corpus_words(corpus), rows.word_ids[i], &len);
-
-			mr_vocab_add(m.vocab, w, len, 0);
-		}
-		mr_infer_new(&net, a, &inf);
-		mr_blas_set_threads(1);
+		mr_infer_new(&m->net, a, &inf);
 		n_pred = predict_rows > 0 ? predict_rows : te.n;
 		t0 = now();
 		for (long r = 0; r < n_pred; r++)
 		{
 			long		i = r % te.n;
-			int32_t		L = mr_model_text_row(&m, te.text[i], te.text_len[i], ring, ids, NULL, NULL);
 			int			best = 0;
-			size_t		len;
-			const char *lab;
 
-			mr_infer_row(inf, ids, NULL, L, probs);
-			for (int k = 1; k < cfg.n_classes; k++)
+			mr_model_text_probs(m, inf, te.text[i], te.text_len[i], ring, ids, sum, probs, a);
+			for (int k = 1; k < K; k++)
 				if (probs[k] > probs[best])
 					best = k;
-			lab = mr_vocab_key(mr_corpus_labels(corpus), rows.class_label[best], &len);
 			if (r < te.n)
 			{
-				hits += strlen(te.label[i]) == len && memcmp(lab, te.label[i], len) == 0;
+				hits += strlen(te.label[i]) == m->label_len[best] &&
+					memcmp(m->labels[best], te.label[i], m->label_len[best]) == 0;
 				total++;
 			}
 		}

@@ -16,6 +16,7 @@
 
 #include "medrnn.h"
 #include "mr_blas.h"
+#include "mr_buf.h"
 
 static void *
 context_alloc(size_t size, void *state)
@@ -62,45 +63,90 @@ MedrnnReportModelError(const MrError *err)
 	pg_unreachable();
 }
 
-/* Report a failure of training or of building its rows */
-void
-MedrnnReportTrainError(const MrError *err)
+/* UTF-8 text of the core's in the server encoding, or NULL for "" */
+static char *
+server_text(const char *utf8)
 {
+	return utf8[0] ? MedrnnUtf8ToServer(utf8, strlen(utf8)) : NULL;
+}
+
+/*
+ * Report a failure of the core: the SQLSTATE by its status, its message
+ * (or the status's own when it has none), detail and hint
+ */
+void
+MedrnnReportError(const MrError *err)
+{
+	char	   *message = server_text(err->message);
+	char	   *detail = server_text(err->detail);
+	char	   *hint = server_text(err->hint);
+	int			code;
+
 	switch (err->status)
 	{
 		case MR_EDIVERGED:
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("training diverged"),
-					 errdetail("%s", err->detail),
-					 errhint("Lower the learning rate, set clip_norm, or check the inputs for extreme values.")));
+			code = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
+			if (!message)
+				message = "training diverged";
+			if (!hint)
+				hint = "Lower the learning rate, set clip_norm, or check the inputs for extreme values.";
 			break;
 		case MR_ELIMIT:
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("training needs more memory than medrnn.train_memory_limit (%d kB)",
-							medrnn_train_memory_limit),
-					 errdetail("%s", err->detail),
-					 errhint("Raise medrnn.train_memory_limit, or reduce num_words, maxlen, hidden or batch_size.")));
+			code = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+			if (!message)
+				message = psprintf("training needs more memory than medrnn.train_memory_limit (%d kB)",
+								   medrnn_train_memory_limit);
+			if (!hint)
+				hint = "Raise medrnn.train_memory_limit, or reduce num_words, maxlen, hidden or batch_size.";
 			break;
 		case MR_ENOMEM:
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory"),
-					 errdetail("%s", err->detail)));
+			code = ERRCODE_OUT_OF_MEMORY;
+			if (!message)
+				message = "out of memory";
 			break;
 		case MR_EINVAL:
 		case MR_EDIMS:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cannot train on these rows"),
-					 errdetail("%s", err->detail)));
+			code = ERRCODE_INVALID_PARAMETER_VALUE;
+			if (!message)
+				message = "cannot train on these rows";
+			break;
+		case MR_EDATA:
+			code = ERRCODE_DATA_EXCEPTION;
+			if (!message)
+				message = "cannot train on these rows";
+			break;
+		case MR_EMISMATCH:
+			code = ERRCODE_DATATYPE_MISMATCH;
+			if (!message)
+				message = "the input is of another kind than the model reads";
+			break;
+		case MR_ECANCELED:
+			code = ERRCODE_QUERY_CANCELED;
+			if (!message)
+				message = "canceling statement due to user request";
 			break;
 		default:
-			elog(ERROR, "medrnn training failed: %s (%s)",
-				 mr_status_text(err->status), err->detail);
+			elog(ERROR, "medrnn failed: %s (%s)", mr_status_text(err->status), err->detail);
 	}
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg_internal("%s", message),
+			 detail ? errdetail_internal("%s", detail) : 0,
+			 hint ? errhint("%s", hint) : 0));
 	pg_unreachable();
+}
+
+/* The core's NOTICEs and WARNINGs (an MrNoticeFn) */
+void
+MedrnnNotice(int level, const MrError *msg, void *state)
+{
+	char	   *detail = server_text(msg->detail);
+	char	   *hint = server_text(msg->hint);
+
+	ereport(level == MR_WARNING ? WARNING : NOTICE,
+			(errmsg_internal("%s", server_text(msg->message)),
+			 detail ? errdetail_internal("%s", detail) : 0,
+			 hint ? errhint("%s", hint) : 0));
 }
 
 /*
@@ -223,4 +269,13 @@ MedrnnAppendJsonNumber(StringInfo buf, double v)
 	}
 	double_to_shortest_decimal_buf(v, s);
 	appendStringInfoString(buf, s);
+}
+
+/* The same for the core's JSON (an MrFormatDouble): float8's own digits */
+void
+MedrnnFormatDouble(double v, char out[MR_DOUBLE_TEXT_LEN])
+{
+	StaticAssertStmt(DOUBLE_SHORTEST_DECIMAL_LEN <= MR_DOUBLE_TEXT_LEN,
+					 "the core's number buffer is too small for float8 output");
+	double_to_shortest_decimal_buf(v, out);
 }

@@ -13,6 +13,7 @@
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
+#include "mr_buf.h"
 #include "mr_common.h"
 #include "mr_model.h"
 
@@ -31,12 +32,14 @@ void		MedrnnProgressEnd(void);
 /* glue.c */
 MrAllocator MedrnnAllocator(MemoryContext cxt);
 void		MedrnnReportModelError(const MrError *err) pg_attribute_noreturn();
-void		MedrnnReportTrainError(const MrError *err) pg_attribute_noreturn();
+void		MedrnnReportError(const MrError *err) pg_attribute_noreturn();
+void		MedrnnNotice(int level, const MrError *msg, void *state);
 void		MedrnnUseThreads(int n);
 int			MedrnnShouldStop(void *state);
 char	   *MedrnnTextToUtf8(text *t, size_t *len);
 char	   *MedrnnUtf8ToServer(const char *s, size_t len);
 text	   *MedrnnUtf8ToText(const char *s, size_t len);
 void		MedrnnAppendJsonNumber(StringInfo buf, double v);
+void		MedrnnFormatDouble(double v, char out[MR_DOUBLE_TEXT_LEN]);
 
 #endif							/* MEDRNN_H */

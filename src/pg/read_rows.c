@@ -127,67 +127,105 @@ MedrnnResolveSource(Oid relid, const char *input_col, const char *label_col,
 	src->query = q.data;
 }
 
-/* Read every row; see read_rows.h */
+/* Open the source query; see read_rows.h */
 void
-MedrnnScanSource(const MedrnnSource *src, MedrnnRowFn fn, void *arg)
+MedrnnScanBegin(const MedrnnSource *src, MedrnnScan *scan)
 {
 	SPIPlanPtr	plan;
-	Portal		portal;
-	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext,
-												 "medrnn row context",
-												 ALLOCSET_DEFAULT_SIZES);
 
+	memset(scan, 0, sizeof(*scan));
+	scan->src = src;
+	scan->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "medrnn row context",
+										 ALLOCSET_DEFAULT_SIZES);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	plan = SPI_prepare(src->query, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", src->query,
 			 SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	scan->portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	scan->open = true;
+}
 
-	for (;;)
+/* The next row, or false after the last; see read_rows.h */
+bool
+MedrnnScanNext(MedrnnScan *scan, Datum *input, bool *input_null,
+			   const char **label, size_t *label_len)
+{
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		label_null = true;
+
+	if (!scan->open)
+		return false;
+	MemoryContextReset(scan->rowcxt);
+	if (scan->i == scan->n)
 	{
-		uint64		n;
-
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		n = SPI_processed;
-		if (n == 0)
-			break;
-		for (uint64 i = 0; i < n; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		in_null,
-						label_null = true;
-			Datum		in;
-			char	   *label = NULL;
-			size_t		label_len = 0;
-			MemoryContext old = MemoryContextSwitchTo(rowcxt);
-
-			in = SPI_getbinval(tup, desc, 1, &in_null);
-
-			if (src->has_label)
-			{
-				Datum		l = SPI_getbinval(tup, desc, 2, &label_null);
-
-				if (!label_null)
-				{
-					text	   *t = DatumGetTextPP(l);
-					char	   *s = VARDATA_ANY(t);
-					int			len = VARSIZE_ANY_EXHDR(t);
-
-					label = pg_server_to_any(s, len, PG_UTF8);
-					label_len = label == s ? (size_t) len : strlen(label);
-				}
-			}
-			fn(in, in_null, label_null ? NULL : label, label_len, arg);
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowcxt);
-		}
-		SPI_freetuptable(SPI_tuptable);
+		if (scan->n > 0)
+			SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(scan->portal, true, FETCH_ROWS);
+		scan->n = SPI_processed;
+		scan->i = 0;
+		if (scan->n == 0)
+		{
+			MedrnnScanEnd(scan);
+			return false;
+		}
 	}
-	SPI_cursor_close(portal);
+	tup = SPI_tuptable->vals[scan->i];
+	desc = SPI_tuptable->tupdesc;
+	scan->i++;
+	*input = SPI_getbinval(tup, desc, 1, input_null);
+	*label = NULL;
+	*label_len = 0;
+	if (scan->src->has_label)
+	{
+		Datum		l = SPI_getbinval(tup, desc, 2, &label_null);
+
+		if (!label_null)
+		{
+			MemoryContext old = MemoryContextSwitchTo(scan->rowcxt);
+			text	   *t = DatumGetTextPP(l);
+			char	   *s = VARDATA_ANY(t);
+			int			len = VARSIZE_ANY_EXHDR(t);
+
+			*label = pg_server_to_any(s, len, PG_UTF8);
+			*label_len = *label == s ? (size_t) len : strlen(*label);
+			MemoryContextSwitchTo(old);
+		}
+	}
+	return true;
+}
+
+/* Close the query and SPI; see read_rows.h */
+void
+MedrnnScanEnd(MedrnnScan *scan)
+{
+	if (!scan->open)
+		return;
+	scan->open = false;
+	SPI_cursor_close(scan->portal);
 	SPI_finish();
-	MemoryContextDelete(rowcxt);
+	MemoryContextDelete(scan->rowcxt);
+}
+
+/* Read every row; see read_rows.h */
+void
+MedrnnScanSource(const MedrnnSource *src, MedrnnRowFn fn, void *arg)
+{
+	MedrnnScan	scan;
+	Datum		in;
+	bool		in_null;
+	const char *label;
+	size_t		label_len;
+
+	MedrnnScanBegin(src, &scan);
+	while (MedrnnScanNext(&scan, &in, &in_null, &label, &label_len))
+	{
+		MemoryContext old = MemoryContextSwitchTo(scan.rowcxt);
+
+		fn(in, in_null, label, label_len, arg);
+		MemoryContextSwitchTo(old);
+	}
 }

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "nodes/pg_list.h"
+#include "utils/portal.h"
 
 /* What an input column holds */
 typedef enum MedrnnInputType
@@ -50,5 +51,26 @@ bool		MedrnnIsRnnSeqType(Oid typid);
 
 /* Run the source query (read-only, as the calling user) and feed every row to fn */
 void		MedrnnScanSource(const MedrnnSource *src, MedrnnRowFn fn, void *arg);
+
+/*
+ * The same a row at a time: MedrnnScanBegin opens the query (SPI stays
+ * connected until MedrnnScanEnd), MedrnnScanNext gives the next row (false
+ * after the last, when it has ended the scan itself).  A row's values, and
+ * whatever the caller allocates in scan->rowcxt, last until the next call.
+ */
+typedef struct MedrnnScan
+{
+	const MedrnnSource *src;
+	Portal		portal;
+	MemoryContext rowcxt;		/* reset at every row */
+	uint64		n;				/* rows of the current batch */
+	uint64		i;				/* the next of them */
+	bool		open;
+} MedrnnScan;
+
+void		MedrnnScanBegin(const MedrnnSource *src, MedrnnScan *scan);
+bool		MedrnnScanNext(MedrnnScan *scan, Datum *input, bool *input_null,
+						   const char **label, size_t *label_len);
+void		MedrnnScanEnd(MedrnnScan *scan);
 
 #endif							/* MEDRNN_READ_ROWS_H */

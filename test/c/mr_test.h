@@ -57,6 +57,8 @@ void		test_net_grad(void);
 void		test_optim(void);
 void		test_train(void);
 void		test_model(void);
+void		test_options(void);
+void		test_fit(void);
 void		test_metrics(void);
 
 #endif							/* MR_TEST_H */

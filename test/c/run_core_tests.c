@@ -97,6 +97,8 @@ main(int argc, char **argv)
 		{"optim", test_optim},
 		{"train", test_train},
 		{"model", test_model},
+		{"options", test_options},
+		{"fit", test_fit},
 		{"metrics", test_metrics},
 	};
 

@@ -135,7 +135,7 @@ check_keyword(void)
 	params = calloc(n, sizeof(float));
 	mr_net_bind(&net, &cfg, params, n);
 	{
-		MrDataset	d = {N, ids, NULL, lengths, labels};
+		MrDataset	d = {N, cfg.maxlen, 0, ids, NULL, lengths, labels};
 
 		mr_train(&net, &d, &tc, NULL, &mr_malloc_allocator, &res, &err);
 		free(res.epochs);

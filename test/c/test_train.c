@@ -43,7 +43,7 @@ make_task(Task *task, uint64_t seed, int noise_labels)
 		task->lengths[i] = L;
 		task->labels[i] = noise_labels ? (int) mr_rng_below(&rng, K) : c;
 	}
-	task->data = (MrDataset) {N, task->ids, NULL, task->lengths, task->labels};
+	task->data = (MrDataset) {N, T, 0, task->ids, NULL, task->lengths, task->labels};
 }
 
 static const MrNetConfig small_cfg = {.vocab_size = V, .embed_dim = 8, .maxlen = T,
@@ -270,7 +270,7 @@ test_train(void)
 		float		feats[4 * 3 * 2];
 		int32_t		lens[4] = {3, 3, 3, 3},
 					labs[4] = {0, 1, 0, 1};
-		MrDataset	d = {4, NULL, feats, lens, labs};
+		MrDataset	d = {4, 3, 2, NULL, feats, lens, labs};
 
 		for (int i = 0; i < 24; i++)
 			feats[i] = (float) i;

@@ -31,16 +31,34 @@ typedef enum MrStatus
 	MR_ECORRUPT,				/* any other inconsistency in a model */
 	MR_ECANCELED,				/* a hook asked to stop */
 	MR_EDIVERGED,				/* training produced a non-finite loss */
-	MR_EINVAL,					/* an argument out of its documented range */
-	MR_ELIMIT					/* a memory budget would be exceeded */
+	MR_EINVAL,					/* an argument (an option) out of its documented range */
+	MR_ELIMIT,					/* a memory budget would be exceeded */
+	MR_EDATA,					/* the rows cannot train a model (none, one class) */
+	MR_EMISMATCH				/* an input of another kind than expected */
 } MrStatus;
 
-/* A status with a human-readable detail (a full sentence, for errdetail). */
+/*
+ * A status with what to tell the user, in PostgreSQL's message style and in
+ * UTF-8: a primary message (short, lower case, no final period; empty when
+ * the caller's default message for the status fits), a detail and a hint
+ * (full sentences; empty when there is none).  The server glue reports it
+ * as an ereport with an SQLSTATE chosen by the status.
+ */
 typedef struct MrError
 {
 	MrStatus	status;
-	char		detail[256];
+	char		message[1024];
+	char		detail[2048];
+	char		hint[512];
 } MrError;
+
+/*
+ * A message for the user that is not an error: a NOTICE or a WARNING, its
+ * text in an MrError's message, detail and hint (the status is MR_OK)
+ */
+#define MR_NOTICE	1
+#define MR_WARNING	2
+typedef void (*MrNoticeFn) (int level, const MrError *msg, void *state);
 
 /*
  * Where the core gets memory.  alloc returns NULL on failure (the server
@@ -57,6 +75,21 @@ typedef struct MrAllocator
 /* The plain malloc/free allocator used by tests and tools. */
 extern const MrAllocator mr_malloc_allocator;
 
+/*
+ * An arena: an allocator whose memory all goes at once (mr_arena_free),
+ * what a memory context is to the server, for tests and tools.  Its free
+ * is a no-op.
+ */
+typedef struct MrArena
+{
+	MrAllocator allocator;		/* hand &arena->allocator to the core */
+	const MrAllocator *parent;	/* where the blocks come from */
+	void	   *blocks;			/* newest first */
+} MrArena;
+
+void		mr_arena_init(MrArena *arena, const MrAllocator *parent);
+void		mr_arena_free(MrArena *arena);
+
 void	   *mr_alloc(const MrAllocator *a, size_t size);
 void	   *mr_alloc0(const MrAllocator *a, size_t size);
 void		mr_free(const MrAllocator *a, void *ptr);
@@ -65,10 +98,29 @@ void		mr_free(const MrAllocator *a, void *ptr);
 int			mr_mul_size(size_t a, size_t b, size_t *out);
 int			mr_add_size(size_t a, size_t b, size_t *out);
 
-/* Fill err (if not NULL) and return its status. */
+/* Set err's status and detail (no message, no hint); returns the status */
 MrStatus	mr_set_error(MrError *err, MrStatus status, const char *fmt,...)
 #if defined(__GNUC__)
 			__attribute__((format(printf, 3, 4)))
+#endif
+			;
+
+/* Set err's status and primary message (no detail, no hint); returns the status */
+MrStatus	mr_error_message(MrError *err, MrStatus status, const char *fmt,...)
+#if defined(__GNUC__)
+			__attribute__((format(printf, 3, 4)))
+#endif
+			;
+
+/* Add a detail or a hint to err */
+void		mr_error_detail(MrError *err, const char *fmt,...)
+#if defined(__GNUC__)
+			__attribute__((format(printf, 2, 3)))
+#endif
+			;
+void		mr_error_hint(MrError *err, const char *fmt,...)
+#if defined(__GNUC__)
+			__attribute__((format(printf, 2, 3)))
 #endif
 			;
 

@@ -232,3 +232,26 @@ mr_utf8_prefix(const unsigned char *s, size_t len, size_t max)
 			n--;
 	return n;
 }
+
+static int
+utf8_from_unicode(uint32_t cp, char *out, void *state)
+{
+	(void) state;
+	return mr_utf8_encode(cp, (unsigned char *) out);
+}
+
+static int
+utf8_valid(const char *s, size_t len, void *state)
+{
+	(void) state;
+	return mr_utf8_valid((const unsigned char *) s, len);
+}
+
+static size_t
+utf8_clip(const char *s, size_t len, size_t max, void *state)
+{
+	(void) state;
+	return mr_utf8_prefix((const unsigned char *) s, len, max);
+}
+
+const MrTextEncoding mr_utf8_encoding = {utf8_from_unicode, utf8_valid, utf8_clip, NULL};

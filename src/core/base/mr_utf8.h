@@ -53,4 +53,29 @@ int			mr_unicode_is_cased(uint32_t cp);
  */
 int			mr_unicode_is_case_ignorable(uint32_t cp);
 
+/*
+ * How text in some encoding is written and checked.  The core's text is
+ * UTF-8, but an rnnseq stores its strings in the database's encoding; its
+ * parser is handed the server's encoding through this (NULL or
+ * mr_utf8_encoding means UTF-8).
+ */
+typedef struct MrTextEncoding
+{
+	/*
+	 * Write code point cp (not a surrogate, not 0) into out (8 bytes of
+	 * room); return the byte count, 0 if the encoding cannot hold it
+	 */
+	int			(*from_unicode) (uint32_t cp, char *out, void *state);
+	/* 1 if s[0..len) is valid text in the encoding */
+	int			(*valid) (const char *s, size_t len, void *state);
+	/*
+	 * The longest prefix of s[0..len) of at most max bytes that does not
+	 * end inside a character
+	 */
+	size_t		(*clip) (const char *s, size_t len, size_t max, void *state);
+	void	   *state;
+} MrTextEncoding;
+
+extern const MrTextEncoding mr_utf8_encoding;
+
 #endif							/* MR_UTF8_H */

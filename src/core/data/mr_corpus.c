@@ -562,3 +562,16 @@ nomem:
 	memset(out, 0, sizeof(*out));
 	return mr_set_error(err, MR_ENOMEM, "Out of memory while building the training rows.");
 }
+
+/* Free the finished rows; see mr_corpus.h */
+void
+mr_corpus_rows_free(MrCorpusRows *rows, const MrAllocator *a)
+{
+	mr_free(a, rows->word_ids);
+	mr_free(a, rows->class_label);
+	mr_free(a, rows->ids);
+	mr_free(a, rows->lengths);
+	mr_free(a, rows->labels);
+	mr_free(a, rows->class_count);
+	memset(rows, 0, sizeof(*rows));
+}

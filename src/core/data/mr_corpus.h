@@ -79,4 +79,7 @@ size_t		mr_corpus_memory(const MrCorpus *c);
 MrStatus	mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 							 int truncating, MrCorpusRows *out, MrError *err);
 
+/* Free what mr_corpus_finish allocated */
+void		mr_corpus_rows_free(MrCorpusRows *rows, const MrAllocator *a);
+
 #endif							/* MR_CORPUS_H */

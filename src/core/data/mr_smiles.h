@@ -35,6 +35,9 @@
 #include "mr_common.h"
 #include "mr_rng.h"
 
+/* The most SMILES strings of one molecule a model trains and predicts on */
+#define MR_MAX_SMILES_VARIANTS 100
+
 typedef struct MrSmiles MrSmiles;
 
 /*

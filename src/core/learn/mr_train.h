@@ -26,6 +26,8 @@
 typedef struct MrDataset
 {
 	int64_t		n;				/* rows */
+	int32_t		T;				/* steps per row: must be the network's maxlen */
+	int32_t		F;				/* features per step: must be the network's */
 	const int32_t *ids;			/* (n, V, T) token ids, or NULL */
 	const float *feats;			/* (n, T, F), or NULL */
 	const int32_t *lengths;		/* (n, V) real steps, 0..T */

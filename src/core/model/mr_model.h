@@ -77,6 +77,7 @@
 #include "mr_common.h"
 #include "mr_crc32c.h"
 #include "mr_net.h"
+#include "mr_smiles.h"
 #include "mr_train.h"
 #include "mr_vocab.h"
 
@@ -85,7 +86,6 @@
 #define MR_MODEL_MAX_SECTIONS	16
 #define MR_MODEL_MAX_OPTIONS	(1024 * 1024)	/* bytes of OPTS text */
 #define MR_MODEL_HEADER_BYTES	16
-#define MR_MAX_SMILES_VARIANTS	100
 
 /* What the model reads (CONF input kind) */
 typedef enum MrInputKind

@@ -1,0 +1,741 @@
+/*
+ * mr_fit.c
+ *	  Rows to a trained, encoded model (see mr_fit.h).
+ *
+ * The steps, in order: read every row (tokenize texts, collect tokens or
+ * measurements, count what is skipped); finish the rows (canonical order,
+ * vocabulary, windows or the measurement grid); check what the rows and
+ * options together allow (two classes, the positive label, the class
+ * weights, the memory budget); train; build and encode the model.
+ */
+#include "mr_fit.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "mr_corpus.h"
+#include "mr_model.h"
+#include "mr_series.h"
+#include "mr_series_corpus.h"
+#include "mr_tokenize.h"
+
+/* Keras' Adam constants (tf.keras.optimizers.Adam) */
+#define ADAM_BETA1 0.9f
+#define ADAM_BETA2 0.999f
+#define ADAM_EPS 1e-7f
+
+/* What the rnnseq rows of a column turned out to be */
+typedef enum SeqMode
+{
+	SEQ_UNKNOWN = 0,			/* only empty sequences so far */
+	SEQ_TOKENS,
+	SEQ_SERIES
+} SeqMode;
+
+/* The run: its inputs and what it has built so far */
+typedef struct Fit
+{
+	const MrFitSpec *spec;
+	const MrOptions *o;
+	const MrFitHooks *hooks;
+	const MrAllocator *a;
+	MrError    *err;
+	/* reading */
+	MrCorpus   *corpus;			/* text and token rows */
+	MrSeriesCorpus *series;		/* measurement rows */
+	SeqMode		mode;
+	int			time_kind;		/* measurement rows: MR_SERIES_TIME_* */
+	int			origin;			/* measurement rows: the grid's MrSeriesOrigin */
+	MrBuf		empty_labels;	/* labels of empty sequences read before the mode was known */
+	MrBuf		empty_label_lens;	/* their lengths (size_t each) */
+	int64_t		seen;
+	int64_t		skipped_null;
+	int64_t		dropped_events;
+	/* the finished rows */
+	int			is_series;
+	MrDataset	data;
+	const MrVocab *labels;		/* label text -> label id */
+	const int32_t *class_label; /* (K) label id of class k */
+	const int64_t *class_count; /* (K) rows per class */
+	int32_t		K;
+	size_t		rows_memory;	/* bytes the rows hold */
+	MrCorpusRows corpus_rows;
+	MrSeriesRows series_rows;
+} Fit;
+
+/* Pass a NOTICE or WARNING on */
+static void
+notice(const Fit *f, int level, const MrError *msg)
+{
+	if (f->hooks && f->hooks->notice)
+		f->hooks->notice(level, msg, f->hooks->state);
+}
+
+static int
+should_stop(const Fit *f)
+{
+	return f->hooks && f->hooks->should_stop && f->hooks->should_stop(f->hooks->state);
+}
+
+/* ----------------------------------------------------------------------
+ * reading the rows
+ * ---------------------------------------------------------------------- */
+
+/* Decide, or check, what an rnnseq column holds */
+static MrStatus
+seq_mode(Fit *f, SeqMode mode, int time_kind)
+{
+	if (f->mode == SEQ_UNKNOWN)
+	{
+		f->mode = mode;
+		f->time_kind = time_kind;
+		return MR_OK;
+	}
+	if (f->mode != mode)
+	{
+		mr_error_message(f->err, MR_EMISMATCH, "column \"%s\" holds both token and measurement sequences",
+						 f->spec->input_column);
+		mr_error_hint(f->err, "Train token sequences and measurement sequences as separate models.");
+		return MR_EMISMATCH;
+	}
+	if (mode == SEQ_SERIES && time_kind != f->time_kind)
+		return mr_error_message(f->err, MR_EMISMATCH, "measurement sequences mix numeric times and timestamps");
+	return MR_OK;
+}
+
+/* Add one row to the corpus it belongs to, or count it as skipped */
+static MrStatus
+add_row(Fit *f, const MrRow *r)
+{
+	f->seen++;
+	if (r->input_null || r->label == NULL)
+	{
+		f->skipped_null++;
+		return MR_OK;
+	}
+	f->dropped_events += r->dropped_events;
+	switch (r->kind)
+	{
+		case MR_ROW_TEXT:
+			return mr_corpus_add_text(f->corpus, r->text, r->len, r->label, r->label_len, f->err);
+		case MR_ROW_TOKENS:
+			if (f->spec->source == MR_SOURCE_SEQ && seq_mode(f, SEQ_TOKENS, 0) != MR_OK)
+				return MR_EMISMATCH;
+			return mr_corpus_add_tokens(f->corpus, r->toks, r->lens, r->n, r->label, r->label_len, f->err);
+		case MR_ROW_EVENTS:
+			if (seq_mode(f, SEQ_SERIES, r->time_kind) != MR_OK)
+				return MR_EMISMATCH;
+			return mr_series_corpus_add(f->series, r->times, r->vars, r->var_lens, r->values, r->n,
+										r->label, r->label_len, f->err);
+		case MR_ROW_EMPTY:
+			if (f->mode == SEQ_TOKENS)
+				return mr_corpus_add_tokens(f->corpus, NULL, NULL, 0, r->label, r->label_len, f->err);
+			if (f->mode == SEQ_SERIES)
+				return mr_series_corpus_add(f->series, NULL, NULL, NULL, NULL, 0,
+											r->label, r->label_len, f->err);
+			/* before the column's kind is known: later */
+			mr_buf_append(&f->empty_labels, r->label, r->label_len);
+			mr_buf_append(&f->empty_label_lens, (const char *) &r->label_len, sizeof(size_t));
+			if (f->empty_labels.failed || f->empty_label_lens.failed)
+				return mr_set_error(f->err, MR_ENOMEM, "Out of memory for empty sequences.");
+			return MR_OK;
+		case MR_ROW_END:
+			break;
+	}
+	return MR_OK;
+}
+
+/* The empty sequences read before the column's kind was known */
+static MrStatus
+add_deferred_empty(Fit *f)
+{
+	size_t		n = f->empty_label_lens.len / sizeof(size_t),
+				off = 0;
+
+	if (f->mode == SEQ_UNKNOWN && n > 0)
+		return mr_error_message(f->err, MR_EDATA, "every sequence in relation \"%s\" is empty",
+								f->spec->relation);
+	for (size_t i = 0; i < n; i++)
+	{
+		size_t		len;
+		MrRow		r;
+
+		memcpy(&len, f->empty_label_lens.data + i * sizeof(size_t), sizeof(size_t));
+		memset(&r, 0, sizeof(r));
+		r.kind = MR_ROW_EMPTY;
+		r.label = f->empty_labels.data + off;
+		r.label_len = len;
+		off += len;
+		f->seen--;				/* counted when it was read */
+		if (add_row(f, &r) != MR_OK)
+			return f->err->status;
+	}
+	return MR_OK;
+}
+
+/* Read every row of the source */
+static MrStatus
+read_rows(Fit *f, const MrRowSource *src)
+{
+	MrRow		r;
+
+	for (;;)
+	{
+		memset(&r, 0, sizeof(r));
+		src->next(&r, src->state);
+		if (r.kind == MR_ROW_END)
+			break;
+		if (add_row(f, &r) != MR_OK)
+			return f->err->status;
+		if ((f->seen & 1023) == 0 && should_stop(f))
+			return mr_set_error(f->err, MR_ECANCELED, "Training was canceled.");
+	}
+	if (f->spec->source == MR_SOURCE_SEQ && add_deferred_empty(f) != MR_OK)
+		return f->err->status;
+	return MR_OK;
+}
+
+/* Say what was skipped, and what was not rewritten */
+static void
+report_reading(Fit *f)
+{
+	MrError		msg;
+
+	if (f->skipped_null > 0)
+	{
+		mr_error_message(&msg, MR_OK, "skipped %lld of %lld rows whose input or label is NULL",
+						 (long long) f->skipped_null, (long long) f->seen);
+		notice(f, MR_NOTICE, &msg);
+	}
+	if (f->dropped_events > 0)
+	{
+		mr_error_message(&msg, MR_OK, "the sequences omit %lld events that had a NULL time or variable",
+						 (long long) f->dropped_events);
+		notice(f, MR_NOTICE, &msg);
+	}
+	if (mr_corpus_not_rewritten(f->corpus) > 0)
+	{
+		mr_error_message(&msg, MR_OK,
+						 "%lld of %lld texts are not SMILES that medrnn can rewrite; they train as written",
+						 (long long) mr_corpus_not_rewritten(f->corpus),
+						 (long long) mr_corpus_rows(f->corpus));
+		mr_error_detail(&msg, "Each such text stands for all %lld of its variants.",
+						(long long) f->o->smiles_variants);
+		notice(f, MR_NOTICE, &msg);
+	}
+}
+
+/* ----------------------------------------------------------------------
+ * the training rows
+ * ---------------------------------------------------------------------- */
+
+/* There is something to learn: rows, and two classes */
+static MrStatus
+check_rows(Fit *f, int64_t n, const MrVocab *labels)
+{
+	if (n == 0)
+	{
+		mr_error_message(f->err, MR_EDATA, "no rows to train on");
+		mr_error_detail(f->err, "Relation \"%s\" has %lld rows, %lld of them with a NULL input or label.",
+						f->spec->relation, (long long) f->seen, (long long) f->skipped_null);
+		mr_error_hint(f->err, "Train on rows with a non-NULL input and label.");
+		return MR_EDATA;
+	}
+	if (mr_vocab_size(labels) < 2)
+	{
+		size_t		l;
+		const char *only = mr_vocab_key(labels, 0, &l);
+
+		mr_error_message(f->err, MR_EDATA, "cannot train a classifier on a single class");
+		mr_error_detail(f->err, "All %lld usable rows have label \"%.*s\".", (long long) n, (int) l, only);
+		mr_error_hint(f->err, "A classifier needs rows of at least two distinct labels.");
+		return MR_EDATA;
+	}
+	return MR_OK;
+}
+
+/* Text and token rows: rank the vocabulary and window every row */
+static MrStatus
+finish_token_rows(Fit *f)
+{
+	const MrOptions *o = f->o;
+	MrCorpusRows *rows = &f->corpus_rows;
+
+	if (check_rows(f, mr_corpus_rows(f->corpus), mr_corpus_labels(f->corpus)) != MR_OK)
+		return MR_EDATA;
+	if (mr_corpus_finish(f->corpus, (int32_t) o->num_words, (int) o->maxlen, o->padding,
+						 o->truncating, rows, f->err) != MR_OK)
+		return f->err->status;
+	f->data = (MrDataset) {rows->n, (int32_t) o->maxlen, 0, rows->ids, NULL, rows->lengths,
+	rows->labels, rows->variants};
+	f->labels = mr_corpus_labels(f->corpus);
+	f->class_label = rows->class_label;
+	f->class_count = rows->class_count;
+	f->K = rows->n_classes;
+	/* the token lists, then the windowed rows with their SMILES variants */
+	f->rows_memory = mr_corpus_memory(f->corpus) +
+		(size_t) rows->n * rows->variants * ((size_t) o->maxlen + 1) * sizeof(int32_t);
+	return MR_OK;
+}
+
+/* Measurement rows: resample every row onto the grid */
+static MrStatus
+finish_series_rows(Fit *f)
+{
+	const MrOptions *o = f->o;
+	MrSeriesRows *rows = &f->series_rows;
+
+	if (check_rows(f, mr_series_corpus_rows(f->series), mr_series_corpus_labels(f->series)) != MR_OK)
+		return MR_EDATA;
+	if (!(o->step > 0.0))
+	{
+		mr_error_message(f->err, MR_EINVAL, "option \"step\" is required for measurement sequences");
+		mr_error_hint(f->err, "Give the width of a time bin, e.g. {\"step\": 60} for hourly bins of times in minutes, or {\"step\": \"1 hour\"} for timestamps.");
+		return MR_EINVAL;
+	}
+	if (o->step_is_interval && f->time_kind != MR_SERIES_TIME_TIMESTAMP)
+	{
+		mr_error_message(f->err, MR_EINVAL, "option \"step\" is an interval but the sequences are timed by numbers");
+		mr_error_hint(f->err, "Give the step as a number, in the sequences' time unit.");
+		return MR_EINVAL;
+	}
+	/* a timestamp has no natural zero; a number usually counts from admission */
+	f->origin = o->origin >= 0 ? o->origin :
+		(f->time_kind == MR_SERIES_TIME_TIMESTAMP ? MR_ORIGIN_FIRST : MR_ORIGIN_ZERO);
+	if (mr_series_corpus_finish(f->series, (int) o->maxlen, o->step, f->origin, rows, f->err) != MR_OK)
+		return f->err->status;
+	f->data = (MrDataset) {rows->n, (int32_t) o->maxlen, MR_SERIES_INPUTS_PER_VAR * rows->n_vars,
+	NULL, rows->feats, rows->lengths, rows->labels};
+	f->labels = mr_series_corpus_labels(f->series);
+	f->class_label = rows->class_label;
+	f->class_count = rows->class_count;
+	f->K = rows->n_classes;
+	f->rows_memory = mr_series_corpus_memory(f->series) +
+		sizeof(float) * (size_t) rows->n * (size_t) o->maxlen * (size_t) f->data.F;
+	if (rows->events_on_grid < rows->events)
+	{
+		MrError		msg;
+
+		mr_error_message(&msg, MR_OK, "%lld of %lld events fall outside the grid of %lld bins and are not used",
+						 (long long) (rows->events - rows->events_on_grid), (long long) rows->events,
+						 (long long) o->maxlen);
+		notice(f, MR_NOTICE, &msg);
+	}
+	return MR_OK;
+}
+
+/* Index of a label (UTF-8) among the classes, or -1 */
+static int
+class_of_label(const Fit *f, const char *label, size_t len)
+{
+	int32_t		id = mr_vocab_lookup(f->labels, label, len);
+
+	for (int k = 0; id >= 0 && k < f->K; k++)
+		if (f->class_label[k] == id)
+			return k;
+	return -1;
+}
+
+/*
+ * The positive class of a binary model: the positive_label option, else
+ * the second label in byte order (scikit-learn's classes_[1]), which is
+ * the positive one of 0/1, false/true, f/t, no/yes, N/Y and
+ * negative/positive
+ */
+static MrStatus
+positive_class(Fit *f, int *out)
+{
+	const MrOptions *o = f->o;
+
+	*out = f->K == 2 ? 1 : -1;
+	if (!o->positive_label)
+		return MR_OK;
+	if (f->K != 2)
+	{
+		mr_error_message(f->err, MR_EINVAL, "option \"positive_label\" applies to two classes only");
+		mr_error_detail(f->err, "The rows have %d classes.", (int) f->K);
+		return MR_EINVAL;
+	}
+	*out = class_of_label(f, o->positive_label, o->positive_label_len);
+	if (*out < 0)
+		return mr_error_message(f->err, MR_EINVAL, "positive label \"%s\" does not occur in the training rows",
+								o->positive_label);
+	return MR_OK;
+}
+
+/* Per-class loss weights from the class_weight option (NULL: none) */
+static MrStatus
+class_weights(Fit *f, float **out)
+{
+	const MrOptions *o = f->o;
+	float	   *w;
+
+	*out = NULL;
+	if (o->class_weight == MR_CW_NONE)
+		return MR_OK;
+	if (!(w = mr_alloc(f->a, sizeof(float) * (size_t) f->K)))
+		return mr_set_error(f->err, MR_ENOMEM, "Out of memory for class weights.");
+	for (int k = 0; k < f->K; k++)
+		w[k] = o->class_weight == MR_CW_BALANCED ?
+			(float) ((double) f->data.n / ((double) f->K * f->class_count[k])) : 1.0f;
+	for (int i = 0; o->class_weight == MR_CW_EXPLICIT && i < o->n_class_weights; i++)
+	{
+		int			k = class_of_label(f, o->weight_labels[i], o->weight_label_lens[i]);
+
+		if (k < 0)
+		{
+			mr_free(f->a, w);
+			return mr_error_message(f->err, MR_EINVAL,
+									"class_weight names label \"%s\", which does not occur in the training rows",
+									o->weight_labels[i]);
+		}
+		w[k] = (float) o->weight_values[i];
+	}
+	*out = w;
+	return MR_OK;
+}
+
+/*
+ * A classifier whose classes are about as many as its rows has learnt
+ * nothing it can use: usually the label column was the wrong one
+ */
+static void
+warn_if_classes_are_rows(Fit *f)
+{
+	MrError		msg;
+
+	if (f->K < 3 || (int64_t) f->K * 2 <= f->data.n)
+		return;
+	mr_error_message(&msg, MR_OK, "%d classes among %lld training rows", (int) f->K, (long long) f->data.n);
+	mr_error_detail(&msg, "Most classes have a single row, so the model cannot learn them.");
+	mr_error_hint(&msg, "Check that the label column holds the labels, not the input or an identifier.");
+	notice(f, MR_WARNING, &msg);
+}
+
+/* ----------------------------------------------------------------------
+ * training
+ * ---------------------------------------------------------------------- */
+
+/* The network the options and rows ask for */
+static MrStatus
+net_config(const Fit *f, MrNetConfig *cfg)
+{
+	const MrOptions *o = f->o;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->vocab_size = f->is_series ? 0 : f->corpus_rows.vocab_size;
+	cfg->embed_dim = f->is_series ? 0 : (int32_t) o->embed_dim;
+	cfg->n_features = f->data.F;
+	cfg->maxlen = (int32_t) o->maxlen;
+	cfg->padding = o->padding;
+	cfg->n_layers = o->n_layers;
+	memcpy(cfg->hidden, o->hidden, sizeof(cfg->hidden));
+	cfg->bidirectional = o->bidirectional;
+	cfg->pooling = o->pooling;
+	cfg->n_classes = f->K;
+	return mr_net_check_config(cfg, f->err);
+}
+
+/* How training runs, from the options */
+static void
+train_config(const Fit *f, const float *class_weight, MrTrainConfig *tc)
+{
+	const MrOptions *o = f->o;
+
+	memset(tc, 0, sizeof(*tc));
+	tc->epochs = (int) o->epochs;
+	tc->batch_size = (int) o->batch_size;
+	tc->adam.lr = (float) o->learning_rate;
+	tc->adam.beta1 = ADAM_BETA1;
+	tc->adam.beta2 = ADAM_BETA2;
+	tc->adam.eps = ADAM_EPS;
+	tc->clip_norm = (float) o->clip_norm;
+	tc->l2 = (float) o->l2;
+	tc->dropout.input = (float) o->dropout;
+	tc->dropout.recurrent = (float) o->recurrent_dropout;
+	tc->seed = (uint64_t) o->seed;
+	tc->validation_split = (float) o->validation_split;
+	tc->patience = (int) o->patience;
+	tc->class_weight = class_weight;
+	tc->threads = f->spec->threads;
+}
+
+/* Fail before allocating when the model and training state would not fit */
+static MrStatus
+check_memory(const Fit *f, const MrNetConfig *cfg, const MrTrainConfig *tc)
+{
+	size_t		n_params = 0,
+				train_bytes,
+				total = SIZE_MAX;
+
+	if (mr_net_param_count(cfg, &n_params) != MR_OK ||
+		mr_train_memory(cfg, tc, f->data.n, &train_bytes) != MR_OK ||
+		!mr_mul_size(n_params, 2 * sizeof(float), &total) ||	/* weights + encoded model */
+		!mr_add_size(total, train_bytes, &total) ||
+		!mr_add_size(total, f->rows_memory, &total) ||
+		(f->spec->memory_limit > 0 && total > f->spec->memory_limit))
+		return mr_set_error(f->err, MR_ELIMIT,
+							"The model has %zu parameters; with the optimizer state, one batch's activations and the rows, training needs about %zu MB.",
+							n_params, (size_t) (total / (1024 * 1024)));
+	return MR_OK;
+}
+
+/* mr_train's hooks, passed on to the caller's */
+static int
+fit_should_stop(void *state)
+{
+	return should_stop(state);
+}
+
+static void
+fit_on_batch(int epoch, int64_t done, int64_t total, double loss, void *state)
+{
+	const Fit  *f = state;
+
+	if (f->hooks && f->hooks->on_batch)
+		f->hooks->on_batch(epoch, done, total, loss, f->hooks->state);
+}
+
+/* One NOTICE per epoch; timings go to the detail, since they differ between identical runs */
+static void
+fit_on_epoch(const MrEpochLog *log, void *state)
+{
+	const Fit  *f = state;
+	MrError		msg;
+	double		rate = log->seconds > 0 ? log->rows / log->seconds : 0.0;
+
+	if (isnan(log->val_loss))
+		mr_error_message(&msg, MR_OK, "epoch %d/%lld: loss %.4f, accuracy %.4f",
+						 log->epoch, (long long) f->o->epochs, log->loss, log->accuracy);
+	else
+		mr_error_message(&msg, MR_OK, "epoch %d/%lld: loss %.4f, accuracy %.4f, val_loss %.4f, val_accuracy %.4f",
+						 log->epoch, (long long) f->o->epochs, log->loss, log->accuracy,
+						 log->val_loss, log->val_accuracy);
+	mr_error_detail(&msg, "%.1f s, %.0f rows/s.", log->seconds, rate);
+	notice(f, MR_NOTICE, &msg);
+}
+
+/* ----------------------------------------------------------------------
+ * the model
+ * ---------------------------------------------------------------------- */
+
+/* Fill the model's fields from the finished rows and the trained network */
+static MrStatus
+build_model(Fit *f, MrModel *m, const MrNetConfig *cfg, float *params, size_t n_params,
+			int positive, const MrTrainResult *res, MrBuf *options_json)
+{
+	const MrOptions *o = f->o;
+	const MrAllocator *a = f->a;
+	int			text = f->spec->source == MR_SOURCE_TEXT;
+
+	memset(m, 0, sizeof(*m));
+	m->input_kind = f->is_series ? MR_INPUT_SERIES : text ? MR_INPUT_TEXT : MR_INPUT_TOKENS;
+	m->tokenizer = text ? o->tokenizer : 0;
+	m->lowercase = text ? o->lowercase : 0;
+	m->truncating = o->truncating;
+	m->smiles_variants = o->smiles_variants > 1 ? (int32_t) o->smiles_variants : 0;
+	m->rows_not_rewritten = (uint64_t) mr_corpus_not_rewritten(f->corpus);
+	m->positive_class = positive;
+	m->cfg = *cfg;
+	m->params = params;
+	mr_net_bind(&m->net, cfg, params, n_params);
+	if (!f->is_series)
+	{
+		const MrCorpusRows *rows = &f->corpus_rows;
+
+		m->n_tokens = rows->vocab_size - 1;
+		m->tokens = mr_alloc(a, sizeof(char *) * ((size_t) m->n_tokens + 1));
+		m->token_len = mr_alloc(a, sizeof(uint32_t) * ((size_t) m->n_tokens + 1));
+		if (!m->tokens || !m->token_len)
+			return mr_set_error(f->err, MR_ENOMEM, "Out of memory for the vocabulary.");
+		for (int i = 0; i < m->n_tokens; i++)
+		{
+			size_t		l;
+
+			m->tokens[i] = mr_vocab_key(mr_corpus_words(f->corpus), rows->word_ids[i], &l);
+			m->token_len[i] = (uint32_t) l;
+		}
+	}
+	else
+	{
+		const MrSeriesRows *rows = &f->series_rows;
+
+		m->series_time_kind = f->time_kind;
+		m->series_origin = f->origin;
+		m->series_step = o->step;
+		m->n_vars = rows->n_vars;
+		m->var_names = mr_alloc(a, sizeof(char *) * ((size_t) m->n_vars + 1));
+		m->var_name_len = mr_alloc(a, sizeof(uint32_t) * ((size_t) m->n_vars + 1));
+		if (!m->var_names || !m->var_name_len)
+			return mr_set_error(f->err, MR_ENOMEM, "Out of memory for the variables.");
+		for (int v = 0; v < m->n_vars; v++)
+		{
+			size_t		l;
+
+			m->var_names[v] = mr_vocab_key(mr_series_corpus_vars(f->series), rows->var_ids[v], &l);
+			m->var_name_len[v] = (uint32_t) l;
+		}
+		m->var_mean = rows->mean;
+		m->var_scale = rows->scale;
+	}
+	m->labels = mr_alloc(a, sizeof(char *) * (size_t) f->K);
+	m->label_len = mr_alloc(a, sizeof(uint32_t) * (size_t) f->K);
+	if (!m->labels || !m->label_len)
+		return mr_set_error(f->err, MR_ENOMEM, "Out of memory for the labels.");
+	for (int k = 0; k < f->K; k++)
+	{
+		size_t		l;
+
+		m->labels[k] = mr_vocab_key(f->labels, f->class_label[k], &l);
+		m->label_len[k] = (uint32_t) l;
+	}
+	mr_options_to_json(o, f->spec->format_double, options_json);
+	if (options_json->failed)
+		return mr_set_error(f->err, MR_ENOMEM, "Out of memory for the options.");
+	m->options_json = options_json->data;
+	m->options_len = (uint32_t) options_json->len;
+	m->rows_used = (uint64_t) f->data.n;
+	m->rows_skipped = (uint64_t) f->skipped_null;
+	m->train_rows = (uint64_t) res->train_rows;
+	m->val_rows = (uint64_t) res->val_rows;
+	m->n_epochs = res->n_epochs;
+	m->best_epoch = res->best_epoch;
+	m->stopped_early = res->stopped_early;
+	m->epochs = res->epochs;
+	m->train_seconds = res->seconds;
+	m->created_at = f->spec->created_at > 0 ? f->spec->created_at : (double) time(NULL);
+	return MR_OK;
+}
+
+/* Release what the run allocated */
+static void
+fit_free(Fit *f)
+{
+	mr_corpus_free(f->corpus);
+	mr_series_corpus_free(f->series);
+	mr_corpus_rows_free(&f->corpus_rows, f->a);
+	mr_series_rows_free(&f->series_rows, f->a);
+	mr_buf_free(&f->empty_labels);
+	mr_buf_free(&f->empty_label_lens);
+}
+
+/* Train and encode; see mr_fit.h */
+MrStatus
+mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
+	   const MrAllocator *a, uint8_t **image, size_t *len, MrError *err)
+{
+	Fit			f;
+	MrTokenizer tk;
+	MrNetConfig cfg;
+	MrTrainConfig tc;
+	MrTrainHooks th;
+	MrTrainResult res;
+	MrModel		m;
+	MrBuf		options_json;
+	float	   *weights = NULL,
+			   *params = NULL;
+	size_t		n_params;
+	int			positive;
+	MrStatus	st;
+	const MrOptions *o = &spec->options;
+
+	*image = NULL;
+	*len = 0;
+	memset(&f, 0, sizeof(f));
+	memset(&res, 0, sizeof(res));
+	f.spec = spec;
+	f.o = o;
+	f.hooks = hooks;
+	f.a = a;
+	f.err = err;
+	mr_buf_init(&f.empty_labels, a);
+	mr_buf_init(&f.empty_label_lens, a);
+	mr_buf_init(&options_json, a);
+
+	/* options that cannot apply to this column, before reading a row */
+	if (spec->source == MR_SOURCE_TEXT &&
+		(st = mr_options_check_input(o, MR_OPT_TEXT, spec->input_column, "text", err)) != MR_OK)
+		goto done;
+	if (spec->source == MR_SOURCE_TOKENS &&
+		(st = mr_options_check_input(o, MR_OPT_TOKENS, spec->input_column, "pre-split tokens (text[])", err)) != MR_OK)
+		goto done;
+
+	/* read every row: tokenize texts, collect tokens or measurements */
+	tk.kind = (MrTokenizerKind) o->tokenizer;
+	tk.lowercase = o->lowercase;
+	f.corpus = mr_corpus_new(a, &tk, spec->memory_limit);
+	f.series = mr_series_corpus_new(a, spec->memory_limit);
+	if (!f.corpus || !f.series)
+	{
+		st = mr_set_error(err, MR_ENOMEM, "Out of memory for the training rows.");
+		goto done;
+	}
+	mr_corpus_set_smiles_variants(f.corpus, (int32_t) o->smiles_variants, (uint64_t) o->seed);
+	if ((st = read_rows(&f, src)) != MR_OK)
+		goto done;
+	report_reading(&f);
+	if (spec->source == MR_SOURCE_SEQ &&
+		(st = mr_options_check_input(o, f.mode == SEQ_SERIES ? MR_OPT_SERIES : MR_OPT_TOKENS,
+									 spec->input_column,
+									 f.mode == SEQ_SERIES ? "measurement sequences" : "token sequences",
+									 err)) != MR_OK)
+		goto done;
+
+	/* the training rows, and what the options ask of them */
+	f.is_series = spec->source == MR_SOURCE_SEQ && f.mode == SEQ_SERIES;
+	if ((st = f.is_series ? finish_series_rows(&f) : finish_token_rows(&f)) != MR_OK)
+		goto done;
+	warn_if_classes_are_rows(&f);
+	if ((st = positive_class(&f, &positive)) != MR_OK ||
+		(st = class_weights(&f, &weights)) != MR_OK ||
+		(st = net_config(&f, &cfg)) != MR_OK)
+		goto done;
+	train_config(&f, weights, &tc);
+	if ((st = check_memory(&f, &cfg, &tc)) != MR_OK)
+		goto done;
+	mr_net_param_count(&cfg, &n_params);
+	if (!(params = mr_alloc(a, sizeof(float) * n_params)))
+	{
+		st = mr_set_error(err, MR_ENOMEM, "Out of memory for %zu weights.", n_params);
+		goto done;
+	}
+
+	/* train */
+	mr_net_bind(&m.net, &cfg, params, n_params);
+	th.should_stop = fit_should_stop;
+	th.on_epoch = fit_on_epoch;
+	th.on_batch = fit_on_batch;
+	th.state = &f;
+	if (hooks && hooks->on_start)
+		hooks->on_start(&cfg, &tc, f.data.n, hooks->state);
+	if ((st = mr_train(&m.net, &f.data, &tc, &th, a, &res, err)) != MR_OK)
+		goto done;
+	if (res.stopped_early)
+	{
+		MrError		msg;
+
+		mr_error_message(&msg, MR_OK, "early stopping after epoch %d; kept the weights of epoch %d",
+						 res.n_epochs, res.best_epoch);
+		notice(&f, MR_NOTICE, &msg);
+	}
+
+	/* the model */
+	if ((st = build_model(&f, &m, &cfg, params, n_params, positive, &res, &options_json)) != MR_OK)
+		goto done;
+	st = mr_model_encode(&m, a, image, len, err);
+	mr_free(a, m.tokens);
+	mr_free(a, m.token_len);
+	mr_free(a, m.var_names);
+	mr_free(a, m.var_name_len);
+	mr_free(a, m.labels);
+	mr_free(a, m.label_len);
+
+done:
+	mr_free(a, params);
+	mr_free(a, weights);
+	mr_free(a, res.epochs);
+	mr_buf_free(&options_json);
+	fit_free(&f);
+	return st;
+}
