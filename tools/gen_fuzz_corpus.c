@@ -16,6 +16,8 @@
  * SMILES, and UTF-8 edge cases (final sigma, dotted capital I, emoji,
  * invalid and overlong sequences, a word longer than MR_MAX_TOKEN_BYTES).
  * The measurement seeds are the events of a few ICU stays, and edge cases.
+ * The rnnseq seeds are each kind of sequence in its text form, its binary
+ * form and as an aggregate's serialized state.
  *
  * Usage (test/fuzz/Makefile's "corpus" target runs it):
  *	  gen_fuzz_corpus ABSTRACTS_CSV SMILES_CSV EVENTS_CSV OUTCOMES_CSV OUT_DIR
@@ -23,8 +25,8 @@
  * train.csv and clintox's train.csv), EVENTS_CSV is the start of
  * physionet2012's events.csv (record_id,time,variable,value, by record and
  * time) and OUTCOMES_CSV its outcomes.csv (record_id,label).
- * OUT_DIR/model_decode, OUT_DIR/tokenize, OUT_DIR/text_row and OUT_DIR/series
- * must exist; files are overwritten.
+ * OUT_DIR/model_decode, OUT_DIR/tokenize, OUT_DIR/text_row, OUT_DIR/series
+ * and OUT_DIR/seq must exist; files are overwritten.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@
 #include "mr_json.h"
 #include "mr_model.h"
 #include "mr_net.h"
+#include "mr_seq.h"
 #include "mr_series.h"
 
 #define MAX_ROWS	2048
@@ -813,6 +816,73 @@ write_series_seeds(const char *dir, const char *events_path, const char *outcome
 	free(outcomes);
 }
 
+/*
+ * Seeds for the rnnseq harness: every kind of sequence as text, as the
+ * binary form of its value and as an aggregate's state
+ */
+static void
+write_seq_seeds(const char *dir)
+{
+	static const char *const texts[] = {
+		"[]",
+		"[\"J18.9\", \"R05\", null, \"J18.9\"]",
+		"[[1.5, null], [0, \"J18.9\"], [0, \"A\"]]",
+		"[[30, \"HR\", null], [0, \"HR\", 80], [0, \"HR\", -0.0], [0, \"SpO2\", 97.5]]",
+		"[[\"2024-01-01T10:00:00+01:00\", \"HR\", 80], [\"1969-12-31T23:59:59.999999Z\", \"T\", null]]",
+		"[\"\\\"\", \"\\\\\", \"\\u00e9\", \"\\ud83d\\ude00\", \"\\u0001\", \"\xe6\x97\xa5\"]",
+		"{\"kind\": \"measurements\", \"time_type\": \"number\", \"dropped\": 2, \"events\": [[30, \"HR\", 80]]}",
+		"{\"kind\": \"timed_tokens\", \"time_type\": \"timestamp\", \"dropped\": 1, \"events\": []}",
+		"[[-1e300, \"a\"], [1e300, \"b\"], [5e-324, \"c\"], [0.1, \"d\"]]",
+	};
+	const MrAllocator *a = &mr_malloc_allocator;
+	char		name[64];
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+	{
+		uint8_t    *value;
+		size_t		size;
+		MrError		err;
+		MrSeqView	v;
+		MrBuf		bin;
+		MrSeqBuilder b;
+
+		snprintf(name, sizeof(name), "text_%zu.json", i + 1);
+		write_file(dir, name, texts[i], strlen(texts[i]));
+		if (mr_seq_parse_text(texts[i], strlen(texts[i]), NULL, a, &value, &size, &err) != MR_OK ||
+			mr_seq_view(value, size, &v, &err) != MR_OK)
+			die("a seed sequence does not parse", err.message);
+		mr_buf_init(&bin, a);
+		mr_seq_send(&v, NULL, NULL, &bin);
+		snprintf(name, sizeof(name), "binary_%zu.bin", i + 1);
+		write_file(dir, name, bin.data, bin.len);
+		/* the same events as an aggregate's state (timed kinds only have one) */
+		if (v.kind >= MR_SEQ_TIMED)
+		{
+			if (mr_seq_builder_init(&b, a, v.kind, v.time_kind) != MR_OK)
+				die("out of memory", NULL);
+			for (int32_t k = 0; k < v.n_strings; k++)
+			{
+				size_t		len;
+				const char *str = mr_seq_string(&v, k, &len);
+				int32_t		id;
+
+				mr_seq_builder_intern(&b, str, len, NULL, &id, &err);
+			}
+			for (int32_t e = 0; e < v.n; e++)
+				mr_seq_builder_add(&b, v.times[e], v.str[e], v.value_null ? v.value_null[e] : 0,
+								   v.values ? v.values[e] : 0.0, &err);
+			b.n_dropped = v.n_dropped;
+			mr_buf_reset(&bin);
+			mr_seq_builder_serialize(&b, &bin);
+			snprintf(name, sizeof(name), "state_%zu.bin", i + 1);
+			write_file(dir, name, bin.data, bin.len);
+			mr_seq_builder_free(&b);
+		}
+		mr_buf_free(&bin);
+		mr_free(a, value);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -860,5 +930,7 @@ main(int argc, char **argv)
 	write_row_seeds(dir, &abstracts, &smiles);
 	snprintf(dir, sizeof(dir), "%s/series", argv[5]);
 	write_series_seeds(dir, argv[3], argv[4]);
+	snprintf(dir, sizeof(dir), "%s/seq", argv[5]);
+	write_seq_seeds(dir);
 	return 0;
 }

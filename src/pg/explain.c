@@ -198,14 +198,14 @@ explain_series(FunctionCallInfo fcinfo, MedrnnCachedModel *c, Datum seq, int ste
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	const MrModel *m = c->model;
-	RnnSeqView	v;
+	MrSeqView	v;
 	int32		L;
 	int			target;
 	MrExplanation e;
 	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
 	int			V = m->n_vars;
 
-	RnnSeqGetView((struct varlena *) DatumGetRnnSeqP(seq), &v);
+	RnnSeqGetView(DatumGetRnnSeqP(seq), &v);
 	L = MedrnnSeqSeriesRow(m, &v, &c->series, c->cxt);
 	if (!PG_ARGISNULL(2))
 	{
@@ -308,14 +308,14 @@ rnn_explain(PG_FUNCTION_ARGS)
 	else if (argtype != TEXTARRAYOID)
 	{
 		/* a token sequence: its tokens in order, NULL ones listed but not read */
-		RnnSeqView	v;
+		MrSeqView	v;
 
 		if (m->input_kind != MR_INPUT_TOKENS)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("this model reads text, not sequences")));
-		RnnSeqGetView((struct varlena *) DatumGetRnnSeqP(PG_GETARG_DATUM(1)), &v);
-		if (v.kind == RNNSEQ_MEASURES)
+		RnnSeqGetView(DatumGetRnnSeqP(PG_GETARG_DATUM(1)), &v);
+		if (v.kind == MR_SEQ_MEASURES)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("this model reads token sequences, not measurements")));

@@ -58,10 +58,10 @@ MedrnnPredictText(MedrnnCachedModel *c, text *input)
 const float *
 MedrnnPredictSeq(MedrnnCachedModel *c, Datum seq)
 {
-	RnnSeqView	v;
+	MrSeqView	v;
 	const MrModel *m = c->model;
 
-	RnnSeqGetView((struct varlena *) DatumGetRnnSeqP(seq), &v);
+	RnnSeqGetView(DatumGetRnnSeqP(seq), &v);
 	if (m->input_kind == MR_INPUT_SERIES)
 	{
 		int32		L = MedrnnSeqSeriesRow(m, &v, &c->series, c->cxt);
@@ -74,7 +74,7 @@ MedrnnPredictSeq(MedrnnCachedModel *c, Datum seq)
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("this model reads text, not sequences"),
 				 errhint("Pass the text itself; the model tokenizes it as in training.")));
-	if (v.kind == RNNSEQ_MEASURES)
+	if (v.kind == MR_SEQ_MEASURES)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("this model reads token sequences, not measurements")));

@@ -13,18 +13,18 @@
 
 /* How a sequence kind is read */
 MedrnnSeqMode
-MedrnnSeqModeOf(const RnnSeqView *v)
+MedrnnSeqModeOf(const MrSeqView *v)
 {
-	if (v->kind == RNNSEQ_MEASURES)
+	if (v->kind == MR_SEQ_MEASURES)
 		return MEDRNN_SEQ_SERIES;
-	if (v->kind == RNNSEQ_TOKENS || v->kind == RNNSEQ_TIMED)
+	if (v->kind == MR_SEQ_TOKENS || v->kind == MR_SEQ_TIMED)
 		return MEDRNN_SEQ_TOKENS;
 	return MEDRNN_SEQ_ANY;
 }
 
 /* Dictionary string k of v in UTF-8 */
 static const char *
-seq_string(const RnnSeqView *v, int32 k, size_t *len)
+seq_string(const MrSeqView *v, int32 k, size_t *len)
 {
 	const char *s = v->strbytes + v->str_off[k];
 	int			n = v->str_off[k + 1] - v->str_off[k];
@@ -36,7 +36,7 @@ seq_string(const RnnSeqView *v, int32 k, size_t *len)
 
 /* Tokens of a token sequence; NULL tokens are missing and skipped */
 int
-MedrnnSeqTokens(const RnnSeqView *v, const char ***toks, size_t **lens)
+MedrnnSeqTokens(const MrSeqView *v, const char ***toks, size_t **lens)
 {
 	int			k = 0;
 
@@ -54,7 +54,7 @@ MedrnnSeqTokens(const RnnSeqView *v, const char ***toks, size_t **lens)
 
 /* Events of a measurement sequence as arrays */
 int
-MedrnnSeqEvents(const RnnSeqView *v, double **times, const char ***vars,
+MedrnnSeqEvents(const MrSeqView *v, double **times, const char ***vars,
 				size_t **var_lens, double **values)
 {
 	/* convert each dictionary string once */
@@ -93,20 +93,20 @@ MedrnnSeriesSpec(const MrModel *m, MrSeriesSpec *spec)
 
 /* Resample one sequence for prediction; see seq_input.h */
 int32
-MedrnnSeqSeriesRow(const MrModel *m, const RnnSeqView *v,
+MedrnnSeqSeriesRow(const MrModel *m, const MrSeqView *v,
 				   MedrnnSeriesScratch *sc, MemoryContext cxt)
 {
 	MrSeriesSpec spec;
 	int32	   *dict_var;
 
-	if (v->kind != RNNSEQ_MEASURES && v->kind != RNNSEQ_EMPTY)
+	if (v->kind != MR_SEQ_MEASURES && v->kind != MR_SEQ_EMPTY)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("this model reads measurement sequences, not %s",
-						v->kind == RNNSEQ_TOKENS ? "token sequences" : "timed token sequences"),
+						v->kind == MR_SEQ_TOKENS ? "token sequences" : "timed token sequences"),
 				 errhint("Build the sequence with rnn_seq(time, variable, value).")));
-	if (v->kind == RNNSEQ_MEASURES &&
-		(v->time_kind == RNNSEQ_TIME_TIMESTAMP) != (m->series_time_kind == MR_SERIES_TIME_TIMESTAMP))
+	if (v->kind == MR_SEQ_MEASURES &&
+		(v->time_kind == MR_SEQ_TIME_TIMESTAMP) != (m->series_time_kind == MR_SERIES_TIME_TIMESTAMP))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("this model reads sequences timed by %s",

@@ -20,17 +20,17 @@ typedef enum MedrnnSeqMode
 	MEDRNN_SEQ_SERIES			/* kind 3: measurements */
 } MedrnnSeqMode;
 
-MedrnnSeqMode MedrnnSeqModeOf(const RnnSeqView *v);
+MedrnnSeqMode MedrnnSeqModeOf(const MrSeqView *v);
 
 /* The non-NULL tokens of v as UTF-8 (palloc'd); returns how many */
-int			MedrnnSeqTokens(const RnnSeqView *v, const char ***toks, size_t **lens);
+int			MedrnnSeqTokens(const MrSeqView *v, const char ***toks, size_t **lens);
 
 /*
  * The events of v as parallel arrays (palloc'd): times (in the sequence's
  * unit: seconds for timestamps), variable names in UTF-8 and values (NaN
  * for NULL).  Returns the event count.
  */
-int			MedrnnSeqEvents(const RnnSeqView *v, double **times, const char ***vars,
+int			MedrnnSeqEvents(const MrSeqView *v, double **times, const char ***vars,
 							size_t **var_lens, double **values);
 
 /* Scratch for resampling one row at prediction time */
@@ -49,7 +49,7 @@ typedef struct MedrnnSeriesScratch
  * measurement sequence with the model's time kind; variables the model does
  * not know are ignored.  Returns the row length (T).
  */
-int32		MedrnnSeqSeriesRow(const MrModel *m, const RnnSeqView *v,
+int32		MedrnnSeqSeriesRow(const MrModel *m, const MrSeqView *v,
 							   MedrnnSeriesScratch *scratch, MemoryContext cxt);
 
 /* The model's MrSeriesSpec */

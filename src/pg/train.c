@@ -68,9 +68,9 @@ array_row(ArrayType *arr, MrRow *row)
 static void
 seq_row(Datum input, MrRow *row)
 {
-	RnnSeqView	v;
+	MrSeqView	v;
 
-	RnnSeqGetView((struct varlena *) DatumGetRnnSeqP(input), &v);
+	RnnSeqGetView(DatumGetRnnSeqP(input), &v);
 	row->dropped_events = v.n_dropped;
 	switch (MedrnnSeqModeOf(&v))
 	{
@@ -101,7 +101,7 @@ seq_row(Datum input, MrRow *row)
 				row->vars = vars;
 				row->var_lens = var_lens;
 				row->values = values;
-				row->time_kind = v.time_kind == RNNSEQ_TIME_TIMESTAMP ?
+				row->time_kind = v.time_kind == MR_SEQ_TIME_TIMESTAMP ?
 					MR_SERIES_TIME_TIMESTAMP : MR_SERIES_TIME_NUMBER;
 				break;
 			}

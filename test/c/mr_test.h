@@ -49,6 +49,7 @@ void		test_smiles(void);
 void		test_vocab(void);
 void		test_corpus(void);
 void		test_series(void);
+void		test_seq(void);
 void		test_lstm_grad(void);
 void		test_net(void);
 void		test_infer(void);

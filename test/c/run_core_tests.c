@@ -89,6 +89,7 @@ main(int argc, char **argv)
 		{"vocab", test_vocab},
 		{"corpus", test_corpus},
 		{"series", test_series},
+		{"seq", test_seq},
 		{"lstm_grad", test_lstm_grad},
 		{"net", test_net},
 		{"infer", test_infer},

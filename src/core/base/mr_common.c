@@ -239,6 +239,14 @@ mr_status_text(MrStatus status)
 			return "no usable training data";
 		case MR_EMISMATCH:
 			return "input of the wrong kind";
+		case MR_ESYNTAX:
+			return "invalid syntax";
+		case MR_ERANGE:
+			return "number out of range";
+		case MR_ETIME:
+			return "time out of range";
+		case MR_ETOOBIG:
+			return "value too large";
 	}
 	return "unrecognized status";
 }

@@ -34,7 +34,11 @@ typedef enum MrStatus
 	MR_EINVAL,					/* an argument (an option) out of its documented range */
 	MR_ELIMIT,					/* a memory budget would be exceeded */
 	MR_EDATA,					/* the rows cannot train a model (none, one class) */
-	MR_EMISMATCH				/* an input of another kind than expected */
+	MR_EMISMATCH,				/* an input of another kind than expected */
+	MR_ESYNTAX,					/* text that does not parse */
+	MR_ERANGE,					/* a number beyond its type's range */
+	MR_ETIME,					/* a date or time beyond the supported range */
+	MR_ETOOBIG					/* over a hard limit of a value's size */
 } MrStatus;
 
 /*

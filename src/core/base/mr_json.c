@@ -67,9 +67,9 @@ mr_json_scan_string(const char **pp, const char *end, const MrTextEncoding *enc,
 			break;
 		if (c < 0x20)
 			return MR_JSON_CONTROL;
-		/* an escape */
+		/* an escape; a backslash that ends the text escapes nothing */
 		if (++p >= end)
-			return MR_JSON_UNTERMINATED;
+			return MR_JSON_BAD_ESCAPE;
 		c = (unsigned char) *p++;
 		switch (c)
 		{
@@ -96,7 +96,7 @@ mr_json_scan_string(const char **pp, const char *end, const MrTextEncoding *enc,
 			case 'u':
 				{
 					long		cp = hex4(p, end);
-					char		bytes[8];
+					char		bytes[MR_TEXT_MAX_CHAR];
 					int			n;
 
 					if (cp < 0)

@@ -59,11 +59,14 @@ int			mr_unicode_is_case_ignorable(uint32_t cp);
  * parser is handed the server's encoding through this (NULL or
  * mr_utf8_encoding means UTF-8).
  */
+#define MR_TEXT_MAX_CHAR 32		/* bytes of one character in any encoding, and more */
+
 typedef struct MrTextEncoding
 {
 	/*
-	 * Write code point cp (not a surrogate, not 0) into out (8 bytes of
-	 * room); return the byte count, 0 if the encoding cannot hold it
+	 * Write code point cp (not a surrogate, not 0) into out
+	 * (MR_TEXT_MAX_CHAR bytes of room); return the byte count, 0 if the
+	 * encoding cannot hold it
 	 */
 	int			(*from_unicode) (uint32_t cp, char *out, void *state);
 	/* 1 if s[0..len) is valid text in the encoding */
