@@ -182,6 +182,8 @@ typedef struct MrSeqBuilder
 
 MrStatus	mr_seq_builder_init(MrSeqBuilder *b, const MrAllocator *a, int kind, int time_kind);
 void		mr_seq_builder_free(MrSeqBuilder *b);
+/* MR_ETOOBIG: a sequence would have more than MR_SEQ_MAX_EVENTS events */
+MrStatus	mr_seq_too_many_events(MrError *err);
 /* Make room for need events (MR_ETOOBIG past the limit) */
 MrStatus	mr_seq_builder_reserve(MrSeqBuilder *b, int32_t need, MrError *err);
 /* The id of a string, added if new; MR_ETOOBIG for one longer than the limit, quoted in enc */
