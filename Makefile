@@ -14,6 +14,7 @@ PG_OBJS = \
 	src/pg/glue.o \
 	src/pg/options.o \
 	src/pg/read_rows.o \
+	src/pg/input.o \
 	src/pg/train.o \
 	src/pg/model_cache.o \
 	src/pg/predict.o \
@@ -22,7 +23,6 @@ PG_OBJS = \
 	src/pg/explain.o \
 	src/pg/seq_type.o \
 	src/pg/seq_agg.o \
-	src/pg/seq_input.o \
 	src/pg/progress.o \
 	src/pg/registry.o
 

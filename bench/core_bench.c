@@ -28,7 +28,6 @@
 
 #include "mr_blas.h"
 #include "mr_fit.h"
-#include "mr_infer.h"
 #include "mr_json.h"
 #include "mr_model.h"
 #include "mr_predict.h"
@@ -316,25 +315,26 @@ main(int argc, char **argv)
 	if (test_path)
 	{
 		Csv			te = load_csv(test_path);
-		MrInfer    *inf;
+		MrPredictor *pred;
 		int			K = m->cfg.n_classes;
-		float	   *probs = malloc(sizeof(float) * K),
-				   *sum = malloc(sizeof(float) * K);
-		int32_t    *ring = malloc(sizeof(int32_t) * T),
-				   *ids = malloc(sizeof(int32_t) * T);
 		long		hits = 0,
 					total = 0,
 					n_pred;
 
-		mr_infer_new(&m->net, a, &inf);
+		if (mr_predictor_new(m, a, &pred) != MR_OK)
+		{
+			fprintf(stderr, "out of memory\n");
+			return 1;
+		}
 		n_pred = predict_rows > 0 ? predict_rows : te.n;
 		t0 = now();
 		for (long r = 0; r < n_pred; r++)
 		{
 			long		i = r % te.n;
 			int			best = 0;
+			const float *probs;
 
-			mr_model_text_probs(m, inf, te.text[i], te.text_len[i], ring, ids, sum, probs, a);
+			mr_predict_text(pred, te.text[i], te.text_len[i], &probs, &err);
 			for (int k = 1; k < K; k++)
 				if (probs[k] > probs[best])
 					best = k;

@@ -73,7 +73,7 @@ prepare(MedrnnCachedModel *c)
 	 * A model's shape is whatever its bytes say: check the workspace it asks
 	 * for against the memory budget before allocating it.
 	 */
-	if (mr_infer_size(&c->model->net.cfg, &need) != MR_OK ||
+	if (mr_predictor_size(c->model, &need) != MR_OK ||
 		need > (size_t) medrnn_train_memory_limit * 1024)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -82,23 +82,11 @@ prepare(MedrnnCachedModel *c)
 				 errhint("Raise medrnn.train_memory_limit.")));
 	old = MemoryContextSwitchTo(c->cxt);
 	MedrnnUseThreads(1);
-	if (mr_infer_new(&c->model->net, &a, &c->infer) != MR_OK)
+	if (mr_predictor_new(c->model, &a, &c->predictor) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	c->probs = palloc(sizeof(float) * c->model->cfg.n_classes);
-	c->sum = palloc(sizeof(float) * c->model->cfg.n_classes);
-	c->ring = palloc(sizeof(int32) * c->model->cfg.maxlen);
-	c->ids = palloc(sizeof(int32) * c->model->cfg.maxlen);
 	MemoryContextSwitchTo(old);
 }
 
-/*
- * Decode b into c, a new zeroed entry whose c->cxt is a new empty context.
- * When raw is given, the entry also records the identity of the datum b
- * came from.  On any error, c->cxt and c itself are freed before the error
- * propagates, so that no caller can find a half-built entry, and a damaged
- * model read row after row (an error caught in a PL/pgSQL loop) does not
- * leak a context each time.
- */
 static void
 fill_entry(MedrnnCachedModel *c, bytea *b, struct varlena *raw)
 {

@@ -9,21 +9,15 @@
 
 #include "fmgr.h"
 
-#include "mr_infer.h"
 #include "mr_model.h"
-#include "seq_input.h"
+#include "mr_predict.h"
 
-/* A decoded model with its inference workspace, kept in fn_extra */
+/* A decoded model with its predictor, kept in fn_extra */
 typedef struct MedrnnCachedModel
 {
 	MemoryContext cxt;			/* owns everything below */
 	MrModel    *model;
-	MrInfer    *infer;			/* one-row inference state */
-	float	   *probs;			/* (K) the last row's probabilities */
-	float	   *sum;			/* (K) scratch: summing over SMILES variants */
-	int32	   *ring;			/* (T) tokenizer window scratch */
-	int32	   *ids;			/* (T) one row */
-	MedrnnSeriesScratch series; /* measurement models: one row's inputs */
+	MrPredictor *predictor;		/* one-row prediction state */
 	/* identity of the datum it came from */
 	bool		external;		/* an on-disk TOAST pointer */
 	Oid			toastrelid;

@@ -17,41 +17,24 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
+#include "input.h"
 #include "medrnn.h"
 #include "model_cache.h"
-#include "mr_predict.h"
 #include "predict.h"
 #include "seq_type.h"
-
-/* Forward one prepared row (c->ids, length L); returns the K probabilities */
-static const float *
-forward_row(MedrnnCachedModel *c, int32 L)
-{
-	mr_infer_row(c->infer, c->ids, NULL, L, c->probs);
-	return c->probs;
-}
 
 /* Probabilities for a text input (a model that reads text) */
 const float *
 MedrnnPredictText(MedrnnCachedModel *c, text *input)
 {
 	size_t		len;
-	char	   *u;
-	MrAllocator a;
+	char	   *u = MedrnnTextToUtf8(input, &len);
+	const float *probs;
+	MrError		err;
 
-	if (c->model->input_kind != MR_INPUT_TEXT)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("this model reads %s, not text",
-						c->model->input_kind == MR_INPUT_SERIES ? "measurement sequences" :
-						"token arrays or sequences"),
-				 errhint("Pass the kind of input the model was trained on.")));
-	u = MedrnnTextToUtf8(input, &len);
-	a = MedrnnAllocator(CurrentMemoryContext);
-	if (mr_model_text_probs(c->model, c->infer, u, len, c->ring, c->ids, c->sum,
-							c->probs, &a) != MR_OK)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	return c->probs;
+	if (mr_predict_text(c->predictor, u, len, &probs, &err) != MR_OK)
+		MedrnnReportError(&err);
+	return probs;
 }
 
 /* Probabilities for an rnnseq input: tokens, or measurements */
@@ -59,33 +42,13 @@ const float *
 MedrnnPredictSeq(MedrnnCachedModel *c, Datum seq)
 {
 	MrSeqView	v;
-	const MrModel *m = c->model;
+	const float *probs;
+	MrError		err;
 
 	RnnSeqGetView(DatumGetRnnSeqP(seq), &v);
-	if (m->input_kind == MR_INPUT_SERIES)
-	{
-		int32		L = MedrnnSeqSeriesRow(m, &v, &c->series, c->cxt);
-
-		mr_infer_row(c->infer, NULL, c->series.feats, L, c->probs);
-		return c->probs;
-	}
-	if (m->input_kind != MR_INPUT_TOKENS)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("this model reads text, not sequences"),
-				 errhint("Pass the text itself; the model tokenizes it as in training.")));
-	if (v.kind == MR_SEQ_MEASURES)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("this model reads token sequences, not measurements")));
-	{
-		const char **toks;
-		size_t	   *lens;
-		int			n = MedrnnSeqTokens(&v, &toks, &lens);
-		int32		L = mr_model_tokens_row(m, toks, lens, n, c->ring, c->ids, NULL);
-
-		return forward_row(c, L);
-	}
+	if (mr_predict_seq(c->predictor, &v, MedrnnServerToUtf8(), &probs, &err) != MR_OK)
+		MedrnnReportError(&err);
+	return probs;
 }
 
 /*
@@ -120,36 +83,18 @@ MedrnnPredictDatum(MedrnnCachedModel *c, Datum input, Oid type)
 const float *
 MedrnnPredictTokens(MedrnnCachedModel *c, ArrayType *arr)
 {
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				k = 0;
+	int			n;
 	const char **toks;
 	size_t	   *lens;
-	int32		L;
+	const float *probs;
+	MrError		err;
 
-	if (c->model->input_kind != MR_INPUT_TOKENS)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("this model reads %s, not token arrays",
-						c->model->input_kind == MR_INPUT_SERIES ? "measurement sequences" : "text"),
-				 errhint("Pass the kind of input the model was trained on.")));
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("token array must have one dimension")));
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	toks = palloc(sizeof(char *) * (n + 1));
-	lens = palloc(sizeof(size_t) * (n + 1));
-	for (int i = 0; i < n; i++)
-	{
-		if (nulls[i])
-			continue;			/* a missing token, as in training */
-		toks[k] = MedrnnTextToUtf8(DatumGetTextPP(elems[i]), &lens[k]);
-		k++;
-	}
-	L = mr_model_tokens_row(c->model, toks, lens, k, c->ring, c->ids, NULL);
-	return forward_row(c, L);
+	if (mr_predict_check_input(c->model, MR_INPUT_TOKENS, &err) != MR_OK)
+		MedrnnReportError(&err);
+	n = MedrnnArrayTokens(arr, false, &toks, &lens);
+	if (mr_predict_tokens(c->predictor, toks, lens, n, &probs, &err) != MR_OK)
+		MedrnnReportError(&err);
+	return probs;
 }
 
 /* Index of the most probable class (the first one on a tie) */

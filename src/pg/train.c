@@ -21,13 +21,13 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "input.h"
 #include "medrnn.h"
 #include "mr_blas.h"
 #include "mr_fit.h"
 #include "mr_series.h"
 #include "options.h"
 #include "read_rows.h"
-#include "seq_input.h"
 
 /* The row source mr_fit reads: the SPI scan, rows converted to UTF-8 */
 typedef struct TrainSource
@@ -35,34 +35,6 @@ typedef struct TrainSource
 	MedrnnScan	scan;
 	MedrnnInputType input_type;
 } TrainSource;
-
-/* A text[] input as the non-NULL tokens it holds */
-static void
-array_row(ArrayType *arr, MrRow *row)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				k = 0;
-	const char **toks;
-	size_t	   *lens;
-
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	toks = palloc(sizeof(char *) * (n + 1));
-	lens = palloc(sizeof(size_t) * (n + 1));
-	for (int i = 0; i < n; i++)
-	{
-		/* a NULL element is a missing token: nothing to embed */
-		if (nulls[i])
-			continue;
-		toks[k] = MedrnnTextToUtf8(DatumGetTextPP(elems[i]), &lens[k]);
-		k++;
-	}
-	row->kind = MR_ROW_TOKENS;
-	row->toks = toks;
-	row->lens = lens;
-	row->n = k;
-}
 
 /* An rnnseq input as tokens, measurements, or an empty sequence */
 static void
@@ -72,39 +44,34 @@ seq_row(Datum input, MrRow *row)
 
 	RnnSeqGetView(DatumGetRnnSeqP(input), &v);
 	row->dropped_events = v.n_dropped;
-	switch (MedrnnSeqModeOf(&v))
+	if (v.kind == MR_SEQ_EMPTY)
+		row->kind = MR_ROW_EMPTY;
+	else if (v.kind == MR_SEQ_MEASURES)
 	{
-		case MEDRNN_SEQ_ANY:
-			row->kind = MR_ROW_EMPTY;
-			break;
-		case MEDRNN_SEQ_TOKENS:
-			{
-				const char **toks;
-				size_t	   *lens;
+		double	   *times,
+				   *values;
+		const char **vars;
+		size_t	   *var_lens;
 
-				row->kind = MR_ROW_TOKENS;
-				row->n = MedrnnSeqTokens(&v, &toks, &lens);
-				row->toks = toks;
-				row->lens = lens;
-				break;
-			}
-		case MEDRNN_SEQ_SERIES:
-			{
-				double	   *times,
-						   *values;
-				const char **vars;
-				size_t	   *var_lens;
+		row->kind = MR_ROW_EVENTS;
+		row->n = MedrnnSeqEvents(&v, &times, &vars, &var_lens, &values);
+		row->times = times;
+		row->vars = vars;
+		row->var_lens = var_lens;
+		row->values = values;
+		row->time_kind = v.time_kind == MR_SEQ_TIME_TIMESTAMP ?
+			MR_SERIES_TIME_TIMESTAMP : MR_SERIES_TIME_NUMBER;
+	}
+	else
+	{
+		/* tokens, or timed tokens in time order */
+		const char **toks;
+		size_t	   *lens;
 
-				row->kind = MR_ROW_EVENTS;
-				row->n = MedrnnSeqEvents(&v, &times, &vars, &var_lens, &values);
-				row->times = times;
-				row->vars = vars;
-				row->var_lens = var_lens;
-				row->values = values;
-				row->time_kind = v.time_kind == MR_SEQ_TIME_TIMESTAMP ?
-					MR_SERIES_TIME_TIMESTAMP : MR_SERIES_TIME_NUMBER;
-				break;
-			}
+		row->kind = MR_ROW_TOKENS;
+		row->n = MedrnnSeqTokens(&v, false, &toks, &lens);
+		row->toks = toks;
+		row->lens = lens;
 	}
 }
 
@@ -136,8 +103,16 @@ next_row(MrRow *row, void *state)
 			row->text = MedrnnTextToUtf8(DatumGetTextPP(input), &row->len);
 			break;
 		case MEDRNN_IN_TEXT_ARRAY:
-			array_row(DatumGetArrayTypeP(input), row);
-			break;
+			{
+				const char **toks;
+				size_t	   *lens;
+
+				row->kind = MR_ROW_TOKENS;
+				row->n = MedrnnArrayTokens(DatumGetArrayTypeP(input), false, &toks, &lens);
+				row->toks = toks;
+				row->lens = lens;
+				break;
+			}
 		case MEDRNN_IN_RNNSEQ:
 			seq_row(input, row);
 			break;
