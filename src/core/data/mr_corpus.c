@@ -6,12 +6,11 @@
 
 #include <string.h>
 
+#include "mr_rows.h"
 #include "mr_smiles.h"
 #include "mr_sort.h"
 #include "mr_utf8.h"
 #include "mr_window.h"
-
-#define FNV_OFFSET 0xcbf29ce484222325ULL
 
 struct MrCorpus
 {
@@ -19,16 +18,12 @@ struct MrCorpus
 	MrTokenizer tk;
 	size_t		max_bytes;
 	MrVocab    *words;
-	MrVocab    *labels;
 	int32_t    *tokens;			/* provisional ids of all rows, concatenated */
 	size_t		n_tokens;
 	size_t		cap_tokens;
-	int64_t    *row_end;		/* (rows) end offset of each row in tokens */
-	int32_t    *row_label;		/* (rows) label id */
-	uint64_t   *row_hash;		/* (rows) hash of the row's tokens and label */
+	MrRows		rows;			/* labels, hashes, where each row's tokens end;
+								 * variants count one row each */
 	uint64_t	hash;			/* running hash of the current row */
-	int64_t		n_rows;			/* provisional rows: variants count one each */
-	int64_t		cap_rows;
 	MrStatus	st;				/* failure inside a tokenizer callback */
 	/* SMILES variants: each text row becomes `variants` consecutive rows */
 	int32_t		variants;		/* 1 = none */
@@ -48,11 +43,10 @@ mr_corpus_new(const MrAllocator *a, const MrTokenizer *tk, size_t max_bytes)
 	c->a = *a;
 	c->tk = *tk;
 	c->max_bytes = max_bytes;
-	c->hash = FNV_OFFSET;
+	c->hash = MR_ROWS_HASH_START;
 	c->variants = 1;
 	c->words = mr_vocab_new(a, 1024);
-	c->labels = mr_vocab_new(a, 16);
-	if (!c->words || !c->labels)
+	if (!c->words || mr_rows_init(&c->rows, a) != MR_OK)
 	{
 		mr_corpus_free(c);
 		return NULL;
@@ -70,12 +64,8 @@ mr_corpus_free(MrCorpus *c)
 	a = c->a;
 	if (c->words)
 		mr_vocab_free(c->words);
-	if (c->labels)
-		mr_vocab_free(c->labels);
+	mr_rows_free(&c->rows);
 	mr_free(&a, c->tokens);
-	mr_free(&a, c->row_end);
-	mr_free(&a, c->row_label);
-	mr_free(&a, c->row_hash);
 	mr_free(&a, c->rewrite);
 	mr_free(&a, c);
 }
@@ -83,15 +73,13 @@ mr_corpus_free(MrCorpus *c)
 size_t
 mr_corpus_memory(const MrCorpus *c)
 {
-	return mr_vocab_memory(c->words) + mr_vocab_memory(c->labels) +
-		c->cap_tokens * sizeof(int32_t) +
-		(size_t) c->cap_rows * (2 * sizeof(int64_t) + sizeof(int32_t));
+	return mr_vocab_memory(c->words) + mr_rows_memory(&c->rows) + c->cap_tokens * sizeof(int32_t);
 }
 
 int64_t
 mr_corpus_rows(const MrCorpus *c)
 {
-	return c->n_rows / c->variants;
+	return c->rows.n / c->variants;
 }
 
 void
@@ -112,7 +100,7 @@ mr_corpus_not_rewritten(const MrCorpus *c)
 int32_t
 mr_corpus_n_labels(const MrCorpus *c)
 {
-	return mr_vocab_size(c->labels);
+	return mr_vocab_size(c->rows.labels);
 }
 
 const MrVocab *
@@ -124,7 +112,7 @@ mr_corpus_words(const MrCorpus *c)
 const MrVocab *
 mr_corpus_labels(const MrCorpus *c)
 {
-	return c->labels;
+	return c->rows.labels;
 }
 
 /* Fail with MR_ELIMIT when the corpus has outgrown its budget */
@@ -134,7 +122,7 @@ check_budget(MrCorpus *c, MrError *err)
 	if (c->max_bytes > 0 && mr_corpus_memory(c) > c->max_bytes)
 		return mr_set_error(err, MR_ELIMIT,
 							"The training rows need more than %zu bytes (%lld rows, %zu tokens so far).",
-							c->max_bytes, (long long) c->n_rows, c->n_tokens);
+							c->max_bytes, (long long) c->rows.n, c->n_tokens);
 	return MR_OK;
 }
 
@@ -164,21 +152,6 @@ grow(const MrAllocator *a, void **buf, size_t *cap, size_t need, size_t elem)
 	return 1;
 }
 
-/*
- * FNV-1a over bytes, continuing from h.  Row hashes only order rows; ties
- * and collisions are settled by comparing contents.
- */
-static uint64_t
-fnv1a(uint64_t h, const char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-	{
-		h ^= (unsigned char) p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* Intern one token of the current row */
 static MrStatus
 add_token(MrCorpus *c, const char *tok, size_t len)
@@ -190,8 +163,8 @@ add_token(MrCorpus *c, const char *tok, size_t len)
 		return MR_ENOMEM;
 	c->tokens[c->n_tokens++] = id;
 	/* the length first, so token boundaries are part of the hash */
-	c->hash = fnv1a(c->hash, (const char *) &len, sizeof(len));
-	c->hash = fnv1a(c->hash, tok, len);
+	c->hash = mr_rows_hash(c->hash, &len, sizeof(len));
+	c->hash = mr_rows_hash(c->hash, tok, len);
 	return MR_OK;
 }
 
@@ -208,33 +181,10 @@ corpus_token(const char *tok, size_t len, void *arg)
 static MrStatus
 end_row(MrCorpus *c, const char *label, size_t label_len, MrError *err)
 {
-	int32_t		lab;
-	size_t		cap = (size_t) c->cap_rows;
+	MrStatus	st = mr_rows_add(&c->rows, (int64_t) c->n_tokens, c->hash, label, label_len, err);
 
-	if (label_len > MR_MAX_LABEL_BYTES)
-		return mr_set_error(err, MR_EINVAL, "A label has %zu bytes; the limit is %d.",
-							label_len, MR_MAX_LABEL_BYTES);
-	if (mr_vocab_lookup(c->labels, label, label_len) < 0 &&
-		mr_vocab_size(c->labels) >= MR_MAX_CLASSES)
-		return mr_set_error(err, MR_EINVAL, "There are more than %d distinct labels.", MR_MAX_CLASSES);
-	lab = mr_vocab_add(c->labels, label, label_len, 0);
-	if (lab < 0)
-		return mr_set_error(err, MR_ENOMEM, "Out of memory for labels.");
-	if (!grow(&c->a, (void **) &c->row_end, &cap, (size_t) c->n_rows + 1, sizeof(int64_t)))
-		return mr_set_error(err, MR_ENOMEM, "Out of memory for rows.");
-	cap = (size_t) c->cap_rows;
-	if (!grow(&c->a, (void **) &c->row_label, &cap, (size_t) c->n_rows + 1, sizeof(int32_t)))
-		return mr_set_error(err, MR_ENOMEM, "Out of memory for rows.");
-	cap = (size_t) c->cap_rows;
-	if (!grow(&c->a, (void **) &c->row_hash, &cap, (size_t) c->n_rows + 1, sizeof(uint64_t)))
-		return mr_set_error(err, MR_ENOMEM, "Out of memory for rows.");
-	c->cap_rows = (int64_t) cap;
-	c->row_end[c->n_rows] = (int64_t) c->n_tokens;
-	c->row_label[c->n_rows] = lab;
-	c->row_hash[c->n_rows] = fnv1a(c->hash ^ 0x9e3779b97f4a7c15ULL, label, label_len);
-	c->n_rows++;
-	c->hash = FNV_OFFSET;
-	return check_budget(c, err);
+	c->hash = MR_ROWS_HASH_START;
+	return st != MR_OK ? st : check_budget(c, err);
 }
 
 /* Tokenize one text as one provisional row */
@@ -335,58 +285,24 @@ word_cmp(const MrCorpus *c, int32_t a, int32_t b)
 	return r != 0 ? r : (la < lb ? -1 : la > lb);
 }
 
-/*
- * Total order on rows by content: hash, then label text, then the token
- * texts.  Rows that compare equal are identical, so any order among them
- * gives the same training.
- */
+/* Two rows' tokens by their text (hashes and labels are compared by mr_rows) */
 static int
-row_cmp(const MrCorpus *c, int64_t a, int64_t b)
+tokens_cmp(int64_t a, int64_t b, void *arg)
 {
-	int64_t		ia = a > 0 ? c->row_end[a - 1] : 0,
-				ib = b > 0 ? c->row_end[b - 1] : 0;
+	const MrCorpus *c = arg;
+	int64_t		ia = mr_rows_start(&c->rows, a),
+				ib = mr_rows_start(&c->rows, b);
+	int64_t		ea = c->rows.end[a],
+				eb = c->rows.end[b];
 
-	if (c->row_hash[a] != c->row_hash[b])
-		return c->row_hash[a] < c->row_hash[b] ? -1 : 1;
-	if (c->row_label[a] != c->row_label[b])
-	{
-		size_t		la,
-					lb;
-		const char *ka = mr_vocab_key(c->labels, c->row_label[a], &la);
-		const char *kb = mr_vocab_key(c->labels, c->row_label[b], &lb);
-		int			r = memcmp(ka, kb, la < lb ? la : lb);
-
-		return r != 0 ? r : (la < lb ? -1 : la > lb);
-	}
-	for (; ia < c->row_end[a] && ib < c->row_end[b]; ia++, ib++)
+	for (; ia < ea && ib < eb; ia++, ib++)
 	{
 		int			r = word_cmp(c, c->tokens[ia], c->tokens[ib]);
 
 		if (r != 0)
 			return r;
 	}
-	return (ia < c->row_end[a]) - (ib < c->row_end[b]);
-}
-
-/* Order on rows with their variants: by the first, then the next */
-static int
-group_cmp(const MrCorpus *c, int64_t a, int64_t b)
-{
-	for (int32_t v = 0; v < c->variants; v++)
-	{
-		int			r = row_cmp(c, a * c->variants + v, b * c->variants + v);
-
-		if (r != 0)
-			return r;
-	}
-	return 0;
-}
-
-/* mr_sort order of row indices (with their variants) by content */
-static int
-row_index_cmp(const void *a, const void *b, void *arg)
-{
-	return group_cmp(arg, *(const int64_t *) a, *(const int64_t *) b);
+	return (ia < ea) - (ib < eb);
 }
 
 /* What ranking words needs: the corpus and each word's first position */
@@ -427,11 +343,10 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 {
 	const MrAllocator *a = &c->a;
 	int32_t		n_words = mr_vocab_size(c->words);
-	int32_t		K = mr_vocab_size(c->labels);
+	int32_t		K = mr_vocab_size(c->rows.labels);
 	int32_t		V = c->variants;
-	int64_t		n = c->n_rows / V;	/* rows, each with V variants */
+	int64_t		n = c->rows.n / V;	/* rows, each with V variants */
 	int64_t    *row_order = NULL,
-			   *row_tmp = NULL,
 			   *first_pos = NULL;
 	int32_t    *order = NULL,
 			   *word_tmp = NULL;
@@ -446,11 +361,10 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	kept = n_words < num_words - 1 ? n_words : num_words - 1;
 	if (kept < 0)
 		kept = 0;
-	if (!mr_mul_size((size_t) c->n_rows, (size_t) T, &cells))
+	if (!mr_mul_size((size_t) c->rows.n, (size_t) T, &cells))
 		return mr_set_error(err, MR_ELIMIT, "Too many rows.");
 
 	row_order = mr_alloc(a, sizeof(int64_t) * ((size_t) n + 1));
-	row_tmp = mr_alloc(a, sizeof(int64_t) * ((size_t) n + 1));
 	first_pos = mr_alloc(a, sizeof(int64_t) * ((size_t) n_words + 1));
 	order = mr_alloc(a, sizeof(int32_t) * ((size_t) n_words + 1));
 	word_tmp = mr_alloc(a, sizeof(int32_t) * ((size_t) n_words + 1));
@@ -461,17 +375,16 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	out->class_label = mr_alloc(a, sizeof(int32_t) * ((size_t) K + 1));
 	out->class_count = mr_alloc0(a, sizeof(int64_t) * ((size_t) K + 1));
 	out->ids = mr_alloc(a, sizeof(int32_t) * (cells ? cells : 1));
-	out->lengths = mr_alloc(a, sizeof(int32_t) * ((size_t) c->n_rows + 1));
+	out->lengths = mr_alloc(a, sizeof(int32_t) * ((size_t) c->rows.n + 1));
 	out->labels = mr_alloc(a, sizeof(int32_t) * ((size_t) n + 1));
-	if (!row_order || !row_tmp || !first_pos || !order || !word_tmp || !final_id ||
+	if (!row_order || !first_pos || !order || !word_tmp || !final_id ||
 		!label_class || !ring || !out->word_ids || !out->class_label ||
 		!out->class_count || !out->ids || !out->lengths || !out->labels)
 		goto nomem;
 
 	/* canonical row order, and each word's first position in it */
-	for (int64_t i = 0; i < n; i++)
-		row_order[i] = i;
-	mr_sort_with(row_order, row_tmp, (size_t) n, sizeof(int64_t), row_index_cmp, (void *) c);
+	if (mr_rows_order(&c->rows, V, tokens_cmp, c, row_order, a) != MR_OK)
+		goto nomem;
 	for (int32_t w = 0; w < n_words; w++)
 	{
 		first_pos[w] = INT64_MAX;
@@ -481,7 +394,7 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	{
 		int64_t		r = row_order[i / V] * V + i % V;
 
-		for (int64_t j = r > 0 ? c->row_end[r - 1] : 0; j < c->row_end[r]; j++, pos++)
+		for (int64_t j = mr_rows_start(&c->rows, r); j < c->rows.end[r]; j++, pos++)
 			if (first_pos[c->tokens[j]] == INT64_MAX)
 				first_pos[c->tokens[j]] = pos;
 	}
@@ -500,20 +413,18 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	out->vocab_size = kept + 1;
 
 	/* classes in label byte order (sklearn LabelEncoder on the text) */
-	if (mr_vocab_sort_by_key(c->labels, out->class_label) != MR_OK)
+	if (mr_rows_classes(&c->rows, out->class_label, label_class) != MR_OK)
 		goto nomem;
-	for (int32_t k = 0; k < K; k++)
-		label_class[out->class_label[k]] = k;
 	out->n_classes = K;
 
 	for (int64_t i = 0; i < n * V; i++)
 	{
 		int64_t		r = row_order[i / V] * V + i % V;
-		int64_t		start = r > 0 ? c->row_end[r - 1] : 0;
+		int64_t		start = mr_rows_start(&c->rows, r);
 		MrWindow	w;
 
 		mr_window_init(&w, ring, T, truncating);
-		for (int64_t j = start; j < c->row_end[r]; j++)
+		for (int64_t j = start; j < c->rows.end[r]; j++)
 		{
 			int32_t		id = final_id[c->tokens[j]];
 
@@ -523,7 +434,7 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 		out->lengths[i] = mr_window_finish(&w, padding, out->ids + (size_t) i * T);
 		if (i % V == 0)
 		{
-			out->labels[i / V] = label_class[c->row_label[r]];
+			out->labels[i / V] = label_class[c->rows.label[r]];
 			out->class_count[out->labels[i / V]]++;
 		}
 	}
@@ -531,7 +442,6 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	out->variants = V;
 
 	mr_free(a, row_order);
-	mr_free(a, row_tmp);
 	mr_free(a, first_pos);
 	mr_free(a, order);
 	mr_free(a, word_tmp);
@@ -546,7 +456,6 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 
 nomem:
 	mr_free(a, row_order);
-	mr_free(a, row_tmp);
 	mr_free(a, first_pos);
 	mr_free(a, order);
 	mr_free(a, word_tmp);

@@ -7,30 +7,24 @@
 #include <math.h>
 #include <string.h>
 
+#include "mr_rows.h"
 #include "mr_series.h"
 #include "mr_sort.h"
 #include "mr_utf8.h"
-
-#define FNV_OFFSET 0xcbf29ce484222325ULL
 
 struct MrSeriesCorpus
 {
 	MrAllocator a;
 	size_t		max_bytes;
 	MrVocab    *vars;
-	MrVocab    *labels;
 	/* all rows' events, concatenated */
 	double	   *times;
 	int32_t    *var;
 	double	   *values;
 	size_t		n_events;
 	size_t		cap_events;
-	/* per row */
-	int64_t    *row_end;
-	int32_t    *row_label;
-	uint64_t   *row_hash;
-	int64_t		n_rows;
-	size_t		cap_rows;
+	/* per row: labels, hashes, where each row's events end */
+	MrRows		rows;
 };
 
 MrSeriesCorpus *
@@ -43,8 +37,7 @@ mr_series_corpus_new(const MrAllocator *a, size_t max_bytes)
 	c->a = *a;
 	c->max_bytes = max_bytes;
 	c->vars = mr_vocab_new(a, 64);
-	c->labels = mr_vocab_new(a, 16);
-	if (!c->vars || !c->labels)
+	if (!c->vars || mr_rows_init(&c->rows, a) != MR_OK)
 	{
 		mr_series_corpus_free(c);
 		return NULL;
@@ -62,21 +55,17 @@ mr_series_corpus_free(MrSeriesCorpus *c)
 	a = c->a;
 	if (c->vars)
 		mr_vocab_free(c->vars);
-	if (c->labels)
-		mr_vocab_free(c->labels);
+	mr_rows_free(&c->rows);
 	mr_free(&a, c->times);
 	mr_free(&a, c->var);
 	mr_free(&a, c->values);
-	mr_free(&a, c->row_end);
-	mr_free(&a, c->row_label);
-	mr_free(&a, c->row_hash);
 	mr_free(&a, c);
 }
 
 int64_t
 mr_series_corpus_rows(const MrSeriesCorpus *c)
 {
-	return c->n_rows;
+	return c->rows.n;
 }
 
 const MrVocab *
@@ -88,15 +77,14 @@ mr_series_corpus_vars(const MrSeriesCorpus *c)
 const MrVocab *
 mr_series_corpus_labels(const MrSeriesCorpus *c)
 {
-	return c->labels;
+	return c->rows.labels;
 }
 
 size_t
 mr_series_corpus_memory(const MrSeriesCorpus *c)
 {
-	return mr_vocab_memory(c->vars) + mr_vocab_memory(c->labels) +
-		c->cap_events * (2 * sizeof(double) + sizeof(int32_t)) +
-		c->cap_rows * (2 * sizeof(int64_t) + sizeof(int32_t));
+	return mr_vocab_memory(c->vars) + mr_rows_memory(&c->rows) +
+		c->cap_events * (2 * sizeof(double) + sizeof(int32_t));
 }
 
 /* Reallocate buf to hold cap elements of size elem, keeping n of them */
@@ -115,19 +103,6 @@ resize(const MrAllocator *a, void **buf, size_t n, size_t cap, size_t elem)
 	return 1;
 }
 
-static uint64_t
-fnv1a(uint64_t h, const void *p, size_t len)
-{
-	const unsigned char *s = p;
-
-	for (size_t i = 0; i < len; i++)
-	{
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* Add one row; see mr_series_corpus.h */
 MrStatus
 mr_series_corpus_add(MrSeriesCorpus *c, const double *times,
@@ -135,8 +110,8 @@ mr_series_corpus_add(MrSeriesCorpus *c, const double *times,
 					 const double *values, int64_t n,
 					 const char *label, size_t label_len, MrError *err)
 {
-	uint64_t	h = FNV_OFFSET;
-	int32_t		lab;
+	uint64_t	h = MR_ROWS_HASH_START;
+	MrStatus	st;
 
 	if (label_len > MR_MAX_LABEL_BYTES)
 		return mr_set_error(err, MR_EINVAL, "A label has %zu bytes; the limit is %d.",
@@ -152,16 +127,6 @@ mr_series_corpus_add(MrSeriesCorpus *c, const double *times,
 			!resize(&c->a, (void **) &c->values, c->n_events, cap, sizeof(double)))
 			return mr_set_error(err, MR_ENOMEM, "Out of memory for events.");
 		c->cap_events = cap;
-	}
-	if ((size_t) c->n_rows + 1 > c->cap_rows)
-	{
-		size_t		cap = c->cap_rows ? 2 * c->cap_rows : 1024;
-
-		if (!resize(&c->a, (void **) &c->row_end, c->n_rows, cap, sizeof(int64_t)) ||
-			!resize(&c->a, (void **) &c->row_label, c->n_rows, cap, sizeof(int32_t)) ||
-			!resize(&c->a, (void **) &c->row_hash, c->n_rows, cap, sizeof(uint64_t)))
-			return mr_set_error(err, MR_ENOMEM, "Out of memory for rows.");
-		c->cap_rows = cap;
 	}
 	for (int64_t i = 0; i < n; i++)
 	{
@@ -179,29 +144,21 @@ mr_series_corpus_add(MrSeriesCorpus *c, const double *times,
 		c->var[c->n_events] = id;
 		c->values[c->n_events] = mr_series_value_ok(values[i]) ? values[i] : NAN;
 		c->n_events++;
-		h = fnv1a(h, &times[i], sizeof(double));
-		h = fnv1a(h, &len, sizeof(len));
-		h = fnv1a(h, vars[i], len);
-		h = fnv1a(h, &values[i], sizeof(double));
+		h = mr_rows_hash(h, &times[i], sizeof(double));
+		h = mr_rows_hash(h, &len, sizeof(len));
+		h = mr_rows_hash(h, vars[i], len);
+		h = mr_rows_hash(h, &values[i], sizeof(double));
 	}
-	if (mr_vocab_lookup(c->labels, label, label_len) < 0 &&
-		mr_vocab_size(c->labels) >= MR_MAX_CLASSES)
-		return mr_set_error(err, MR_EINVAL, "There are more than %d distinct labels.", MR_MAX_CLASSES);
-	lab = mr_vocab_add(c->labels, label, label_len, 0);
-	if (lab < 0)
-		return mr_set_error(err, MR_ENOMEM, "Out of memory for labels.");
-	c->row_end[c->n_rows] = (int64_t) c->n_events;
-	c->row_label[c->n_rows] = lab;
-	c->row_hash[c->n_rows] = fnv1a(h ^ 0x9e3779b97f4a7c15ULL, label, label_len);
-	c->n_rows++;
+	if ((st = mr_rows_add(&c->rows, (int64_t) c->n_events, h, label, label_len, err)) != MR_OK)
+		return st;
 	if (c->max_bytes > 0 && mr_series_corpus_memory(c) > c->max_bytes)
 		return mr_set_error(err, MR_ELIMIT,
 							"The training rows need more than %zu bytes (%lld rows, %zu events so far).",
-							c->max_bytes, (long long) c->n_rows, c->n_events);
+							c->max_bytes, (long long) c->rows.n, c->n_events);
 	return MR_OK;
 }
 
-/* Compare two byte strings: memcmp, shorter first on a tie */
+/* Two byte strings: memcmp, shorter first on a tie */
 static int
 bytes_cmp(const char *a, size_t la, const char *b, size_t lb)
 {
@@ -210,25 +167,22 @@ bytes_cmp(const char *a, size_t la, const char *b, size_t lb)
 	return r != 0 ? r : (la < lb ? -1 : la > lb);
 }
 
-/* Total order on rows by content: hash, label, then the events */
+/* Two rows' events (hashes and labels are compared by mr_rows) */
 static int
-row_cmp(const MrSeriesCorpus *c, int64_t a, int64_t b)
+events_cmp(int64_t a, int64_t b, void *arg)
 {
-	int64_t		ia = a > 0 ? c->row_end[a - 1] : 0,
-				ib = b > 0 ? c->row_end[b - 1] : 0;
+	const MrSeriesCorpus *c = arg;
+	int64_t		ia = mr_rows_start(&c->rows, a),
+				ib = mr_rows_start(&c->rows, b);
+	int64_t		ea = c->rows.end[a],
+				eb = c->rows.end[b];
 	size_t		la,
 				lb;
 	const char *ka,
 			   *kb;
 	int			r;
 
-	if (c->row_hash[a] != c->row_hash[b])
-		return c->row_hash[a] < c->row_hash[b] ? -1 : 1;
-	ka = mr_vocab_key(c->labels, c->row_label[a], &la);
-	kb = mr_vocab_key(c->labels, c->row_label[b], &lb);
-	if ((r = bytes_cmp(ka, la, kb, lb)) != 0)
-		return r;
-	for (; ia < c->row_end[a] && ib < c->row_end[b]; ia++, ib++)
+	for (; ia < ea && ib < eb; ia++, ib++)
 	{
 		if (c->times[ia] != c->times[ib])
 			return c->times[ia] < c->times[ib] ? -1 : 1;
@@ -243,14 +197,7 @@ row_cmp(const MrSeriesCorpus *c, int64_t a, int64_t b)
 		if (memcmp(&c->values[ia], &c->values[ib], sizeof(double)) != 0)
 			return memcmp(&c->values[ia], &c->values[ib], sizeof(double));
 	}
-	return (ia < c->row_end[a]) - (ib < c->row_end[b]);
-}
-
-/* mr_sort order of row indices by content */
-static int
-row_index_cmp(const void *a, const void *b, void *arg)
-{
-	return row_cmp(arg, *(const int64_t *) a, *(const int64_t *) b);
+	return (ia < ea) - (ib < eb);
 }
 
 void
@@ -274,10 +221,9 @@ mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
 {
 	const MrAllocator *a = &c->a;
 	int32_t		n_seen = mr_vocab_size(c->vars);
-	int32_t		K = mr_vocab_size(c->labels);
-	int64_t		n = c->n_rows;
-	int64_t    *order = NULL,
-			   *tmp = NULL;
+	int32_t		K = mr_vocab_size(c->rows.labels);
+	int64_t		n = c->rows.n;
+	int64_t    *order = NULL;
 	double	   *sum = NULL,		/* running mean per variable */
 			   *sumsq = NULL;	/* running sum of squared deviations */
 	int64_t    *count = NULL;
@@ -300,7 +246,6 @@ mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
 	spec.origin = origin;
 
 	order = mr_alloc(a, sizeof(int64_t) * ((size_t) n + 1));
-	tmp = mr_alloc(a, sizeof(int64_t) * ((size_t) n + 1));
 	sum = mr_alloc0(a, sizeof(double) * ((size_t) n_seen + 1));
 	sumsq = mr_alloc0(a, sizeof(double) * ((size_t) n_seen + 1));
 	count = mr_alloc0(a, sizeof(int64_t) * ((size_t) n_seen + 1));
@@ -312,7 +257,7 @@ mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
 	out->class_count = mr_alloc0(a, sizeof(int64_t) * ((size_t) K + 1));
 	out->lengths = mr_alloc(a, sizeof(int32_t) * ((size_t) n + 1));
 	out->labels = mr_alloc(a, sizeof(int32_t) * ((size_t) n + 1));
-	if (!order || !tmp || !sum || !sumsq || !count || !name_order || !final_var ||
+	if (!order || !sum || !sumsq || !count || !name_order || !final_var ||
 		!label_class || !row_vars || !out->class_label || !out->class_count ||
 		!out->lengths || !out->labels)
 		goto fail;
@@ -320,10 +265,10 @@ mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
 	/* which variables are measured on the grid, and their statistics */
 	for (int64_t r = 0; r < n; r++)
 	{
-		int64_t		start = r > 0 ? c->row_end[r - 1] : 0;
-		double		first = start < c->row_end[r] ? c->times[start] : 0.0;
+		int64_t		start = mr_rows_start(&c->rows, r);
+		double		first = start < c->rows.end[r] ? c->times[start] : 0.0;
 
-		for (int64_t i = start; i < c->row_end[r]; i++)
+		for (int64_t i = start; i < c->rows.end[r]; i++)
 		{
 			int32_t		v = c->var[i];
 			double		x = c->values[i],
@@ -397,28 +342,25 @@ mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
 	spec.scale = out->scale;
 
 	/* classes in label byte order */
-	if (mr_vocab_sort_by_key(c->labels, out->class_label) != MR_OK)
+	if (mr_rows_classes(&c->rows, out->class_label, label_class) != MR_OK)
 		goto fail;
-	for (int32_t k = 0; k < K; k++)
-		label_class[out->class_label[k]] = k;
 	out->n_classes = K;
 
 	/* rows in canonical order, resampled */
-	for (int64_t i = 0; i < n; i++)
-		order[i] = i;
-	mr_sort_with(order, tmp, (size_t) n, sizeof(int64_t), row_index_cmp, (void *) c);
+	if (mr_rows_order(&c->rows, 1, events_cmp, (void *) c, order, a) != MR_OK)
+		goto fail;
 	for (size_t i = 0; i < c->n_events; i++)
 		row_vars[i] = c->var[i] >= 0 ? final_var[c->var[i]] : -1;
 	for (int64_t i = 0; i < n; i++)
 	{
 		int64_t		r = order[i];
-		int64_t		start = r > 0 ? c->row_end[r - 1] : 0;
+		int64_t		start = mr_rows_start(&c->rows, r);
 
 		out->events_on_grid += mr_series_row(&spec, c->times + start, row_vars + start,
-											 c->values + start, c->row_end[r] - start, &work,
+											 c->values + start, c->rows.end[r] - start, &work,
 											 out->feats + (size_t) i * T * MR_SERIES_INPUTS_PER_VAR * V);
 		out->lengths[i] = T;
-		out->labels[i] = label_class[c->row_label[r]];
+		out->labels[i] = label_class[c->rows.label[r]];
 		out->class_count[out->labels[i]]++;
 	}
 	out->n = n;
@@ -432,7 +374,6 @@ fail:
 		mr_series_rows_free(out, a);
 	mr_series_work_free(&work, a);
 	mr_free(a, order);
-	mr_free(a, tmp);
 	mr_free(a, sum);
 	mr_free(a, sumsq);
 	mr_free(a, count);
