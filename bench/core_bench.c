@@ -181,8 +181,10 @@ on_notice(int level, const MrError *msg, void *state)
  * first B % n one more.
  */
 static void
-print_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t n_rows, void *state)
+print_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, const MrDataset *data,
+				   void *state)
 {
+	int64_t		n_rows = data->n;
 	size_t		n_params,
 				acts_total = 0,
 				train_bytes = 0,
@@ -205,7 +207,7 @@ print_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t n_ro
 		}
 		acts_total += acts;
 	}
-	mr_train_memory(cfg, tc, n_rows, &train_bytes);
+	mr_train_memory(cfg, tc, data, &train_bytes);
 	rows_bytes = (size_t) n_rows * ((size_t) cfg->maxlen * sizeof(int32_t) + 2 * sizeof(int32_t));
 	need = 4 * sizeof(float) * n_params + acts_total + rows_bytes;
 	printf("RESULT memory params=%zu weights_adam_grads_bytes=%zu acts_bytes=%zu rows_bytes=%zu need_bytes=%zu train_memory_bytes=%zu workers=%d batch=%d\n",

@@ -43,6 +43,7 @@ run_golden()
 
 	export OPENBLAS_CORETYPE=$core
 	_MEDRNN_OPENBLAS_DECIDED=
+	# shellcheck disable=SC2034  # read by medrnn_cluster_start (scripts/lib.sh)
 	MEDRNN_SERVER_ENV=()
 	medrnn_cluster_start
 	medrnn_log "golden: $name"

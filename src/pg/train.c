@@ -122,9 +122,10 @@ next_row(MrRow *row, void *state)
 
 /* Training begins: the live progress view learns its size */
 static void
-train_on_start(const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t rows, void *state)
+train_on_start(const MrNetConfig *cfg, const MrTrainConfig *tc, const MrDataset *data,
+			   void *state)
 {
-	MedrnnProgressStart(*(Oid *) state, tc->epochs, rows);
+	MedrnnProgressStart(*(Oid *) state, tc->epochs, data->n);
 }
 
 static void

@@ -92,7 +92,7 @@ seen_notice(int level, const MrError *msg, void *state)
 }
 
 static void
-seen_start(const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t rows, void *state)
+seen_start(const MrNetConfig *cfg, const MrTrainConfig *tc, const MrDataset *data, void *state)
 {
 	((Seen *) state)->started++;
 }

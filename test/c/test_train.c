@@ -116,6 +116,21 @@ counting_free(void *p, void *state)
 	free(p);
 }
 
+/* Allocator that remembers the largest block asked for */
+static size_t largest_block;
+static void *
+sizing_alloc(size_t size, void *state)
+{
+	if (size > largest_block)
+		largest_block = size;
+	return malloc(size);
+}
+static void
+sizing_free(void *p, void *state)
+{
+	free(p);
+}
+
 void
 test_train(void)
 {
@@ -307,5 +322,36 @@ test_train(void)
 			free(a.params);
 		}
 		MR_CHECK(ok, "allocation failures are MR_ENOMEM and leak nothing");
+	}
+
+	/*
+	 * mr_train_memory is exact: the training state is one block of the size
+	 * it gives less the epoch log, whatever the threads, dropout, early
+	 * stopping and variants
+	 */
+	for (int variant = 0; variant < 4; variant++)
+	{
+		MrAllocator sa = {sizing_alloc, sizing_free, NULL};
+		size_t		estimate = 0;
+
+		tc = default_tc();
+		tc.epochs = 1;
+		tc.threads = variant & 1 ? 2 : 1;
+		tc.batch_size = 7;
+		if (variant & 2)
+		{
+			tc.dropout = (MrDropout) {0.2f, 0.1f};
+			tc.validation_split = 0.2f;
+			tc.patience = 1;
+		}
+		largest_block = 0;
+		MR_CHECK(mr_train_memory(&small_cfg, &tc, &task.data, &estimate) == MR_OK,
+				 "mr_train_memory answers");
+		train(&a, &small_cfg, &tc, &task.data, NULL, &sa);
+		MR_CHECK(a.st == MR_OK && largest_block == estimate - sizeof(MrEpochLog) * tc.epochs,
+				 "threads %d, %s: the training state is the %zu bytes mr_train_memory counts (largest block %zu)",
+				 tc.threads, variant & 2 ? "dropout and early stopping" : "plain",
+				 estimate - sizeof(MrEpochLog) * tc.epochs, largest_block);
+		trained_free(&a, &sa);
 	}
 }

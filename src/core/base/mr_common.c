@@ -41,7 +41,7 @@ arena_alloc(size_t size, void *state)
 	b = mr_alloc(ar->parent, size + ARENA_HEADER);
 	if (!b)
 		return NULL;
-	memcpy(b, &ar->blocks, sizeof(void *));
+	memcpy(b, &ar->blocks, sizeof(ar->blocks));
 	ar->blocks = b;
 	return b + ARENA_HEADER;
 }
@@ -67,7 +67,7 @@ mr_arena_free(MrArena *arena)
 	{
 		char	   *next;
 
-		memcpy(&next, b, sizeof(void *));
+		memcpy(&next, b, sizeof(next));
 		mr_free(arena->parent, b);
 		b = next;
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mr_blas.h"
+#include "mr_carve.h"
 #include "mr_lstm.h"
 
 struct MrInfer
@@ -29,58 +30,45 @@ struct MrInfer
 	float	   *pooled;			/* (D) */
 };
 
-/* Walk the allocation; with base set, carve the buffers out of it */
-static MrStatus
-infer_layout(MrInfer *inf, const MrNetConfig *cfg, char *base, size_t *bytes)
+/* The inference state's buffers, carved or counted (mr_carve.h) */
+static void
+infer_carve(MrInfer *inf, const MrNetConfig *cfg, MrCarve *c)
 {
-	size_t		off = 0;
-	size_t		T = cfg->maxlen;
-	size_t		maxi = 0,
-				maxh = 0,
-				maxw = 0;
-	int			dirs = mr_net_dirs(cfg);
+	MrNetDims	d;
+	size_t		T;
 
-#define PIECE(ptr, count) \
-	do { \
-		size_t	_b, _e; \
-		if (!mr_mul_size((count), sizeof(float), &_b) || \
-			!mr_add_size(off, _b, &_e) || !mr_add_size(_e, 63, &_e)) \
-			return MR_EDIMS; \
-		if (base) \
-			(ptr) = (float *) (base + off); \
-		off = _e & ~(size_t) 63; \
-	} while (0)
-
-	for (int l = 0; l < cfg->n_layers; l++)
-	{
-		size_t		I = mr_net_layer_input(cfg, l),
-					H = cfg->hidden[l];
-
-		if (I > maxi)
-			maxi = I;
-		if (H > maxh)
-			maxh = H;
-		if (H * dirs > maxw)
-			maxw = H * dirs;
-		for (int d = 0; d < dirs; d++)
+	mr_net_dims(cfg, &d);
+	T = (size_t) d.T;
+	for (int l = 0; l < d.L; l++)
+		for (int dir = 0; dir < d.dirs; dir++)
 		{
-			PIECE(inf->pad_h[l][d], T * H);
-			PIECE(inf->pad_c[l][d], T * H);
+			inf->pad_h[l][dir] = MR_CARVE(c, float, T * d.H[l]);
+			inf->pad_c[l][dir] = MR_CARVE(c, float, T * d.H[l]);
 		}
-	}
-	PIECE(inf->pad_probs, (size_t) cfg->n_classes);
-	PIECE(inf->X, T * (maxi > maxw ? maxi : maxw));
-	PIECE(inf->Y, T * maxw);
-	PIECE(inf->xr, T * maxi);
-	PIECE(inf->G, T * 4 * maxh);
-	PIECE(inf->out[0], T * maxh);
-	PIECE(inf->out[1], T * maxh);
-	PIECE(inf->cbuf[0], 2 * maxh);
-	PIECE(inf->cbuf[1], 2 * maxh);
-	PIECE(inf->tanh_c, maxh);
-	PIECE(inf->pooled, (size_t) mr_net_pooled_width(cfg));
-#undef PIECE
-	*bytes = off;
+	inf->pad_probs = MR_CARVE(c, float, (size_t) d.K);
+	inf->X = MR_CARVE(c, float, T * d.max_width);
+	inf->Y = MR_CARVE(c, float, T * d.max_width);
+	inf->xr = MR_CARVE(c, float, T * d.max_in);
+	inf->G = MR_CARVE(c, float, T * 4 * d.max_h);
+	inf->out[0] = MR_CARVE(c, float, T * d.max_h);
+	inf->out[1] = MR_CARVE(c, float, T * d.max_h);
+	inf->cbuf[0] = MR_CARVE(c, float, 2 * (size_t) d.max_h);
+	inf->cbuf[1] = MR_CARVE(c, float, 2 * (size_t) d.max_h);
+	inf->tanh_c = MR_CARVE(c, float, (size_t) d.max_h);
+	inf->pooled = MR_CARVE(c, float, (size_t) d.D);
+}
+
+/* Bytes of an MrInfer with its buffers */
+static MrStatus
+infer_size(const MrNetConfig *cfg, size_t *bytes)
+{
+	MrInfer		scratch;
+	MrCarve		c;
+
+	mr_carve_init(&c, NULL, 64);
+	infer_carve(&scratch, cfg, &c);
+	if (mr_carve_size(&c, bytes) != MR_OK || !mr_add_size(*bytes, sizeof(MrInfer), bytes))
+		return MR_EDIMS;
 	return MR_OK;
 }
 
@@ -88,13 +76,9 @@ infer_layout(MrInfer *inf, const MrNetConfig *cfg, char *base, size_t *bytes)
 MrStatus
 mr_infer_size(const MrNetConfig *cfg, size_t *bytes)
 {
-	MrInfer		scratch;
 	size_t		acts;
 
-	memset(&scratch, 0, sizeof(scratch));
-	if (infer_layout(&scratch, cfg, NULL, bytes) != MR_OK ||
-		mr_acts_size(cfg, 1, 0, &acts) != MR_OK ||
-		!mr_add_size(*bytes, sizeof(MrInfer) + 64, bytes) ||
+	if (infer_size(cfg, bytes) != MR_OK || mr_acts_size(cfg, 1, 0, &acts) != MR_OK ||
 		!mr_add_size(*bytes, acts, bytes))
 		return MR_EDIMS;
 	return MR_OK;
@@ -114,14 +98,18 @@ mr_infer_new(const MrNet *net, const MrAllocator *a, MrInfer **out)
 	MrStatus	st;
 
 	*out = NULL;
-	if (infer_layout(&(MrInfer) {0}, cfg, NULL, &bytes) != MR_OK)
+	if (infer_size(cfg, &bytes) != MR_OK)
 		return MR_EDIMS;
-	mem = mr_alloc0(a, sizeof(MrInfer) + 64 + bytes);
+	mem = mr_alloc0(a, bytes);
 	if (!mem)
 		return MR_ENOMEM;
 	inf = (MrInfer *) mem;
-	infer_layout(inf, cfg, (char *) (((uintptr_t) (mem + sizeof(MrInfer)) + 63) & ~(uintptr_t) 63),
-				 &bytes);
+	{
+		MrCarve		c;
+
+		mr_carve_init(&c, mem + sizeof(MrInfer), 64);
+		infer_carve(inf, cfg, &c);
+	}
 	inf->net = net;
 	inf->T = T;
 	inf->dirs = mr_net_dirs(cfg);

@@ -19,13 +19,15 @@
 #include <time.h>
 
 #include "mr_blas.h"
+#include "mr_carve.h"
 
 #define MR_MAX_WORKERS 64
 
 /* One worker's share of a batch, and what it needs to run it */
 typedef struct Worker
 {
-	/* scratch, allocated once */
+	/* scratch, carved once from the training state's block */
+	MrActs		acts_;			/* acts points here */
 	MrActs	   *acts;
 	int32_t    *bids;			/* (T, Bw) tokens, time-major */
 	float	   *bfeats;			/* (T, Bw, F) */
@@ -50,9 +52,10 @@ typedef struct Worker
 	int			correct;
 } Worker;
 
-/* Everything one training run allocates, in one place */
+/* Everything one training run allocates, in one block (train_carve) */
 typedef struct TrainState
 {
+	void	   *block;			/* every array below but the workers' MrActs structs */
 	const MrNetConfig *cfg;
 	int			T,
 				B,
@@ -101,47 +104,81 @@ share(int B, int n, int w)
 	return B / n + (w < B % n);
 }
 
-/* Bytes mr_train allocates for a config and row count (and the epoch log) */
+/*
+ * The training state, carved from one block or counted (mr_carve.h):
+ * gradients, Adam's moments, the best weights when stopping early, the
+ * sparse embedding bookkeeping, the row indices and SMILES variant picks,
+ * and each worker's activations, batch buffers and (but worker 0's, which
+ * is the dense part of grads) gradient.  The sizes come from s's config,
+ * thread and batch counts, and the dataset.
+ */
+static void
+train_carve(TrainState *s, const MrTrainConfig *tc, const MrDataset *data, size_t n_params,
+			MrCarve *c)
+{
+	const MrNetConfig *cfg = s->cfg;
+	size_t		V = (size_t) cfg->vocab_size,
+				n = (size_t) data->n,
+				T = (size_t) s->T;
+	int			with_dropout = tc->dropout.input > 0.0f || tc->dropout.recurrent > 0.0f;
+
+	s->grads = MR_CARVE(c, float, n_params);
+	s->m = MR_CARVE(c, float, n_params);
+	s->v = MR_CARVE(c, float, n_params);
+	s->best = tc->patience > 0 ? MR_CARVE(c, float, n_params) : NULL;
+	s->touched = MR_CARVE(c, uint8_t, V + 1);
+	s->rows = MR_CARVE(c, int32_t, V + 1);
+	s->train_idx = MR_CARVE(c, int64_t, n);
+	s->val_idx = MR_CARVE(c, int64_t, n);
+	s->variant = data->variants > 1 ? MR_CARVE(c, int32_t, n) : NULL;
+	for (int i = 0; i < s->n_workers; i++)
+	{
+		Worker	   *w = &s->w[i];
+		size_t		Bw = (size_t) share(s->B, s->n_workers, i);
+
+		mr_acts_carve(&w->acts_, cfg, (int) Bw, with_dropout, c);
+		w->acts = &w->acts_;
+		w->bids = MR_CARVE(c, int32_t, T * Bw);
+		w->bfeats = MR_CARVE(c, float, T * Bw * (size_t) s->F);
+		w->blen = MR_CARVE(c, int32_t, Bw);
+		w->blab = MR_CARVE(c, int32_t, Bw);
+		w->bw = MR_CARVE(c, float, Bw);
+		w->dense = i == 0 ? (s->grads ? s->grads + s->n_emb : NULL) : MR_CARVE(c, float, s->n_dense);
+	}
+}
+
+/* What a run's state is sized by, before anything is allocated */
+static void
+state_init(TrainState *s, const MrNetConfig *cfg, const MrTrainConfig *tc, size_t n_params)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->T = cfg->maxlen;
+	s->B = tc->batch_size;
+	s->F = cfg->n_features;
+	s->K = cfg->n_classes;
+	s->n_workers = worker_count(tc);
+	s->n_emb = (size_t) cfg->vocab_size * cfg->embed_dim;
+	s->n_dense = n_params - s->n_emb;
+}
+
+/* Bytes mr_train allocates for a config and dataset (and the epoch log) */
 MrStatus
-mr_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t n_rows,
+mr_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, const MrDataset *data,
 				size_t *bytes)
 {
-	size_t		n_params,
-				acts,
-				total = 0,
-				x;
-	size_t		T = cfg->maxlen,
-				V = cfg->vocab_size,
-				n_dense;
-	int			dropout = tc->dropout.input > 0.0f || tc->dropout.recurrent > 0.0f;
-	int			n = worker_count(tc);
+	TrainState	s;
+	MrCarve		c;
+	size_t		n_params;
 
-	if (mr_net_param_count(cfg, &n_params) != MR_OK)
+	if (mr_net_param_count(cfg, &n_params) != MR_OK || tc->batch_size < 1)
 		return MR_EDIMS;
-	n_dense = n_params - V * (size_t) cfg->embed_dim;
-	/* grads, m, v and, with early stopping, a copy of the best weights;
-	 * per row two indices and (with SMILES variants, counted always) a pick */
-	if (!mr_mul_size(n_params, sizeof(float) * (tc->patience > 0 ? 4 : 3), &x) ||
-		!mr_add_size(total, x, &total) ||
-		!mr_mul_size(V, 1 + sizeof(int32_t), &x) ||
-		!mr_add_size(total, x, &total) ||
-		!mr_mul_size((size_t) n_rows, 2 * sizeof(int64_t) + sizeof(int32_t), &x) ||
-		!mr_add_size(total, x, &total))
+	state_init(&s, cfg, tc, n_params);
+	mr_carve_init(&c, NULL, 64);
+	train_carve(&s, tc, data, n_params, &c);
+	if (mr_carve_size(&c, bytes) != MR_OK ||
+		!mr_add_size(*bytes, sizeof(MrEpochLog) * (size_t) tc->epochs, bytes))
 		return MR_EDIMS;
-	/* each worker: activations, batch buffers and (but worker 0) a gradient */
-	for (int w = 0; w < n; w++)
-	{
-		size_t		Bw = share(tc->batch_size, n, w);
-
-		if (mr_acts_size(cfg, (int) Bw, dropout, &acts) != MR_OK ||
-			!mr_add_size(total, acts, &total) ||
-			!mr_mul_size(T * Bw, sizeof(int32_t) + sizeof(float) * (size_t) cfg->n_features, &x) ||
-			!mr_add_size(total, x, &total) ||
-			!mr_add_size(total, Bw * (2 * sizeof(int32_t) + sizeof(float)) + 4096, &total) ||
-			(w > 0 && (!mr_mul_size(n_dense, sizeof(float), &x) || !mr_add_size(total, x, &total))))
-			return MR_EDIMS;
-	}
-	*bytes = total;
 	return MR_OK;
 }
 
@@ -205,59 +242,6 @@ done:
 	mr_free(a, count);
 	mr_free(a, taken);
 	return n_val;
-}
-
-/* Release everything a run allocated */
-static void
-state_free(TrainState *s, const MrAllocator *a)
-{
-	mr_free(a, s->grads);
-	mr_free(a, s->m);
-	mr_free(a, s->v);
-	mr_free(a, s->best);
-	mr_free(a, s->touched);
-	mr_free(a, s->rows);
-	for (int i = 0; i < s->n_workers; i++)
-	{
-		Worker	   *w = &s->w[i];
-
-		mr_free(a, w->acts);
-		mr_free(a, w->bids);
-		mr_free(a, w->bfeats);
-		mr_free(a, w->blen);
-		mr_free(a, w->blab);
-		mr_free(a, w->bw);
-		if (i > 0)
-			mr_free(a, w->dense);
-	}
-	mr_free(a, s->train_idx);
-	mr_free(a, s->variant);
-	mr_free(a, s->val_idx);
-}
-
-/* Allocate the workers' scratch; NULL-free state on failure is fine */
-static MrStatus
-workers_new(TrainState *s, int with_dropout, const MrAllocator *a)
-{
-	for (int i = 0; i < s->n_workers; i++)
-	{
-		Worker	   *w = &s->w[i];
-		int			Bw = share(s->B, s->n_workers, i);
-		size_t		T = s->T;
-
-		if (mr_acts_new(s->cfg, Bw, with_dropout, a, &w->acts) != MR_OK)
-			return MR_ENOMEM;
-		w->bids = mr_alloc0(a, sizeof(int32_t) * T * Bw);
-		w->bfeats = mr_alloc0(a, sizeof(float) * (T * Bw * s->F + 1));
-		w->blen = mr_alloc0(a, sizeof(int32_t) * Bw);
-		w->blab = mr_alloc0(a, sizeof(int32_t) * Bw);
-		w->bw = mr_alloc0(a, sizeof(float) * Bw);
-		w->dense = i == 0 ? s->grads + s->n_emb : mr_alloc0(a, sizeof(float) * (s->n_dense + 1));
-		if (!w->bids || !w->bfeats || !w->blen || !w->blab || !w->bw || !w->dense)
-			return MR_ENOMEM;
-		mr_net_bind_dense(&w->gnet, s->cfg, w->dense);
-	}
-	return MR_OK;
 }
 
 /* Copy the worker's rows into its time-major batch buffers */
@@ -582,11 +566,9 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	double		best_monitor = INFINITY;
 	int			wait = 0;
 	int			blas_threads = 0;
-	int			with_dropout = tc->dropout.input > 0.0f || tc->dropout.recurrent > 0.0f;
-	size_t		V = cfg->vocab_size;
 
-	memset(&s, 0, sizeof(s));
 	memset(res, 0, sizeof(*res));
+	state_init(&s, cfg, tc, net->n_params);
 	if (tc->epochs < 1 || tc->batch_size < 1 || data->n < 1)
 		return mr_set_error(err, MR_EINVAL, "Training needs at least one epoch, batch row and data row.");
 	if (!data->labels || (cfg->vocab_size > 0) != (data->ids != NULL) ||
@@ -596,15 +578,6 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		return mr_set_error(err, MR_EINVAL,
 							"The rows have %d steps of %d features; the network reads %d steps of %d.",
 							(int) data->T, (int) data->F, (int) cfg->maxlen, (int) cfg->n_features);
-
-	s.cfg = cfg;
-	s.T = cfg->maxlen;
-	s.B = tc->batch_size;
-	s.F = cfg->n_features;
-	s.K = cfg->n_classes;
-	s.n_workers = worker_count(tc);
-	s.n_emb = V * cfg->embed_dim;
-	s.n_dense = net->n_params - s.n_emb;
 
 	/* initialise from the seed; shuffling and dropout use a second stream */
 	mr_rng_seed(&rng, tc->seed);
@@ -623,31 +596,22 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		mr_blas_set_threads(1);
 	}
 
-#define ALLOC0(ptr, bytes) \
-	do { \
-		if (!((ptr) = mr_alloc0(a, (bytes)))) \
-		{ \
-			st = mr_set_error(err, MR_ENOMEM, "Out of memory for training state."); \
-			goto done; \
-		} \
-	} while (0)
-
-	ALLOC0(s.grads, sizeof(float) * net->n_params);
-	ALLOC0(s.m, sizeof(float) * net->n_params);
-	ALLOC0(s.v, sizeof(float) * net->n_params);
-	if (tc->patience > 0)
-		ALLOC0(s.best, sizeof(float) * net->n_params);
-	ALLOC0(s.touched, V + 1);
-	ALLOC0(s.rows, sizeof(int32_t) * (V + 1));
-	ALLOC0(s.train_idx, sizeof(int64_t) * (size_t) data->n);
-	ALLOC0(s.val_idx, sizeof(int64_t) * (size_t) data->n);
-	if (data->variants > 1)
-		ALLOC0(s.variant, sizeof(int32_t) * (size_t) data->n);
-#undef ALLOC0
-	if (workers_new(&s, with_dropout, a) != MR_OK)
+	/* the whole state in one block, zeroed */
 	{
-		st = mr_set_error(err, MR_ENOMEM, "Out of memory for activations.");
-		goto done;
+		MrCarve		c;
+		size_t		bytes;
+
+		mr_carve_init(&c, NULL, 64);
+		train_carve(&s, tc, data, net->n_params, &c);
+		if (mr_carve_size(&c, &bytes) != MR_OK || !(s.block = mr_alloc0(a, bytes)))
+		{
+			st = mr_set_error(err, MR_ENOMEM, "Out of memory for the training state.");
+			goto done;
+		}
+		mr_carve_init(&c, s.block, 64);
+		train_carve(&s, tc, data, net->n_params, &c);
+		for (int i = 0; i < s.n_workers; i++)
+			mr_net_bind_dense(&s.w[i].gnet, cfg, s.w[i].dense);
 	}
 	/* worker 0's dropout masks come from the main stream; others get their own */
 	for (int i = 1; i < s.n_workers; i++)
@@ -805,6 +769,6 @@ done:
 	if (blas_threads > 0)
 		mr_blas_set_threads(blas_threads);
 	res->seconds = now_seconds() - t_start;
-	state_free(&s, a);
+	mr_free(a, s.block);
 	return st;
 }

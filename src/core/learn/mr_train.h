@@ -89,9 +89,13 @@ typedef struct MrTrainResult
 	double		seconds;		/* whole run */
 } MrTrainResult;
 
-/* Bytes mr_train will allocate for n_rows rows (params and rows not included) */
+/*
+ * Bytes mr_train will allocate to train on data (the parameters and the
+ * rows themselves not included): the same description it carves its
+ * state from, so the figure is exact
+ */
 MrStatus	mr_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc,
-							int64_t n_rows, size_t *bytes);
+							const MrDataset *data, size_t *bytes);
 
 /*
  * Initialise net's parameters from tc->seed and train them on data.

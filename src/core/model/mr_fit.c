@@ -470,7 +470,7 @@ check_memory(const Fit *f, const MrNetConfig *cfg, const MrTrainConfig *tc)
 				total = SIZE_MAX;
 
 	if (mr_net_param_count(cfg, &n_params) != MR_OK ||
-		mr_train_memory(cfg, tc, f->data.n, &train_bytes) != MR_OK ||
+		mr_train_memory(cfg, tc, &f->data, &train_bytes) != MR_OK ||
 		!mr_mul_size(n_params, 2 * sizeof(float), &total) ||	/* weights + encoded model */
 		!mr_add_size(total, train_bytes, &total) ||
 		!mr_add_size(total, f->rows_memory, &total) ||
@@ -708,7 +708,7 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 	th.on_batch = fit_on_batch;
 	th.state = &f;
 	if (hooks && hooks->on_start)
-		hooks->on_start(&cfg, &tc, f.data.n, hooks->state);
+		hooks->on_start(&cfg, &tc, &f.data, hooks->state);
 	if ((st = mr_train(&m.net, &f.data, &tc, &th, a, &res, err)) != MR_OK)
 		goto done;
 	if (res.stopped_early)

@@ -87,9 +87,9 @@ typedef struct MrFitHooks
 	/* polled between rows, batches and layers: nonzero stops with MR_ECANCELED */
 	int			(*should_stop) (void *state);
 	MrNoticeFn	notice;			/* NOTICEs (what was skipped, each epoch) and WARNINGs */
-	/* training begins: the network, how it trains, and on how many rows */
-	void		(*on_start) (const MrNetConfig *cfg, const MrTrainConfig *tc, int64_t rows,
-							 void *state);
+	/* training begins: the network, how it trains, and on which rows */
+	void		(*on_start) (const MrNetConfig *cfg, const MrTrainConfig *tc,
+							 const MrDataset *data, void *state);
 	/* after every batch: progress so far in this epoch */
 	void		(*on_batch) (int epoch, int64_t rows_done, int64_t rows_total,
 							 double loss_so_far, void *state);

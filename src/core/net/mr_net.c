@@ -48,6 +48,35 @@ mr_net_check_config(const MrNetConfig *cfg, MrError *err)
 	return MR_OK;
 }
 
+/* The sizes of a config; see mr_net.h */
+void
+mr_net_dims(const MrNetConfig *cfg, MrNetDims *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->T = cfg->maxlen;
+	d->V = cfg->vocab_size;
+	d->E = cfg->embed_dim;
+	d->F = cfg->n_features;
+	d->I0 = d->E + d->F;
+	d->L = cfg->n_layers;
+	d->dirs = cfg->bidirectional ? 2 : 1;
+	for (int l = 0; l < d->L; l++)
+	{
+		d->I[l] = l == 0 ? d->I0 : cfg->hidden[l - 1] * d->dirs;
+		d->H[l] = cfg->hidden[l];
+		if (d->I[l] > d->max_in)
+			d->max_in = d->I[l];
+		if (d->I[l] > d->max_width)
+			d->max_width = d->I[l];
+		if (d->H[l] * d->dirs > d->max_width)
+			d->max_width = d->H[l] * d->dirs;
+		if (d->H[l] > d->max_h)
+			d->max_h = d->H[l];
+	}
+	d->D = d->L > 0 ? d->H[d->L - 1] * d->dirs : 0;
+	d->K = cfg->n_classes;
+}
+
 int
 mr_net_layer_input(const MrNetConfig *cfg, int l)
 {
@@ -63,57 +92,47 @@ mr_net_pooled_width(const MrNetConfig *cfg)
 }
 
 /*
- * Walk the layout; with net set, bind the tensors as we go.  The embedding
- * comes first in a flat array; "rest" is where the tensors after it start
- * (params + V*E for a flat array, or a separate dense-only buffer).
+ * The parameters, in the order of mr_net.h: the embedding first, then
+ * every other tensor from rest (params + V*E for a flat array, or a
+ * separate dense-only buffer), packed.  With net NULL only counts.
  */
 static MrStatus
 layout(MrNet *net, const MrNetConfig *cfg, float *emb, float *rest, size_t *total)
 {
-	size_t		n_emb = (size_t) cfg->vocab_size * cfg->embed_dim;
-	size_t		off = 0;
-	size_t		n;
+	MrNetDims	d;
+	MrCarve		c;
+	size_t		n_emb,
+				n_rest;
 
-#define TAKE(ptr, count) \
-	do { \
-		if (!mr_add_size(off, (count), &n)) \
-			return MR_EDIMS; \
-		if (net) \
-			(ptr) = rest + off; \
-		off = n; \
-	} while (0)
-
+	mr_net_dims(cfg, &d);
+	mr_carve_init(&c, net ? rest : NULL, 1);
 	if (net)
-		net->emb = cfg->vocab_size > 0 ? emb : NULL;
-	for (int l = 0; l < cfg->n_layers; l++)
-	{
-		size_t		I = mr_net_layer_input(cfg, l);
-		size_t		H = cfg->hidden[l];
-
-		for (int d = 0; d < mr_net_dirs(cfg); d++)
+		net->emb = d.V > 0 ? emb : NULL;
+	for (int l = 0; l < d.L; l++)
+		for (int dir = 0; dir < d.dirs; dir++)
 		{
-			MrLayerParams dummy;
-			MrLayerParams *lp = net ? &net->layer[l][d] : &dummy;
+			size_t		I = d.I[l],
+						H = d.H[l];
+			float	   *Wx = MR_CARVE(&c, float, I * 4 * H);
+			float	   *Wh = MR_CARVE(&c, float, H * 4 * H);
+			float	   *b = MR_CARVE(&c, float, 4 * H);
 
-			TAKE(lp->Wx, I * 4 * H);
-			TAKE(lp->Wh, H * 4 * H);
-			TAKE(lp->b, 4 * H);
+			if (net)
+				net->layer[l][dir] = (MrLayerParams) {Wx, Wh, b};
 		}
-	}
 	{
-		float	   *Wd = NULL,
-				   *bd = NULL;
+		float	   *Wd = MR_CARVE(&c, float, (size_t) d.D * d.K);
+		float	   *bd = MR_CARVE(&c, float, (size_t) d.K);
 
-		TAKE(Wd, (size_t) mr_net_pooled_width(cfg) * cfg->n_classes);
-		TAKE(bd, (size_t) cfg->n_classes);
 		if (net)
 		{
 			net->Wd = Wd;
 			net->bd = bd;
 		}
 	}
-#undef TAKE
-	return mr_add_size(off, n_emb, total) ? MR_OK : MR_EDIMS;
+	if (mr_carve_size(&c, &n_rest) != MR_OK || !mr_mul_size((size_t) d.V, (size_t) d.E, &n_emb))
+		return MR_EDIMS;
+	return mr_add_size(n_rest / sizeof(float), n_emb, total) ? MR_OK : MR_EDIMS;
 }
 
 /* Number of parameters; the config must have passed mr_net_check_config */
@@ -247,143 +266,105 @@ mr_net_init(MrNet *net, MrRng *rng, const MrAllocator *a)
  * activations
  * ---------------------------------------------------------------------- */
 
-/*
- * Walk the activation layout for Bmax rows.  With base set, point the
- * buffers into it; always sum the bytes (64-byte aligned pieces).
- */
-static MrStatus
-acts_layout(MrActs *acts, const MrNetConfig *cfg, int Bmax, int with_dropout,
-			char *base, size_t *bytes)
+/* Activations for Bmax rows, carved or counted; see mr_net.h */
+void
+mr_acts_carve(MrActs *acts, const MrNetConfig *cfg, int Bmax, int with_dropout, MrCarve *c)
 {
-	size_t		off = 0;
-	size_t		T = cfg->maxlen;
-	size_t		B = Bmax;
-	int			dirs = mr_net_dirs(cfg);
-	size_t		maxw = 0,
-				maxh = 0,
+	MrNetDims	d;
+	size_t		T,
+				B = (size_t) Bmax,
 				work = 0;
 
-#define PIECE(ptr, type, count) \
-	do { \
-		size_t	_bytes, _end; \
-		if (!mr_mul_size((count), sizeof(type), &_bytes) || \
-			!mr_add_size(off, _bytes, &_end) || \
-			!mr_add_size(_end, 63, &_end)) \
-			return MR_EDIMS; \
-		if (base) \
-			(ptr) = (type *) (base + off); \
-		off = _end & ~(size_t) 63; \
-	} while (0)
-
-	for (int l = 0; l < cfg->n_layers; l++)
+	mr_net_dims(cfg, &d);
+	T = (size_t) d.T;
+	memset(acts, 0, sizeof(MrActs));
+	for (int l = 0; l < d.L; l++)
 	{
-		size_t		I = mr_net_layer_input(cfg, l);
-		size_t		H = cfg->hidden[l];
+		size_t		w = mr_lstm_backward_work(d.T, Bmax, d.H[l], with_dropout);
 
-		if (I > maxw)
-			maxw = I;
-		if (H * dirs > maxw)
-			maxw = H * dirs;
-		if (H > maxh)
-			maxh = H;
-		{
-			size_t		w = mr_lstm_backward_work(T, B, H, with_dropout);
-
-			if (B * H > w)
-				w = B * H;
-			if (w > work)
-				work = w;
-		}
+		if (B * d.H[l] > w)
+			w = B * d.H[l];
+		if (w > work)
+			work = w;
 	}
 
-	PIECE(acts->X0, float, T * B * mr_net_layer_input(cfg, 0));
-	for (int l = 0; l < cfg->n_layers; l++)
+	acts->X0 = MR_CARVE(c, float, T * B * d.I0);
+	for (int l = 0; l < d.L; l++)
 	{
-		size_t		I = mr_net_layer_input(cfg, l);
-		size_t		H = cfg->hidden[l];
+		size_t		I = d.I[l],
+					H = d.H[l];
 
-		for (int d = 0; d < dirs; d++)
+		for (int dir = 0; dir < d.dirs; dir++)
 		{
-			MrLstmTrace *tr = &acts->trace[l][d];
+			MrLstmTrace *tr = &acts->trace[l][dir];
 
-			PIECE(tr->gates, float, T * B * 4 * H);
-			PIECE(tr->c, float, T * B * H);
-			PIECE(tr->tanh_c, float, T * B * H);
-			PIECE(tr->h, float, (T + 1) * B * H);
+			tr->gates = MR_CARVE(c, float, T * B * 4 * H);
+			tr->c = MR_CARVE(c, float, T * B * H);
+			tr->tanh_c = MR_CARVE(c, float, T * B * H);
+			tr->h = MR_CARVE(c, float, (T + 1) * B * H);
 			if (with_dropout)
 			{
-				PIECE(tr->x_drop, float, T * B * I);
-				PIECE(acts->rec_mask[l][d], float, B * H);
+				tr->x_drop = MR_CARVE(c, float, T * B * I);
+				acts->rec_mask[l][dir] = MR_CARVE(c, float, B * H);
 			}
 		}
 		if (with_dropout)
-			PIECE(acts->in_mask[l], float, B * I);
-		if (dirs == 2)
+			acts->in_mask[l] = MR_CARVE(c, float, B * I);
+		if (d.dirs == 2)
 		{
-			PIECE(acts->xrev[l], float, T * B * I);
-			PIECE(acts->Y[l], float, T * B * 2 * H);
+			acts->xrev[l] = MR_CARVE(c, float, T * B * I);
+			acts->Y[l] = MR_CARVE(c, float, T * B * 2 * H);
 		}
 		/* a unidirectional Y aliases the trace; mr_net_forward points it per batch size */
 	}
-	{
-		size_t		D = mr_net_pooled_width(cfg);
-		size_t		K = cfg->n_classes;
-
-		PIECE(acts->pooled, float, B * D);
-		PIECE(acts->pool_arg, int32_t, B * D);
-		PIECE(acts->logits, float, B * K);
-		PIECE(acts->probs, float, B * K);
-		PIECE(acts->dpooled, float, B * D);
-		PIECE(acts->dlogits, float, B * K);
-		/* backward buffers are small next to the traces; always present */
-		PIECE(acts->dbuf[0], float, T * B * maxw);
-		PIECE(acts->dbuf[1], float, T * B * maxw);
-		if (dirs == 2)
-			PIECE(acts->dXrev, float, T * B * maxw);
-		PIECE(acts->dH, float, T * B * maxh);
-		PIECE(acts->work, float, work);
-	}
-#undef PIECE
-	*bytes = off;
-	return MR_OK;
+	acts->pooled = MR_CARVE(c, float, B * d.D);
+	acts->pool_arg = MR_CARVE(c, int32_t, B * d.D);
+	acts->logits = MR_CARVE(c, float, B * d.K);
+	acts->probs = MR_CARVE(c, float, B * d.K);
+	acts->dpooled = MR_CARVE(c, float, B * d.D);
+	acts->dlogits = MR_CARVE(c, float, B * d.K);
+	/* backward buffers are small next to the traces; always present */
+	acts->dbuf[0] = MR_CARVE(c, float, T * B * d.max_width);
+	acts->dbuf[1] = MR_CARVE(c, float, T * B * d.max_width);
+	if (d.dirs == 2)
+		acts->dXrev = MR_CARVE(c, float, T * B * d.max_width);
+	acts->dH = MR_CARVE(c, float, T * B * d.max_h);
+	acts->work = MR_CARVE(c, float, work);
+	acts->Bmax = Bmax;
+	acts->with_dropout = with_dropout;
 }
 
-/* Bytes needed for activations of Bmax rows */
+/* Bytes of activations for Bmax rows, the MrActs included */
 MrStatus
 mr_acts_size(const MrNetConfig *cfg, int Bmax, int with_dropout, size_t *bytes)
 {
 	MrActs		scratch;
-	size_t		extra;
+	MrCarve		c;
 
-	memset(&scratch, 0, sizeof(scratch));
-	if (acts_layout(&scratch, cfg, Bmax, with_dropout, NULL, bytes) != MR_OK)
+	mr_carve_init(&c, NULL, 64);
+	mr_acts_carve(&scratch, cfg, Bmax, with_dropout, &c);
+	if (mr_carve_size(&c, bytes) != MR_OK || !mr_add_size(*bytes, sizeof(MrActs), bytes))
 		return MR_EDIMS;
-	/* the struct itself plus alignment slack */
-	extra = sizeof(MrActs) + 64;
-	return mr_add_size(*bytes, extra, bytes) ? MR_OK : MR_EDIMS;
+	return MR_OK;
 }
 
-/* Allocate activations for up to Bmax rows in one piece */
+/* Allocate activations for up to Bmax rows in one piece, the MrActs first */
 MrStatus
 mr_acts_new(const MrNetConfig *cfg, int Bmax, int with_dropout,
 			const MrAllocator *a, MrActs **out)
 {
 	size_t		bytes;
 	char	   *mem;
-	MrActs	   *acts;
-	char	   *base;
+	MrCarve		c;
 
 	if (Bmax < 1 || mr_acts_size(cfg, Bmax, with_dropout, &bytes) != MR_OK)
 		return MR_EDIMS;
 	mem = mr_alloc0(a, bytes);
 	if (!mem)
 		return MR_ENOMEM;
-	acts = (MrActs *) mem;
-	base = (char *) (((uintptr_t) (mem + sizeof(MrActs)) + 63) & ~(uintptr_t) 63);
-	acts_layout(acts, cfg, Bmax, with_dropout, base, &bytes);
-	acts->Bmax = Bmax;
-	acts->with_dropout = with_dropout;
-	*out = acts;
+	mr_carve_init(&c, mem + sizeof(MrActs), 64);
+	mr_acts_carve((MrActs *) mem, cfg, Bmax, with_dropout, &c);
+	*out = (MrActs *) mem;
 	return MR_OK;
 }
 

@@ -23,6 +23,7 @@
 
 #include <stdint.h>
 
+#include "mr_carve.h"
 #include "mr_common.h"
 #include "mr_lstm.h"
 #include "mr_rng.h"
@@ -120,6 +121,32 @@ typedef struct MrDropout
 	float		recurrent;		/* on h_{t-1} */
 } MrDropout;
 
+/*
+ * Every size the layout derives from a configuration, computed in one
+ * place (mr_net_dims): the parameters, a batch's activations, the one-row
+ * inference state and training's memory all read them here.
+ */
+typedef struct MrNetDims
+{
+	int			T;				/* steps */
+	int			V;				/* embedding rows */
+	int			E;				/* embedding width */
+	int			F;				/* features per step */
+	int			I0;				/* E + F */
+	int			L;				/* layers */
+	int			dirs;			/* 1, or 2 when bidirectional */
+	int			I[MR_MAX_LAYERS];	/* layer l's input width */
+	int			H[MR_MAX_LAYERS];	/* layer l's hidden units */
+	int			D;				/* pooled width: dirs * H of the last layer */
+	int			K;				/* classes */
+	int			max_in;			/* the widest layer input */
+	int			max_width;		/* the widest of inputs and outputs (dirs * H) */
+	int			max_h;			/* the most hidden units */
+} MrNetDims;
+
+/* The sizes of a valid config */
+void		mr_net_dims(const MrNetConfig *cfg, MrNetDims *d);
+
 /* Validate a config against the MR_MAX_* limits; detail in err */
 MrStatus	mr_net_check_config(const MrNetConfig *cfg, MrError *err);
 
@@ -152,8 +179,17 @@ void		mr_net_bind_dense(MrNet *net, const MrNetConfig *cfg, float *dense);
 MrStatus	mr_net_init(MrNet *net, MrRng *rng, const MrAllocator *a);
 
 /*
- * Bytes of MrActs for Bmax rows (overflow-checked) and its allocation.
- * with_dropout reserves the dropout masks and masked inputs.
+ * Activations for Bmax rows: acts's buffers taken from c (see mr_carve.h,
+ * 64-byte pieces), so the same walk sizes them and lays them out; acts
+ * may be scratch when counting.  with_dropout reserves the dropout masks
+ * and masked inputs.
+ */
+void		mr_acts_carve(MrActs *acts, const MrNetConfig *cfg, int Bmax, int with_dropout,
+						  MrCarve *c);
+
+/*
+ * Bytes of activations for Bmax rows, their MrActs included (overflow-
+ * checked), and one allocation of them, the MrActs first (free that)
  */
 MrStatus	mr_acts_size(const MrNetConfig *cfg, int Bmax, int with_dropout, size_t *bytes);
 MrStatus	mr_acts_new(const MrNetConfig *cfg, int Bmax, int with_dropout,
