@@ -255,6 +255,28 @@ check_chunks(void)
 	free(params);
 }
 
+/*
+ * A row of 10,000 positions: chunks shrink so their activations stay within
+ * MR_EXPLAIN_CHUNK_BYTES, and the attributions still add up
+ */
+static void
+check_long_row(void)
+{
+	MrNetConfig cfg = {.vocab_size = 30, .embed_dim = 8, .maxlen = 10000, .padding = MR_PAD_PRE,
+	.n_layers = 1, .hidden = {16}, .pooling = MR_POOL_LAST, .n_classes = 2};
+	size_t		full,
+				ws,
+				row_bytes = sizeof(float) * 4 * (size_t) cfg.maxlen * (cfg.embed_dim + 1);
+	int			ok;
+
+	ok = mr_acts_size(&cfg, MR_EXPLAIN_CHUNK, 0, &full) == MR_OK &&
+		mr_explain_workspace(&cfg, MR_EXPLAIN_MAX_STEPS, &ws) == MR_OK;
+	MR_CHECK(ok && full > MR_EXPLAIN_CHUNK_BYTES && ws <= MR_EXPLAIN_CHUNK_BYTES + row_bytes,
+			 "10,000 positions: the workspace is %zu bytes, not the %zu of %d rows' activations",
+			 ok ? ws : 0, ok ? full : 0, MR_EXPLAIN_CHUNK);
+	check_completeness("10,000 positions, chunks within the byte bound", cfg, 9000, 40);
+}
+
 void
 test_explain(void)
 {
@@ -274,4 +296,5 @@ test_explain(void)
 					   .n_layers = 1, .hidden = {7}, .pooling = MR_POOL_LAST, .n_classes = 2}, 5, 50);
 	check_keyword();
 	check_chunks();
+	check_long_row();
 }

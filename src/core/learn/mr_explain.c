@@ -50,12 +50,19 @@ mr_gauss_legendre01(int n, double *nodes, double *weights)
 /*
  * The path points go through the network a chunk at a time: the workspace
  * is that of a chunk, whatever the number of steps, and the caller's hook
- * is polled between chunks.
+ * is polled between chunks.  A chunk's activations stay within
+ * MR_EXPLAIN_CHUNK_BYTES, so a row of 10,000 positions is not 140 MB of
+ * zeroed memory and a second of work before the first poll.
  */
 static int
-chunk_rows(int n)
+chunk_rows(const MrNetConfig *cfg, int n)
 {
-	return n < MR_EXPLAIN_CHUNK ? n : MR_EXPLAIN_CHUNK;
+	int			B = n < MR_EXPLAIN_CHUNK ? n : MR_EXPLAIN_CHUNK;
+	size_t		acts;
+
+	while (B > 1 && (mr_acts_size(cfg, B, 0, &acts) != MR_OK || acts > MR_EXPLAIN_CHUNK_BYTES))
+		B--;
+	return B;
 }
 
 /* Workspace of mr_explain_row; see mr_explain.h */
@@ -67,7 +74,7 @@ mr_explain_workspace(const MrNetConfig *cfg, int n, size_t *bytes)
 
 	if (n < 1 || n > MR_EXPLAIN_MAX_STEPS)
 		return MR_EINVAL;
-	if (mr_acts_size(cfg, chunk_rows(n), 0, &acts) != MR_OK)
+	if (mr_acts_size(cfg, chunk_rows(cfg, n), 0, &acts) != MR_OK)
 		return MR_EDIMS;
 	/* acts; x, x' and the gradient sum; lengths; the two attribution arrays */
 	*bytes = acts + sizeof(float) * 3 * row + sizeof(int32_t) * MR_EXPLAIN_CHUNK +
@@ -89,7 +96,7 @@ mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 				K = cfg->n_classes,
 				I0 = E + F;
 	size_t		row = (size_t) T * I0;
-	int			Bmax = chunk_rows(n);
+	int			Bmax = chunk_rows(cfg, n);
 	MrActs	   *acts = NULL;
 	float	   *x = NULL,
 			   *xb = NULL,

@@ -22,8 +22,14 @@
 #include "mr_net.h"
 
 #define MR_EXPLAIN_MAX_STEPS 256
-/* path points per forward/backward pass: bounds the workspace */
+/*
+ * Path points per forward/backward pass: at most MR_EXPLAIN_CHUNK, fewer
+ * when that many rows' activations would pass MR_EXPLAIN_CHUNK_BYTES (long
+ * rows), at least one.  Bounds the workspace, and the time between two
+ * polls of the stop hook.
+ */
 #define MR_EXPLAIN_CHUNK 16
+#define MR_EXPLAIN_CHUNK_BYTES ((size_t) 32 * 1024 * 1024)
 
 typedef struct MrExplanation
 {
