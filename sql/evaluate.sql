@@ -76,9 +76,17 @@ FROM ev;
 INSERT INTO ev_rows VALUES (1001, 'patient sepsis', NULL), (1002, NULL, true);
 CREATE TABLE ev_text AS SELECT id, note, severe::text AS label FROM ev_rows;
 INSERT INTO ev_text VALUES (2001, 'sepsis', 'maybe'), (2002, 'sprain', 'maybe'), (2003, 'fracture', 'unknown');
+-- (MATERIALIZED: evaluated once, not once per column read from it)
+WITH s AS MATERIALIZED (SELECT rnn_evaluate(model, 'ev_text', 'note', 'label') AS r FROM ev_model)
 SELECT r ->> 'rows' AS rows, r ->> 'skipped_null' AS skipped_null, r ->> 'unseen_label_rows' AS unseen,
        r -> 'unseen_labels' AS unseen_labels
-FROM (SELECT rnn_evaluate(model, 'ev_text', 'note', 'label') AS r FROM ev_model) AS s;
+FROM s;
+-- and when no label matches (an integer column against a boolean model's
+-- labels), the WARNING says so rather than leaving accuracy null unexplained
+CREATE TABLE ev_int AS SELECT id, note, id % 2 AS label FROM ev_rows WHERE id <= 150;
+WITH s AS MATERIALIZED (SELECT rnn_evaluate(model, 'ev_int', 'note', 'label') AS r FROM ev_model)
+SELECT r ->> 'rows' AS rows, r ->> 'unseen_label_rows' AS unseen, r ->> 'accuracy' AS accuracy
+FROM s;
 
 -- rnn_roc: from (0, 0) at an infinite threshold to (1, 1), monotone, and its area is the AUC
 CREATE TABLE roc AS SELECT * FROM rnn_roc((SELECT model FROM ev_model), 'ev_rows', 'note', 'severe');

@@ -85,6 +85,57 @@ score_row(Datum input, bool input_null, const char *label, size_t label_len, voi
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 }
 
+/* Up to max of labels as a quoted, comma-separated list */
+static char *
+quoted_list(List *labels, int max)
+{
+	StringInfoData b;
+	ListCell   *lc;
+	int			i = 0;
+
+	initStringInfo(&b);
+	foreach(lc, labels)
+	{
+		if (i++ == max)
+		{
+			appendStringInfoString(&b, ", ...");
+			break;
+		}
+		appendStringInfo(&b, "%s\"%s\"", i > 1 ? ", " : "", (char *) lfirst(lc));
+	}
+	return b.data;
+}
+
+/*
+ * Rows whose label the model never saw are not scored: say so, with the
+ * labels on both sides, since the usual cause is the wrong column or a
+ * label column of another type (labels compare as text: 1 is not "yes").
+ */
+static void
+warn_unseen(const ScoreState *ss, const char *label_col)
+{
+	const MrModel *m = ss->c->model;
+	List	   *known = NIL;
+	int64		labelled = ss->seen - ss->skipped_null;
+
+	if (ss->unseen == 0)
+		return;
+	for (int k = 0; k < m->cfg.n_classes && k <= 5; k++)
+		known = lappend(known, MedrnnUtf8ToServer(m->labels[k], m->label_len[k]));
+	ereport(WARNING,
+			(errcode(ERRCODE_WARNING),
+			 ss->unseen == labelled ?
+			 errmsg("none of the " INT64_FORMAT " labelled rows has a label the model was trained on",
+					labelled) :
+			 errmsg(INT64_FORMAT " of " INT64_FORMAT " labelled rows have a label the model was not trained on",
+					ss->unseen, labelled),
+			 errdetail("Column \"%s\" holds labels such as %s; the model's %d classes are %s. Those rows are not scored.",
+					   label_col, quoted_list(ss->unseen_labels, 5), m->cfg.n_classes,
+					   quoted_list(known, 5)),
+			 errhint("Labels are compared as text, as rnn_train stored them: check that \"%s\" is the column, and of the type, the model was trained on.",
+					 label_col)));
+}
+
 /*
  * Check the relation's input column suits the loaded model c, and score
  * every row into ss (metrics in the current memory context).
@@ -116,6 +167,7 @@ score_relation(MedrnnCachedModel *c, Oid relid, const char *input_col, const cha
 	if (mr_metrics_new(&a, ss->c->model->cfg.n_classes, ss->c->model->positive_class, &ss->acc) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	MedrnnScanSource(&src, score_row, ss);
+	warn_unseen(ss, label_col);
 }
 
 /* Label k of the model as a JSON string */
