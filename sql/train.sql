@@ -61,7 +61,11 @@ SELECT info->'labels' AS labels, info->'hidden' AS hidden, info->>'input' AS inp
        info->>'positive_label' AS positive_label, length(info->>'fingerprint') AS fingerprint_hex
 FROM (SELECT rnn_model_info(model) AS info FROM dx_model) AS s;
 SELECT bool_and((e->>'loss')::float8 > 0 AND (e->>'accuracy')::float8 BETWEEN 0 AND 1
-                AND (e->>'seconds')::float8 >= 0) AS epochs_ok
+                AND (e->>'seconds')::float8 >= 0) AS epochs_ok,
+       -- timings to the millisecond, not the clock's 17 digits
+       bool_and((e->>'seconds')::numeric = round((e->>'seconds')::numeric, 3)) AND
+       bool_and((rnn_model_info(m.model)->>'training_seconds')::numeric
+                = round((rnn_model_info(m.model)->>'training_seconds')::numeric, 3)) AS timings_rounded
 FROM dx_model m, jsonb_array_elements(rnn_model_info(m.model)->'epochs') AS e;
 SELECT (rnn_model_info(model)->'epochs'->-1->>'loss')::float8 < (rnn_model_info(model)->'epochs'->0->>'loss')::float8
        AS loss_went_down

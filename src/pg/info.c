@@ -125,6 +125,16 @@ options_text(const MrModel *m)
 	return s;
 }
 
+/*
+ * A duration to the millisecond: the model stores what the clock said, but
+ * 28.247613209999997 s claims a precision a shared machine's clock lacks
+ */
+static double
+round_ms(double seconds)
+{
+	return round(seconds * 1000.0) / 1000.0;
+}
+
 PG_FUNCTION_INFO_V1(rnn_model_info);
 
 /* Describe a model */
@@ -217,11 +227,11 @@ rnn_model_info(PG_FUNCTION_ARGS)
 			MedrnnAppendJsonNumber(&j, log->val_accuracy);
 		}
 		appendStringInfoString(&j, ", \"seconds\": ");
-		MedrnnAppendJsonNumber(&j, log->seconds);
+		MedrnnAppendJsonNumber(&j, round_ms(log->seconds));
 		appendStringInfoChar(&j, '}');
 	}
 	appendStringInfoString(&j, "], \"training_seconds\": ");
-	MedrnnAppendJsonNumber(&j, m->train_seconds);
+	MedrnnAppendJsonNumber(&j, round_ms(m->train_seconds));
 	/* UTC and ISO 8601 whatever DateStyle and TimeZone say: this is IMMUTABLE */
 	{
 		time_t		t = (time_t) m->created_at;
