@@ -62,10 +62,14 @@ medrnn_step "dependencies"
 medrnn_deps
 EXT=$(medrnn_extension_name)
 
-# make's output goes with the log on stderr; stdout has the results
+# the compiler's and make's output go to a log, kept and shown on failure
+BUILD_LOG=$(mktemp "${TMPDIR:-/tmp}/medrnn-build.XXXXXX")
 medrnn_step "build and install $EXT"
-medrnn_build >&2
-medrnn_install >&2
+medrnn_log "compiling (about a minute the first time)"
+medrnn_logged "$BUILD_LOG" medrnn_build || exit 1
+medrnn_logged "$BUILD_LOG" medrnn_install || exit 1
+rm -f -- "$BUILD_LOG"
+medrnn_log "installed into $("$MEDRNN_PG_CONFIG" --pkglibdir) and $("$MEDRNN_PG_CONFIG" --sharedir)/extension"
 
 medrnn_step "throwaway cluster"
 medrnn_cluster_start
@@ -110,14 +114,17 @@ SQL
 medrnn_step "test metrics"
 demo_sql <<'SQL'
 \timing on
+CREATE TEMP TABLE test_metrics AS
+	SELECT rnn_evaluate(model, 'abstracts_test', 'text', 'label') AS r FROM dx_model;
+
 SELECT r->>'rows' AS test_rows, round((r->>'accuracy')::numeric, 4) AS accuracy,
 	round((r->>'macro_f1')::numeric, 4) AS macro_f1, round((r->>'log_loss')::numeric, 4) AS log_loss
-FROM (SELECT rnn_evaluate(model, 'abstracts_test', 'text', 'label') AS r FROM dx_model) AS s;
+FROM test_metrics;
 
 SELECT key AS label, round((value->>'precision')::numeric, 3) AS precision,
 	round((value->>'recall')::numeric, 3) AS recall, round((value->>'f1')::numeric, 3) AS f1,
 	value->>'support' AS support
-FROM dx_model, jsonb_each(rnn_evaluate(model, 'abstracts_test', 'text', 'label')->'per_class')
+FROM test_metrics, jsonb_each(r->'per_class')
 ORDER BY 1;
 
 SELECT round(avg((rnn_predict(m.model, t.text) = t.label)::int), 4) AS test_accuracy,

@@ -77,6 +77,22 @@ medrnn_error()
 	printf '[medrnn %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2
 }
 
+# Run a command with its output appended to a log file; on failure show the
+# log's last lines and its path.  For long, noisy steps (the build): the
+# terminal gets progress, the log the detail.
+medrnn_logged()
+{
+	local log=$1 rc=0
+
+	shift
+	"$@" >>"$log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		tail -n 30 "$log" >&2
+		medrnn_error "$* failed (exit status $rc); its whole output is in $log"
+	fi
+	return "$rc"
+}
+
 # Print an error and exit (the caller's EXIT trap cleans up)
 medrnn_die()
 {
@@ -130,7 +146,9 @@ medrnn_as_root()
 # ---------------------------------------------------------------------------
 # Debian packages
 
-# Print the packages of one group; fail on an unrecognized group
+# The package groups, and the packages of one (fail on an unrecognized group)
+MEDRNN_DEP_GROUPS="base clang cron bench sklearn tools lint"
+
 medrnn_group_packages()
 {
 	case $1 in
@@ -172,7 +190,7 @@ medrnn_deps()
 	for group in base "$@"; do
 		local pkgs
 		pkgs=$(medrnn_group_packages "$group") ||
-			medrnn_die "unrecognized package group \"$group\" (known: base clang cron bench lint)"
+			medrnn_die "unrecognized package group \"$group\" (known: $MEDRNN_DEP_GROUPS)"
 		# shellcheck disable=SC2206 # package names have no blanks
 		wanted+=($pkgs)
 	done
