@@ -48,7 +48,7 @@ PG_CPPFLAGS = $(CORE_INCLUDES) -DMEDRNN_CBLAS
 PG_CFLAGS = $(OPTFLAGS) $(FPFLAGS) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK = -lopenblas -lm -pthread
 
-EXTRA_CLEAN = test/c/run_core_tests
+EXTRA_CLEAN = test/c/run_core_tests tools/options_table
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -71,6 +71,14 @@ test/c/run_core_tests: $(CORE_SRCS) $(CORE_TEST_SRCS) $(CORE_HDRS) test/c/mr_tes
 .PHONY: check-core
 check-core: test/c/run_core_tests
 	test/c/run_core_tests
+
+# The README's options table, printed from the options' declarations
+tools/options_table: tools/options_table.c $(CORE_SRCS) $(CORE_HDRS)
+	$(CC) $(CORE_TEST_CFLAGS) -o $@ tools/options_table.c $(CORE_SRCS) -lopenblas -lm -pthread
+
+.PHONY: options-table
+options-table: tools/options_table
+	@tools/options_table
 
 # The core's sources and compiler flags, for builds outside this Makefile
 # (bench/run.sh): "make -s print-core"

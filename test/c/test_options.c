@@ -147,6 +147,46 @@ check_table(void)
 			 "%d options, each with a unique name, documentation and what reads it", mr_option_count);
 }
 
+/*
+ * The README's options table is the one mr_options_markdown prints (make
+ * options-table), between its markers.  The tests run from the repository
+ * root; MEDRNN_ROOT names it otherwise.
+ */
+static void
+check_readme_table(void)
+{
+	const char *root = getenv("MEDRNN_ROOT");
+	const char *begin_mark = "<!-- options table:",
+			   *end_mark = "<!-- end of options table -->";
+	char		path[4096];
+	FILE	   *f;
+	char	   *text = NULL,
+			   *begin = NULL,
+			   *end = NULL;
+	long		n = 0;
+	MrBuf		b;
+
+	snprintf(path, sizeof(path), "%s%sREADME.md", root ? root : "", root ? "/" : "");
+	f = fopen(path, "rb");
+	if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+		(text = calloc((size_t) n + 1, 1)) && fread(text, 1, (size_t) n, f) == (size_t) n)
+	{
+		begin = strstr(text, begin_mark);
+		begin = begin ? strchr(begin, '\n') : NULL;
+		end = begin ? strstr(begin, end_mark) : NULL;
+	}
+	if (f)
+		fclose(f);
+	mr_buf_init(&b, &mr_malloc_allocator);
+	mr_options_markdown(&b);
+	MR_CHECK(begin && end && !b.failed && (size_t) (end - begin - 1) == b.len &&
+			 memcmp(begin + 1, b.data, b.len) == 0,
+			 "%s's options table is the one the options' declarations give (else: make options-table)",
+			 path);
+	mr_buf_free(&b);
+	free(text);
+}
+
 void
 test_options(void)
 {
@@ -158,6 +198,7 @@ test_options(void)
 	check_format_double();
 	check_json();
 	check_table();
+	check_readme_table();
 
 	mr_buf_init(&b, &mr_malloc_allocator);
 	mr_options_init(&o);

@@ -682,3 +682,17 @@ mr_options_names(MrBuf *out)
 	for (int i = 0; i < mr_option_count; i++)
 		mr_buf_printf(out, "%s%s", i ? ", " : "", mr_option_defs[i].name);
 }
+
+/* The README's options table; see mr_options.h */
+void
+mr_options_markdown(MrBuf *out)
+{
+	mr_buf_puts(out, "| option | default | range | for | meaning |\n|---|---|---|---|---|\n");
+	for (int i = 0; i < mr_option_count; i++)
+	{
+		const MrOptionDef *d = &mr_option_defs[i];
+
+		mr_buf_printf(out, "| `%s` | %s | %s | %s | %s |\n",
+					  d->name, d->doc_default, d->doc_range, d->applies_to, d->help);
+	}
+}

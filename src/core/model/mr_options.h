@@ -176,4 +176,11 @@ void		mr_options_to_json(const MrOptions *o, MrFormatDouble fmt, MrBuf *out);
 /* "tokenizer, lowercase, ...": the names, for a hint */
 void		mr_options_names(MrBuf *out);
 
+/*
+ * The README's options table (Markdown, a header and one line per option,
+ * in table order), from the documentation columns of mr_option_defs:
+ * tools/options_table.c prints it, test_options.c checks the README has it
+ */
+void		mr_options_markdown(MrBuf *out);
+
 #endif							/* MR_OPTIONS_H */
