@@ -17,7 +17,7 @@ import random
 import sys
 import types
 
-MAX_TOKEN_BYTES = 256   # MR_MAX_TOKEN_BYTES in src/core/mr_common.h
+MAX_TOKEN_BYTES = 256   # MR_MAX_TOKEN_BYTES in src/core/base/mr_common.h
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

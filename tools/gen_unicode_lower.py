@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate src/core/mr_unicode_table.h from Python's own str.lower().
+"""Generate src/core/base/mr_unicode_table.h from Python's own str.lower().
 
 medrnn must tokenize a text the same way on every machine and forever, and
 its reference is Keras, i.e. Python's str.lower().  So the tables are not
@@ -150,7 +150,7 @@ def check_runs(m, runs):
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "src", "core", "mr_unicode_table.h")
+        os.path.dirname(os.path.abspath(__file__)), "..", "src", "core", "base", "mr_unicode_table.h")
     m = lower_map()
     # a lowercase letter never turns into a filter or a space
     assert all(v > 0x7F or chr(v).isalnum() for v in m.values())

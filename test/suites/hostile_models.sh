@@ -9,7 +9,7 @@
 #	  keep predicting.
 #
 # Cases, from small real models (the image layout is in
-# src/core/mr_model.h): T and T2, binary word-tokenizer text models with
+# src/core/model/mr_model.h): T and T2, binary word-tokenizer text models with
 # different seeds; C, a three-class char-tokenizer bidirectional two-layer
 # model; K, a token-array model; and S, a measurement-series model where the
 # extension has the rnnseq type:
