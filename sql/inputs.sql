@@ -55,7 +55,9 @@ SELECT rnn_predict(model, ARRAY['L30.9', 'R21']) AS derm, rnn_predict(model, ARR
 FROM tok_model;
 SELECT rnn_predict(model, 'L30.9 R21') FROM tok_model;
 SELECT rnn_predict_proba(model, ARRAY[['a', 'b'], ['c', 'd']]) FROM tok_model;
+CREATE TABLE tok_2d AS SELECT ARRAY[['a', 'b'], ['c', 'd']] AS codes, (i % 2)::text AS dx FROM generate_series(1, 4) AS i;
+SELECT rnn_train('tok_2d', 'codes', 'dx', '{"epochs": 1}');
 CREATE TABLE text_model AS SELECT rnn_train('in_rows', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}') AS model;
 SELECT rnn_predict(model, ARRAY['fever']) FROM text_model;
 
-DROP TABLE in_rows, empty_rows, tok_rows, tok_model, text_model;
+DROP TABLE in_rows, empty_rows, tok_rows, tok_2d, tok_model, text_model;

@@ -77,6 +77,9 @@ SELECT rnn_train('sq_stays', 'vitals', 'died', '{"step": "1 hour", "epochs": 1}'
 SELECT rnn_train('sq_stays', 'vitals', 'died', '{"step": -5}');
 SELECT rnn_train('sq_stays', 'vitals', 'died', '{"step": "yesterday"}');
 SELECT rnn_train('sq_stays', 'vitals', 'died', '{"step": 60, "origin": "admission"}');
+-- an option for another kind of column is refused, whichever way round
+SELECT rnn_train('sq_stays', 'vitals', 'died', '{"step": 60, "embed_dim": 8}');
+SELECT rnn_train('sq_codes', 'codes', 'died', '{"step": 60}');
 SELECT rnn_predict(model, 'fever') FROM sq_model;
 SELECT rnn_predict(model, ARRAY['HR']) FROM sq_model;
 SELECT rnn_predict(model, '["HR", "SysABP"]'::rnnseq) FROM sq_model;

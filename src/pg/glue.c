@@ -220,8 +220,8 @@ MedrnnShouldStop(void *state)
 }
 
 /*
- * A text datum's contents as UTF-8 (the core's encoding).  In a UTF8
- * database this is the text itself, not a copy.
+ * A text datum's contents as UTF-8 (the core's encoding), *len bytes.  In a
+ * UTF8 database this is the text itself, not a copy, and not NUL-terminated.
  */
 char *
 MedrnnTextToUtf8(text *t, size_t *len)

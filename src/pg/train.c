@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -134,13 +135,14 @@ train_on_batch(int epoch, int64_t rows_done, int64_t rows_total, double loss, vo
 	MedrnnProgressBatch(epoch, rows_done, rows_total, loss);
 }
 
-/* A name of the server's as UTF-8, for the core's messages */
+/*
+ * A name of the server's as UTF-8, NUL-terminated, for the core's messages
+ * (the source itself in a UTF8 database, else a converted copy)
+ */
 static const char *
 utf8_name(const char *s)
 {
-	size_t		len;
-
-	return MedrnnTextToUtf8(cstring_to_text(s), &len);
+	return pg_server_to_any(s, (int) strlen(s), PG_UTF8);
 }
 
 PG_FUNCTION_INFO_V1(rnn_train);

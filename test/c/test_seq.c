@@ -34,11 +34,14 @@ static void
 expect_text(const char *in, const char *want)
 {
 	MrBuf		b;
-	MrError		err;
+	MrError		err = {0};
+	MrStatus	st;
 
+	/* the status first: the message's arguments may be read before the condition */
 	mr_buf_init(&b, &arena.allocator);
-	MR_CHECK(canonical(in, &b, &err) == MR_OK && strcmp(b.data, want) == 0,
-			 "%s -> %s", in, b.data ? b.data : err.detail);
+	st = canonical(in, &b, &err);
+	MR_CHECK(st == MR_OK && strcmp(b.data, want) == 0,
+			 "%s -> %s", in, st == MR_OK ? b.data : err.detail);
 }
 
 static void
