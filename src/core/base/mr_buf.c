@@ -204,9 +204,9 @@ mr_buf_printf(MrBuf *b, const char *fmt,...)
 	b->len += (size_t) n;
 }
 
-/* A JSON string, escaped as escape_json does */
-void
-mr_buf_json_string(MrBuf *b, const char *s, size_t n)
+/* A JSON string, escaped as escape_json does; DEL too when escape_del */
+static void
+json_string(MrBuf *b, const char *s, size_t n, int escape_del)
 {
 	mr_buf_putc(b, '"');
 	for (size_t i = 0; i < n; i++)
@@ -237,13 +237,25 @@ mr_buf_json_string(MrBuf *b, const char *s, size_t n)
 				mr_buf_puts(b, "\\t");
 				break;
 			default:
-				if (c < 0x20)
+				if (c < 0x20 || (escape_del && c == 0x7f))
 					mr_buf_printf(b, "\\u%04x", c);
 				else
 					mr_buf_putc(b, (char) c);
 		}
 	}
 	mr_buf_putc(b, '"');
+}
+
+void
+mr_buf_json_string(MrBuf *b, const char *s, size_t n)
+{
+	json_string(b, s, n, 0);
+}
+
+void
+mr_buf_json_string_del(MrBuf *b, const char *s, size_t n)
+{
+	json_string(b, s, n, 1);
 }
 
 /* A JSON number, or null */

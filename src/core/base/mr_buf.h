@@ -63,6 +63,9 @@ void		mr_buf_printf(MrBuf *b, const char *fmt,...)
  */
 void		mr_buf_json_string(MrBuf *b, const char *s, size_t n);
 
+/* The same, with DEL (0x7f) also written as \u007f (the rnnseq text form) */
+void		mr_buf_json_string_del(MrBuf *b, const char *s, size_t n);
+
 /* A JSON number by fmt (NULL: mr_format_double), or null when not finite */
 void		mr_buf_json_number(MrBuf *b, double v, MrFormatDouble fmt);
 

@@ -327,10 +327,26 @@ grow_list(Parser *ps, void *list, int n, size_t elem)
 
 static int	parse_value(Parser *ps, MrJson *v, int depth);
 
+/*
+ * After an array element or object member: 1 when a ',' says another
+ * follows, 0 at the closing bracket, -1 (with the error set) otherwise
+ */
+static int
+next_item(Parser *ps, char close)
+{
+	ps->p = mr_json_skip_space(ps->p, ps->end);
+	if (ps->p < ps->end && (*ps->p == ',' || *ps->p == close))
+		return *ps->p++ == ',';
+	fail(ps, MR_EINVAL, close == ']' ? "Expected \",\" or \"]\"" : "Expected \",\" or \"}\"");
+	return -1;
+}
+
 /* An array, at its '[' */
 static int
 parse_array(Parser *ps, MrJson *v, int depth)
 {
+	int			more;
+
 	v->type = MR_JSON_ARRAY;
 	ps->p = mr_json_skip_space(ps->p + 1, ps->end);
 	if (ps->p < ps->end && *ps->p == ']')
@@ -346,18 +362,8 @@ parse_array(Parser *ps, MrJson *v, int depth)
 		if (!parse_value(ps, &v->items[v->n], depth + 1))
 			return 0;
 		v->n++;
-		ps->p = mr_json_skip_space(ps->p, ps->end);
-		if (ps->p < ps->end && *ps->p == ',')
-		{
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == ']')
-		{
-			ps->p++;
-			return 1;
-		}
-		return fail(ps, MR_EINVAL, "Expected \",\" or \"]\"");
+		if ((more = next_item(ps, ']')) != 1)
+			return more == 0;
 	}
 }
 
@@ -365,6 +371,8 @@ parse_array(Parser *ps, MrJson *v, int depth)
 static int
 parse_object(Parser *ps, MrJson *v, int depth)
 {
+	int			more;
+
 	v->type = MR_JSON_OBJECT;
 	ps->p = mr_json_skip_space(ps->p + 1, ps->end);
 	if (ps->p < ps->end && *ps->p == '}')
@@ -391,18 +399,8 @@ parse_object(Parser *ps, MrJson *v, int depth)
 		if (!parse_value(ps, &v->items[v->n], depth + 1))
 			return 0;
 		v->n++;
-		ps->p = mr_json_skip_space(ps->p, ps->end);
-		if (ps->p < ps->end && *ps->p == ',')
-		{
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == '}')
-		{
-			ps->p++;
-			return 1;
-		}
-		return fail(ps, MR_EINVAL, "Expected \",\" or \"}\"");
+		if ((more = next_item(ps, '}')) != 1)
+			return more == 0;
 	}
 }
 

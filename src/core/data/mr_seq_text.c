@@ -21,48 +21,6 @@
  * text output
  * ---------------------------------------------------------------------- */
 
-/* A string of the value as JSON: quote, backslash, controls and DEL escaped */
-static void
-append_seq_string(MrBuf *out, const char *s, size_t len)
-{
-	mr_buf_putc(out, '"');
-	for (size_t i = 0; i < len; i++)
-	{
-		unsigned char c = (unsigned char) s[i];
-
-		switch (c)
-		{
-			case '"':
-				mr_buf_puts(out, "\\\"");
-				break;
-			case '\\':
-				mr_buf_puts(out, "\\\\");
-				break;
-			case '\b':
-				mr_buf_puts(out, "\\b");
-				break;
-			case '\f':
-				mr_buf_puts(out, "\\f");
-				break;
-			case '\n':
-				mr_buf_puts(out, "\\n");
-				break;
-			case '\r':
-				mr_buf_puts(out, "\\r");
-				break;
-			case '\t':
-				mr_buf_puts(out, "\\t");
-				break;
-			default:
-				if (c < 0x20 || c == 0x7f)
-					mr_buf_printf(out, "\\u%04x", c);
-				else
-					mr_buf_putc(out, (char) c);
-		}
-	}
-	mr_buf_putc(out, '"');
-}
-
 /* The text form of a value; see mr_seq.h */
 void
 mr_seq_print(const MrSeqView *v, MrFormatDouble fmt, MrBuf *out)
@@ -90,7 +48,7 @@ mr_seq_print(const MrSeqView *v, MrFormatDouble fmt, MrBuf *out)
 			size_t		len;
 			const char *s = mr_seq_string(v, k, &len);
 
-			append_seq_string(out, s, len);
+			mr_buf_json_string_del(out, s, len);
 		}
 		if (v->kind == MR_SEQ_MEASURES)
 		{
