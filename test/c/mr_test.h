@@ -22,7 +22,16 @@ void		mr_check_at(int ok, const char *file, int line, const char *fmt,...)
 #endif
 			;
 
-#define MR_CHECK(cond, ...) mr_check_at((cond) ? 1 : 0, __FILE__, __LINE__, __VA_ARGS__)
+/*
+ * The condition is evaluated before the message's arguments (a function's
+ * arguments have no order), so a message may show what the condition
+ * computed
+ */
+#define MR_CHECK(cond, ...) \
+	do { \
+		int			mr_check_ok_ = (cond) ? 1 : 0; \
+		mr_check_at(mr_check_ok_, __FILE__, __LINE__, __VA_ARGS__); \
+	} while (0)
 
 /* Diagnostic line (TAP comment) */
 void		mr_diag(const char *fmt,...)
