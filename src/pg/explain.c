@@ -121,6 +121,8 @@ explain_series(FunctionCallInfo fcinfo, MedrnnCachedModel *c, Datum seq, int ste
 			values[0] = Int32GetDatum(t + 1);
 			values[1] = PointerGetDatum(MedrnnUtf8ToText(m->var_names[var], m->var_name_len[var]));
 			values[2] = Float8GetDatum((double) fa[var] + fa[V + var] + fa[2 * V + var]);
+			/* a masked model's grid ends at the row's last event: later bins are not read */
+			nulls[2] = m->cfg.mask && t >= L;
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	mr_explanation_free(&e, &a);

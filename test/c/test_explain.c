@@ -294,6 +294,14 @@ test_explain(void)
 	check_completeness("features only, last",
 					   (MrNetConfig) {.n_features = 4, .maxlen = 9, .padding = MR_PAD_PRE,
 					   .n_layers = 1, .hidden = {7}, .pooling = MR_POOL_LAST, .n_classes = 2}, 5, 50);
+	check_completeness("masked, bidirectional, last",
+					   (MrNetConfig) {.vocab_size = 20, .embed_dim = 4, .maxlen = 30, .padding = MR_PAD_POST,
+					   .mask = 1, .n_layers = 2, .hidden = {6, 5}, .bidirectional = 1,
+					   .pooling = MR_POOL_LAST, .n_classes = 2}, 7, 50);
+	check_completeness("masked, features and tokens, mean",
+					   (MrNetConfig) {.vocab_size = 12, .embed_dim = 3, .n_features = 2, .maxlen = 20,
+					   .padding = MR_PAD_POST, .mask = 1, .n_layers = 1, .hidden = {6},
+					   .pooling = MR_POOL_MEAN, .n_classes = 2}, 5, 50);
 	check_keyword();
 	check_chunks();
 	check_long_row();

@@ -215,6 +215,45 @@ check_series_model(void)
 	free(params);
 }
 
+/* A masked model: version 3, CONF's 23rd field, and its checks */
+static void
+check_masked_model(void)
+{
+	Built		b;
+	uint8_t    *img = NULL;
+	size_t		len = 0,
+				conf;
+	MrError		err = {0};
+	MrModel    *d = NULL;
+
+	build_model(&b);
+	b.m.cfg.padding = MR_PAD_POST;
+	b.m.cfg.mask = 1;
+	MR_CHECK(mr_model_encode(&b.m, &mr_malloc_allocator, &img, &len, &err) == MR_OK &&
+			 mr_model_decode(img, len, &mr_malloc_allocator, &d, &err) == MR_OK &&
+			 d->cfg.mask == 1 && d->cfg.padding == MR_PAD_POST,
+			 "a masked model round-trips its mask%s%s", err.detail[0] ? ": " : "", err.detail);
+	MR_CHECK(img && img[4] == 3 && img[5] == 0 && d && d->version == 3,
+			 "its image has format version 3, which introduced the mask");
+	mr_model_free(d, &mr_malloc_allocator);
+	if (!img)
+		return;
+	conf = find_section(img, len, "CONF");
+	MR_CHECK((img[conf - 4] | (img[conf - 3] << 8)) == 23 * 4 && img[conf - 2] == 0 && img[conf - 1] == 0,
+			 "its CONF has 23 fields");
+	{
+		uint8_t		v2[2] = {2, 0},
+					zero[4] = {0, 0, 0, 0},
+					two[4] = {2, 0, 0, 0};
+
+		expect_rejected(img, len, 4, v2, 2, MR_ECORRUPT, "a 23-field CONF in a version-2 image");
+		expect_rejected(img, len, conf + 22 * 4, zero, 4, MR_ECORRUPT, "a written mask flag of 0");
+		expect_rejected(img, len, conf + 22 * 4, two, 4, MR_ECORRUPT, "a mask flag of 2");
+		expect_rejected(img, len, conf + 8 * 4, zero, 4, MR_EDIMS, "a masked network with pre padding");
+	}
+	free(img);
+}
+
 /* A model with SMILES variants: round trip, and SMIV's checks */
 static void
 check_smiles_variants_model(void)
@@ -470,4 +509,5 @@ test_model(void)
 	free(b.params);
 	check_series_model();
 	check_smiles_variants_model();
+	check_masked_model();
 }

@@ -19,6 +19,7 @@ typedef struct GradCase
 	float		dropout_in;
 	float		dropout_rec;
 	int			weighted;
+	int			steps;			/* masked cases: the batch's T (< maxlen) */
 } GradCase;
 
 typedef struct Fixture
@@ -31,9 +32,9 @@ typedef struct Fixture
 	MrBatch		batch;
 	int32_t    *ids;
 	float	   *feats;
-	int32_t		lengths[3];
-	int32_t		labels[3];
-	float		weights[3];
+	int32_t		lengths[4];
+	int32_t		labels[4];
+	float		weights[4];
 	MrDropout	dropout;
 	int			weighted;
 	uint64_t	mask_seed;
@@ -146,8 +147,9 @@ run_case(const GradCase *gc)
 	MrRng		rng;
 	MrNetConfig cfg = gc->cfg;
 	int			T = cfg.maxlen,
-				B = 3,
-				F = cfg.n_features;
+				B = cfg.mask ? 4 : 3,
+				F = cfg.n_features,
+				Tb = cfg.mask ? gc->steps : T;	/* the steps the batch runs */
 	size_t		n;
 	int			ok = 1;
 
@@ -167,10 +169,14 @@ run_case(const GradCase *gc)
 	mr_acts_new(&cfg, B, gc->dropout_in > 0 || gc->dropout_rec > 0, &mr_malloc_allocator, &fx.acts);
 	fx.ids = calloc((size_t) T * B, sizeof(int32_t));
 	fx.feats = F ? calloc((size_t) T * B * F, sizeof(float)) : NULL;
-	/* rows of different lengths, one of them empty-ish */
-	fx.lengths[0] = T;
-	fx.lengths[1] = T - 2;
+	/*
+	 * rows of different lengths, one of them a single step; a masked batch
+	 * runs its longest row's Tb steps and has an empty row too
+	 */
+	fx.lengths[0] = Tb;
+	fx.lengths[1] = Tb - 2;
 	fx.lengths[2] = 1;
+	fx.lengths[3] = 0;
 	for (int b = 0; b < B; b++)
 	{
 		int			L = fx.lengths[b];
@@ -191,6 +197,7 @@ run_case(const GradCase *gc)
 	fx.batch.ids = cfg.vocab_size > 0 ? fx.ids : NULL;
 	fx.batch.feats = fx.feats;
 	fx.batch.lengths = fx.lengths;
+	fx.batch.T = cfg.mask ? Tb : 0;
 	fx.dropout.input = gc->dropout_in;
 	fx.dropout.recurrent = gc->dropout_rec;
 	fx.weighted = gc->weighted;
@@ -222,14 +229,14 @@ run_case(const GradCase *gc)
 	/* the input gradient, used by integrated gradients */
 	if (F > 0)
 	{
-		float	   *dfeat = malloc(sizeof(float) * (size_t) T * B * F);
+		float	   *dfeat = malloc(sizeof(float) * (size_t) Tb * B * F);
 		int			I0 = cfg.embed_dim + F;
 
-		for (int t = 0; t < T; t++)
+		for (int t = 0; t < Tb; t++)
 			for (int b = 0; b < B; b++)
 				memcpy(dfeat + ((size_t) t * B + b) * F,
 					   fx.acts->dX0 + ((size_t) t * B + b) * I0 + cfg.embed_dim, sizeof(float) * F);
-		MR_CHECK(check_tensor(&fx, fx.feats, dfeat, (size_t) T * B * F, "features"),
+		MR_CHECK(check_tensor(&fx, fx.feats, dfeat, (size_t) Tb * B * F, "features"),
 				 "%s: input feature gradient matches finite differences", gc->name);
 		free(dfeat);
 	}
@@ -313,6 +320,22 @@ test_net_grad(void)
 		{"features only",
 		{.n_features = 3, .maxlen = 6, .n_layers = 1, .hidden = {5}, .pooling = MR_POOL_MEAN,
 		.n_classes = 2}},
+		/* masked: rows of lengths 5, 3, 1 and 0 in a batch of 5 steps, maxlen 8 */
+		{"masked, two layers, last pooling",
+		{.vocab_size = 9, .embed_dim = 3, .maxlen = 8, .padding = MR_PAD_POST, .mask = 1,
+		.n_layers = 2, .hidden = {4, 3}, .pooling = MR_POOL_LAST, .n_classes = 3}, .steps = 5},
+		{"masked, bidirectional, mean pooling, dropout and weights",
+		{.vocab_size = 9, .embed_dim = 3, .maxlen = 8, .padding = MR_PAD_POST, .mask = 1,
+		.n_layers = 2, .hidden = {3, 3}, .bidirectional = 1, .pooling = MR_POOL_MEAN,
+		.n_classes = 2}, 0.3f, 0.2f, 1, .steps = 5},
+		{"masked, bidirectional, max pooling, tokens and features",
+		{.vocab_size = 7, .embed_dim = 2, .n_features = 2, .maxlen = 8, .padding = MR_PAD_POST,
+		.mask = 1, .n_layers = 1, .hidden = {4}, .bidirectional = 1, .pooling = MR_POOL_MAX,
+		.n_classes = 3}, .steps = 5},
+		{"masked, bidirectional, last pooling, every step real",
+		{.vocab_size = 6, .embed_dim = 2, .maxlen = 5, .padding = MR_PAD_POST, .mask = 1,
+		.n_layers = 1, .hidden = {3}, .bidirectional = 1, .pooling = MR_POOL_LAST,
+		.n_classes = 2}, .steps = 5},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

@@ -38,8 +38,11 @@ check_row(void)
 
 	mr_series_work_new(V, &mr_malloc_allocator, &w);
 	/* the -5 event comes first once sorted; test it separately */
-	used = mr_series_row(&spec, times, vars, values, 6, &w, out);
+	int32_t		span = -1;
+
+	used = mr_series_row(&spec, times, vars, values, 6, &w, out, &span);
 	MR_CHECK(used == 5, "events on the grid are used, the one after the last bin is not (%lld)", (long long) used);
+	MR_CHECK(span == 3, "the row spans the bins up to its last event on the grid, bin 2 (%d)", span);
 	/* bin 0: var 0 mean 12 -> z = 1; var 1 never measured */
 	ok &= feat(out, 0, 0, 0) == 1.0f && feat(out, 0, 1, 0) == 1.0f && feat(out, 0, 2, 0) == 0.0f;
 	ok &= feat(out, 0, 0, 1) == 0.0f && feat(out, 0, 1, 1) == 0.0f && feat(out, 0, 2, 1) == 1.0f / T;
@@ -65,7 +68,7 @@ check_row(void)
 		for (int i = 0; i < 6; i++)
 			shifted[i] = times[i] + 3600.0;
 		first.origin = MR_ORIGIN_FIRST;
-		mr_series_row(&first, shifted, vars, values, 6, &w, out2);
+		mr_series_row(&first, shifted, vars, values, 6, &w, out2, NULL);
 		MR_CHECK(memcmp(out, out2, sizeof(out)) == 0, "with origin \"first\", a shifted record gives the same inputs");
 	}
 	/* an event before the origin is ignored; an unknown variable (-1) too */
@@ -74,9 +77,9 @@ check_row(void)
 		int32_t		v2[] = {0, -1};
 		double		x2[] = {99, 5};
 
-		used = mr_series_row(&spec, t2, v2, x2, 2, &w, out);
-		MR_CHECK(used == 1 && feat(out, 0, 1, 0) == 0.0f && feat(out, 0, 1, 1) == 0.0f,
-				 "events before the origin and unknown variables are ignored");
+		used = mr_series_row(&spec, t2, v2, x2, 2, &w, out, &span);
+		MR_CHECK(used == 1 && feat(out, 0, 1, 0) == 0.0f && feat(out, 0, 1, 1) == 0.0f && span == 0,
+				 "events before the origin and unknown variables are ignored, and span no bin (%d)", span);
 	}
 	MR_CHECK(mr_series_bin(&spec, 60.0, 0) == 1 && mr_series_bin(&spec, 59.999, 0) == 0 &&
 			 mr_series_bin(&spec, 240.0, 0) == -1 && mr_series_bin(&spec, NAN, 0) == -1,
@@ -104,8 +107,8 @@ check_corpus(void)
 		mr_series_corpus_add(c1, t[i], names, lens, x[i], 3, labs[i], 1, &err);
 		mr_series_corpus_add(c2, t[3 - i], names, lens, x[3 - i], 3, labs[3 - i], 1, &err);
 	}
-	MR_CHECK(mr_series_corpus_finish(c1, 3, 60.0, MR_ORIGIN_ZERO, &r1, &err) == MR_OK &&
-			 mr_series_corpus_finish(c2, 3, 60.0, MR_ORIGIN_ZERO, &r2, &err) == MR_OK,
+	MR_CHECK(mr_series_corpus_finish(c1, 3, 60.0, MR_ORIGIN_ZERO, 0, &r1, &err) == MR_OK &&
+			 mr_series_corpus_finish(c2, 3, 60.0, MR_ORIGIN_ZERO, 0, &r2, &err) == MR_OK,
 			 "resample the training rows");
 	{
 		size_t		l0,
@@ -140,7 +143,7 @@ check_corpus(void)
 
 		mr_series_corpus_add(c, tt, nn, ll, xx, 3, "a", 1, &err);
 		mr_series_corpus_add(c, tt, nn, ll, xx, 3, "b", 1, &err);
-		MrStatus	st = mr_series_corpus_finish(c, 2, 60.0, MR_ORIGIN_ZERO, &r, &err);
+		MrStatus	st = mr_series_corpus_finish(c, 2, 60.0, MR_ORIGIN_ZERO, 0, &r, &err);
 
 		MR_CHECK(st == MR_OK && r.n_vars == 1 && r.mean[0] == 6.0f && isfinite(r.scale[0]) && r.events == 6,
 				 "a value of 1e300 is missing; an event without a variable name measures nothing");
@@ -158,7 +161,7 @@ check_corpus(void)
 		MrSeriesRows r;
 
 		mr_series_corpus_add(c, tt, nn, ll, xx, 1, "a", 1, &err);
-		MR_CHECK(mr_series_corpus_finish(c, 3, 60.0, MR_ORIGIN_ZERO, &r, &err) == MR_EINVAL,
+		MR_CHECK(mr_series_corpus_finish(c, 3, 60.0, MR_ORIGIN_ZERO, 0, &r, &err) == MR_EINVAL,
 				 "no measurement on the grid is an error (%s)", err.detail);
 		mr_series_corpus_free(c);
 	}

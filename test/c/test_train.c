@@ -46,6 +46,109 @@ make_task(Task *task, uint64_t seed, int noise_labels)
 	task->data = (MrDataset) {N, T, 0, task->ids, NULL, task->lengths, task->labels};
 }
 
+/* The same rows with their real steps first, for a masked network */
+static void
+make_post(const Task *pre, Task *post)
+{
+	*post = *pre;
+	for (int i = 0; i < N; i++)
+	{
+		int			L = pre->lengths[i];
+
+		for (int t = 0; t < T; t++)
+			post->ids[i * T + t] = t < L ? pre->ids[i * T + T - L + t] : 0;
+	}
+	post->data = (MrDataset) {N, T, 0, post->ids, NULL, post->lengths, post->labels};
+}
+
+static int
+compare_i64(const void *a, const void *b)
+{
+	int64_t		x = *(const int64_t *) a,
+				y = *(const int64_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Length buckets: every row once, every batch once, the same seed the same
+ * batches, and batches whose longest rows add up to less than unbucketed
+ */
+static void
+check_buckets(const Task *task)
+{
+	enum
+	{
+		BB = 7
+	};
+	int64_t		idx[N],
+				idx2[N],
+				shuffled[N],
+				tmp[N],
+				starts[N / BB + 1],
+				starts2[N / BB + 1];
+	int64_t		nb,
+				nb2;
+	long		steps_plain = 0,
+				steps_bucketed = 0;
+	int			ok = 1;
+	MrRng		rng;
+
+	mr_rng_seed(&rng, 4);
+	for (int i = 0; i < N; i++)
+		shuffled[i] = i;
+	for (int i = N - 1; i > 0; i--)
+	{
+		int64_t		j = (int64_t) mr_rng_below(&rng, (uint64_t) i + 1),
+					t = shuffled[i];
+
+		shuffled[i] = shuffled[j];
+		shuffled[j] = t;
+	}
+	memcpy(idx, shuffled, sizeof(idx));
+	memcpy(idx2, shuffled, sizeof(idx));
+	mr_rng_seed(&rng, 5);
+	nb = mr_bucket_batches(idx, N, &task->data, NULL, BB, &rng, starts, tmp);
+	mr_rng_seed(&rng, 5);
+	nb2 = mr_bucket_batches(idx2, N, &task->data, NULL, BB, &rng, starts2, tmp);
+	MR_CHECK(nb == (N + BB - 1) / BB && nb == nb2 && memcmp(idx, idx2, sizeof(idx)) == 0 &&
+			 memcmp(starts, starts2, sizeof(int64_t) * nb) == 0,
+			 "buckets: %lld batches of %d, the same for the same seed", (long long) nb, BB);
+	memcpy(idx2, idx, sizeof(idx));
+	qsort(idx2, N, sizeof(int64_t), compare_i64);
+	for (int i = 0; i < N; i++)
+		ok &= idx2[i] == i;
+	memcpy(tmp, starts, sizeof(int64_t) * nb);
+	qsort(tmp, nb, sizeof(int64_t), compare_i64);
+	for (int64_t k = 0; k < nb; k++)
+		ok &= tmp[k] == k * BB;
+	MR_CHECK(ok, "buckets: every row in exactly one batch, every batch run once");
+	for (int64_t k = 0; k < nb; k++)
+	{
+		int			longest = 0,
+					longest_plain = 0;
+
+		for (int64_t i = k * BB; i < k * BB + BB && i < N; i++)
+		{
+			if (task->lengths[idx[i]] > longest)
+				longest = task->lengths[idx[i]];
+			if (task->lengths[shuffled[i]] > longest_plain)
+				longest_plain = task->lengths[shuffled[i]];
+		}
+		steps_bucketed += longest;
+		steps_plain += longest_plain;
+	}
+	MR_CHECK(steps_bucketed * 10 < steps_plain * 8,
+			 "buckets: batches run %ld steps in all, against %ld unbucketed", steps_bucketed, steps_plain);
+	{
+		int			shuffled_batches = 0;
+
+		for (int64_t k = 1; k < nb; k++)
+			shuffled_batches += starts[k] != starts[k - 1] + BB;
+		MR_CHECK(shuffled_batches > nb / 2, "buckets: the batches run in a shuffled order");
+	}
+}
+
 static const MrNetConfig small_cfg = {.vocab_size = V, .embed_dim = 8, .maxlen = T,
 .padding = MR_PAD_PRE, .n_layers = 1, .hidden = {16}, .pooling = MR_POOL_LAST, .n_classes = K};
 
@@ -191,6 +294,34 @@ test_train(void)
 	}
 	trained_free(&a, &mr_malloc_allocator);
 
+	/* masked: rows with their real steps first, batches by length */
+	{
+		static Task post;
+		MrNetConfig mcfg = small_cfg;
+		Trained		m2;
+
+		make_post(&task, &post);
+		check_buckets(&post);
+		mcfg.padding = MR_PAD_POST;
+		mcfg.mask = 1;
+		tc = default_tc();
+		train(&a, &mcfg, &tc, &post.data, NULL, &mr_malloc_allocator);
+		MR_CHECK(a.st == MR_OK && a.res.epochs[7].accuracy > 0.9,
+				 "masked: the keyword task is learned (accuracy %.3f)", a.st == MR_OK ? a.res.epochs[7].accuracy : 0.0);
+		train(&m2, &mcfg, &tc, &post.data, NULL, &mr_malloc_allocator);
+		MR_CHECK(m2.st == MR_OK && memcmp(a.params, m2.params, sizeof(float) * a.net.n_params) == 0,
+				 "masked: the same seed gives the same weights, bit for bit");
+		trained_free(&m2, &mr_malloc_allocator);
+		tc.threads = 2;
+		tc.validation_split = 0.2f;
+		train(&m2, &mcfg, &tc, &post.data, NULL, &mr_malloc_allocator);
+		MR_CHECK(m2.st == MR_OK && m2.res.epochs[7].val_accuracy > 0.85,
+				 "masked: two workers and a validation split (val accuracy %.3f)",
+				 m2.st == MR_OK ? m2.res.epochs[7].val_accuracy : 0.0);
+		trained_free(&m2, &mr_malloc_allocator);
+		trained_free(&a, &mr_malloc_allocator);
+	}
+
 	/* stratified split: each class gives round(0.2 n_c) rows */
 	{
 		int64_t		tr_idx[N],
@@ -329,10 +460,13 @@ test_train(void)
 	 * it gives less the epoch log, whatever the threads, dropout, early
 	 * stopping and variants
 	 */
-	for (int variant = 0; variant < 4; variant++)
+	for (int variant = 0; variant < 6; variant++)
 	{
 		MrAllocator sa = {sizing_alloc, sizing_free, NULL};
 		size_t		estimate = 0;
+		static Task post;
+		MrNetConfig cfg = small_cfg;
+		const MrDataset *data = &task.data;
 
 		tc = default_tc();
 		tc.epochs = 1;
@@ -344,14 +478,55 @@ test_train(void)
 			tc.validation_split = 0.2f;
 			tc.patience = 1;
 		}
+		if (variant >= 4)
+		{
+			/* masked: activations for the longest row (12 steps of 12) */
+			make_post(&task, &post);
+			cfg.padding = MR_PAD_POST;
+			cfg.mask = 1;
+			data = &post.data;
+		}
 		largest_block = 0;
-		MR_CHECK(mr_train_memory(&small_cfg, &tc, &task.data, &estimate) == MR_OK,
+		MR_CHECK(mr_train_memory(&cfg, &tc, data, &estimate) == MR_OK,
 				 "mr_train_memory answers");
-		train(&a, &small_cfg, &tc, &task.data, NULL, &sa);
+		train(&a, &cfg, &tc, data, NULL, &sa);
 		MR_CHECK(a.st == MR_OK && largest_block == estimate - sizeof(MrEpochLog) * tc.epochs,
-				 "threads %d, %s: the training state is the %zu bytes mr_train_memory counts (largest block %zu)",
+				 "threads %d, %s%s: the training state is the %zu bytes mr_train_memory counts (largest block %zu)",
 				 tc.threads, variant & 2 ? "dropout and early stopping" : "plain",
+				 variant >= 4 ? ", masked" : "",
 				 estimate - sizeof(MrEpochLog) * tc.epochs, largest_block);
 		trained_free(&a, &sa);
+	}
+
+	/* a masked network's state follows its longest row, not maxlen */
+	{
+		enum
+		{
+			NM = 20, TM = 400
+		};
+		static int32_t ids[NM * TM],
+					lens[NM],
+					labs[NM];
+		MrDataset	d = {NM, TM, 0, ids, NULL, lens, labs};
+		MrNetConfig cfg = small_cfg;
+		size_t		plain = 0,
+					masked = 0;
+
+		for (int i = 0; i < NM; i++)
+		{
+			lens[i] = 5 + i % 8;
+			labs[i] = i % K;
+			for (int t = 0; t < lens[i]; t++)
+				ids[i * TM + t] = 1 + (i + t) % (V - 1);
+		}
+		cfg.maxlen = TM;
+		tc = default_tc();
+		mr_train_memory(&cfg, &tc, &d, &plain);
+		cfg.padding = MR_PAD_POST;
+		cfg.mask = 1;
+		mr_train_memory(&cfg, &tc, &d, &masked);
+		MR_CHECK(masked * 10 < plain,
+				 "masked: rows of at most 12 steps at maxlen 400 need %zu bytes of training state, not %zu",
+				 masked, plain);
 	}
 }

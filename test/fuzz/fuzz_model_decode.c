@@ -150,7 +150,7 @@ series_window(const MrModel *m, const uint8_t *data, size_t size, float *feats)
 	}
 	if (mr_series_work_new(V, a, &w) != MR_OK)
 		fail("out of memory", NULL);
-	if (mr_series_row(&spec, times, vars, values, n, &w, feats) > n)
+	if (mr_series_row(&spec, times, vars, values, n, &w, feats, NULL) > n)
 		fail("mr_series_row used more events than it was given", NULL);
 	mr_series_work_free(&w, a);
 	for (int32_t b = 0; b < T; b++)

@@ -236,7 +236,7 @@ check_model(const MrSeriesCorpus *c, const MrSeriesRows *rows, const Row *tr, in
 				vars[j] = mr_vocab_lookup(d->var_index, names[tr[i].start + j],
 										  name_lens[tr[i].start + j]);
 			mr_series_row(&spec, times + tr[i].start, vars, values + tr[i].start, tr[i].n,
-						  &work, g);
+						  &work, g, NULL);
 			cls = mr_vocab_lookup(d->label_index, tr[i].label, tr[i].label_len);
 			memcpy(&g[W - 1], &cls, 4);
 			mr_infer_row(inf, NULL, g, T, probs);
@@ -344,7 +344,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	{
-		MrStatus	st = mr_series_corpus_finish(c, T, step, origin, &rows, &err);
+		MrStatus	st = mr_series_corpus_finish(c, T, step, origin, 0, &rows, &err);
 
 		if (st != MR_OK)
 		{

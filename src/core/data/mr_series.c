@@ -85,10 +85,11 @@ close_bin(const MrSeriesSpec *spec, MrSeriesWork *w, int32_t b, float *out)
 /* Resample one row; see mr_series.h */
 int64_t
 mr_series_row(const MrSeriesSpec *spec, const double *times, const int32_t *vars,
-			  const double *values, int64_t n, MrSeriesWork *w, float *out)
+			  const double *values, int64_t n, MrSeriesWork *w, float *out, int32_t *span)
 {
 	int32_t		V = spec->n_vars;
 	int32_t		cur = 0;		/* the bin being filled */
+	int32_t		last = -1;		/* the last bin with an event */
 	int64_t		used = 0;
 	double		first = n > 0 ? times[0] : 0.0;
 
@@ -109,6 +110,8 @@ mr_series_row(const MrSeriesSpec *spec, const double *times, const int32_t *vars
 		while (cur < b)
 			close_bin(spec, w, cur++, out);
 		used++;
+		if (vars[i] >= 0 && vars[i] < V)
+			last = b;			/* an event of a variable the model knows */
 		if (vars[i] >= 0 && vars[i] < V && mr_series_value_ok(values[i]))
 		{
 			w->sum[vars[i]] += values[i];
@@ -117,5 +120,7 @@ mr_series_row(const MrSeriesSpec *spec, const double *times, const int32_t *vars
 	}
 	while (cur < spec->T)
 		close_bin(spec, w, cur++, out);
+	if (span)
+		*span = last + 1;
 	return used;
 }

@@ -77,9 +77,13 @@ int32_t		mr_series_bin(const MrSeriesSpec *spec, double t, double first);
 /*
  * Fill out (T, 3V) from n events sorted by time: times, variable index in
  * [0, V) (or -1: a variable the model does not know, ignored) and value
- * (NaN for missing).  Returns the number of events that fell on the grid.
+ * (NaN for missing).  Returns the number of events that fell on the grid;
+ * *span (if not NULL) gets the bins up to and including the last that
+ * holds an event of a known variable (0 when none does): the row's length
+ * for a masked model, whose grid ends at the row's last event.
  */
 int64_t		mr_series_row(const MrSeriesSpec *spec, const double *times, const int32_t *vars,
-						  const double *values, int64_t n, MrSeriesWork *w, float *out);
+						  const double *values, int64_t n, MrSeriesWork *w, float *out,
+						  int32_t *span);
 
 #endif							/* MR_SERIES_H */

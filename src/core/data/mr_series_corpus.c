@@ -216,7 +216,7 @@ mr_series_rows_free(MrSeriesRows *rows, const MrAllocator *a)
 
 /* Standardise and resample; see mr_series_corpus.h */
 MrStatus
-mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
+mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin, int spans,
 						MrSeriesRows *out, MrError *err)
 {
 	const MrAllocator *a = &c->a;
@@ -356,10 +356,13 @@ mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
 		int64_t		r = order[i];
 		int64_t		start = mr_rows_start(&c->rows, r);
 
+		int32_t		span;
+
 		out->events_on_grid += mr_series_row(&spec, c->times + start, row_vars + start,
 											 c->values + start, c->rows.end[r] - start, &work,
-											 out->feats + (size_t) i * T * MR_SERIES_INPUTS_PER_VAR * V);
-		out->lengths[i] = T;
+											 out->feats + (size_t) i * T * MR_SERIES_INPUTS_PER_VAR * V,
+											 &span);
+		out->lengths[i] = spans ? span : T;
 		out->labels[i] = label_class[c->rows.label[r]];
 		out->class_count[out->labels[i]]++;
 	}

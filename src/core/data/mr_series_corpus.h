@@ -32,7 +32,7 @@ typedef struct MrSeriesRows
 	int32_t    *class_label;	/* (K) label id of class k, classes in label byte order */
 	int64_t    *class_count;	/* (K) */
 	float	   *feats;			/* (n, T, 3V), rows in canonical order */
-	int32_t    *lengths;		/* (n) all T */
+	int32_t    *lengths;		/* (n) T, or each row's span (spans) */
 	int32_t    *labels;			/* (n) */
 	int64_t		events;			/* events read */
 	int64_t		events_on_grid; /* events inside the grid */
@@ -55,8 +55,12 @@ const MrVocab *mr_series_corpus_vars(const MrSeriesCorpus *c);
 const MrVocab *mr_series_corpus_labels(const MrSeriesCorpus *c);
 size_t		mr_series_corpus_memory(const MrSeriesCorpus *c);
 
-/* Standardise and resample every row onto T bins of width step */
-MrStatus	mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin,
+/*
+ * Standardise and resample every row onto T bins of width step.  A row's
+ * length is T, or with spans the bins up to its last event (a masked
+ * model's rows end there).
+ */
+MrStatus	mr_series_corpus_finish(MrSeriesCorpus *c, int T, double step, int origin, int spans,
 									MrSeriesRows *out, MrError *err);
 
 /* Free what mr_series_corpus_finish allocated */

@@ -90,13 +90,15 @@ mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 			   MrExplanation *out)
 {
 	const MrNetConfig *cfg = &net->cfg;
-	int			T = cfg->maxlen,
+	/* a masked network runs the row's own steps only (at least one) */
+	int			T = cfg->mask ? (L > 0 ? (L < cfg->maxlen ? L : cfg->maxlen) : 1) : cfg->maxlen,
 				E = cfg->embed_dim,
 				F = cfg->n_features,
 				K = cfg->n_classes,
 				I0 = E + F;
 	size_t		row = (size_t) T * I0;
-	int			Bmax = chunk_rows(cfg, n);
+	MrNetConfig run = *cfg;		/* the shape of the activations: T steps */
+	int			Bmax;
 	MrActs	   *acts = NULL;
 	float	   *x = NULL,
 			   *xb = NULL,
@@ -109,14 +111,16 @@ mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 	memset(out, 0, sizeof(*out));
 	if (n < 1 || n > MR_EXPLAIN_MAX_STEPS || target < 0 || target >= K)
 		return MR_EINVAL;
-	if ((st = mr_acts_new(cfg, Bmax, 0, a, &acts)) != MR_OK)
+	run.maxlen = T;
+	Bmax = chunk_rows(&run, n);
+	if ((st = mr_acts_new(&run, Bmax, 0, a, &acts)) != MR_OK)
 		return st;
 	x = mr_alloc(a, sizeof(float) * row);
 	xb = mr_alloc(a, sizeof(float) * row);
 	grad = mr_alloc0(a, sizeof(float) * row);
 	lens = mr_alloc(a, sizeof(int32_t) * Bmax);
-	out->step_attr = mr_alloc0(a, sizeof(float) * T);
-	out->feat_attr = F ? mr_alloc0(a, sizeof(float) * (size_t) T * F) : NULL;
+	out->step_attr = mr_alloc0(a, sizeof(float) * cfg->maxlen);
+	out->feat_attr = F ? mr_alloc0(a, sizeof(float) * (size_t) cfg->maxlen * F) : NULL;
 	if (!x || !xb || !grad || !lens || !out->step_attr || (F && !out->feat_attr))
 	{
 		st = MR_ENOMEM;
@@ -137,7 +141,11 @@ mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 		if (E > 0)
 		{
 			memcpy(xr, net->emb + (size_t) id * E, sizeof(float) * E);
-			memcpy(br, net->emb, sizeof(float) * E);	/* the padding token */
+			/* the padding token, or zero where padding is no input (masked) */
+			if (cfg->mask)
+				memset(br, 0, sizeof(float) * E);
+			else
+				memcpy(br, net->emb, sizeof(float) * E);
 		}
 		for (int f = 0; f < F; f++)
 		{
@@ -155,7 +163,7 @@ mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 	for (int k0 = 0; k0 < n; k0 += Bmax)
 	{
 		int			B = n - k0 < Bmax ? n - k0 : Bmax;
-		MrBatch		batch = {B, NULL, NULL, lens};
+		MrBatch		batch = {B, NULL, NULL, lens, T};
 
 		if (should_stop && should_stop(stop_state))
 		{
@@ -213,7 +221,7 @@ mr_explain_row(const MrNet *net, const int32_t *ids, const float *feats,
 
 	/* F(x) and F(x'), the baseline with the row's length */
 	{
-		MrBatch		batch = {1, NULL, NULL, lens};
+		MrBatch		batch = {1, NULL, NULL, lens, T};
 
 		memcpy(acts->X0, x, sizeof(float) * row);
 		mr_net_forward(net, &batch, acts, NULL, NULL);

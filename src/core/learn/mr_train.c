@@ -20,6 +20,7 @@
 
 #include "mr_blas.h"
 #include "mr_carve.h"
+#include "mr_sort.h"
 
 #define MR_MAX_WORKERS 64
 
@@ -75,6 +76,9 @@ typedef struct TrainState
 	int64_t    *train_idx;
 	int64_t    *val_idx;
 	int32_t    *variant;		/* (n) with SMILES variants: this epoch's pick per row */
+	/* masked networks: length-bucketed batches */
+	int64_t    *batch_start;	/* (n / B + 1) where each batch of the epoch starts */
+	int64_t    *sort_tmp;		/* (n) scratch of the bucket sort */
 } TrainState;
 
 static double
@@ -131,12 +135,17 @@ train_carve(TrainState *s, const MrTrainConfig *tc, const MrDataset *data, size_
 	s->train_idx = MR_CARVE(c, int64_t, n);
 	s->val_idx = MR_CARVE(c, int64_t, n);
 	s->variant = data->variants > 1 ? MR_CARVE(c, int32_t, n) : NULL;
+	s->batch_start = cfg->mask ? MR_CARVE(c, int64_t, n / (size_t) s->B + 1) : NULL;
+	s->sort_tmp = cfg->mask ? MR_CARVE(c, int64_t, n) : NULL;
 	for (int i = 0; i < s->n_workers; i++)
 	{
 		Worker	   *w = &s->w[i];
 		size_t		Bw = (size_t) share(s->B, s->n_workers, i);
+		MrNetConfig steps = *cfg;
 
-		mr_acts_carve(&w->acts_, cfg, (int) Bw, with_dropout, c);
+		/* a masked network's batches run at most the longest row's steps */
+		steps.maxlen = s->T;
+		mr_acts_carve(&w->acts_, &steps, (int) Bw, with_dropout, c);
 		w->acts = &w->acts_;
 		w->bids = MR_CARVE(c, int32_t, T * Bw);
 		w->bfeats = MR_CARVE(c, float, T * Bw * (size_t) s->F);
@@ -147,13 +156,32 @@ train_carve(TrainState *s, const MrTrainConfig *tc, const MrDataset *data, size_
 	}
 }
 
-/* What a run's state is sized by, before anything is allocated */
+/* The longest row of the data (any variant), at least 1 */
+static int
+longest_row(const MrDataset *data)
+{
+	int64_t		n = data->n * (data->variants > 1 ? data->variants : 1);
+	int			longest = 1;
+
+	if (!data->lengths)
+		return data->T;
+	for (int64_t i = 0; i < n; i++)
+		if (data->lengths[i] > longest)
+			longest = data->lengths[i];
+	return longest < data->T ? longest : data->T;
+}
+
+/*
+ * What a run's state is sized by, before anything is allocated: a masked
+ * network's activations hold the longest row's steps, not maxlen
+ */
 static void
-state_init(TrainState *s, const MrNetConfig *cfg, const MrTrainConfig *tc, size_t n_params)
+state_init(TrainState *s, const MrNetConfig *cfg, const MrTrainConfig *tc, const MrDataset *data,
+		   size_t n_params)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
-	s->T = cfg->maxlen;
+	s->T = cfg->mask ? longest_row(data) : cfg->maxlen;
 	s->B = tc->batch_size;
 	s->F = cfg->n_features;
 	s->K = cfg->n_classes;
@@ -173,13 +201,60 @@ mr_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, const MrDataset
 
 	if (mr_net_param_count(cfg, &n_params) != MR_OK || tc->batch_size < 1)
 		return MR_EDIMS;
-	state_init(&s, cfg, tc, n_params);
+	state_init(&s, cfg, tc, data, n_params);
 	mr_carve_init(&c, NULL, 64);
 	train_carve(&s, tc, data, n_params, &c);
 	if (mr_carve_size(&c, bytes) != MR_OK ||
 		!mr_add_size(*bytes, sizeof(MrEpochLog) * (size_t) tc->epochs, bytes))
 		return MR_EDIMS;
 	return MR_OK;
+}
+
+/* What the bucket sort compares rows by */
+typedef struct RowLengths
+{
+	const MrDataset *data;
+	const int32_t *variant;
+} RowLengths;
+
+static int
+compare_length(const void *a, const void *b, void *arg)
+{
+	const RowLengths *rl = arg;
+	const MrDataset *data = rl->data;
+	int			V = data->variants > 1 ? data->variants : 1;
+	int64_t		ra = *(const int64_t *) a,
+				rb = *(const int64_t *) b;
+	int32_t		la = data->lengths[ra * V + (rl->variant ? rl->variant[ra] : 0)],
+				lb = data->lengths[rb * V + (rl->variant ? rl->variant[rb] : 0)];
+
+	return (la > lb) - (la < lb);
+}
+
+/* Length buckets; see mr_train.h */
+int64_t
+mr_bucket_batches(int64_t *idx, int64_t n, const MrDataset *data, const int32_t *variant,
+				  int B, MrRng *rng, int64_t *starts, int64_t *tmp)
+{
+	RowLengths	rl = {data, variant};
+	int64_t		window = (int64_t) B * MR_BUCKET_WINDOW,
+				n_batches = 0;
+
+	if (data->lengths)
+		for (int64_t w0 = 0; w0 < n; w0 += window)
+			mr_sort_with(idx + w0, tmp, (size_t) (n - w0 < window ? n - w0 : window),
+						 sizeof(int64_t), compare_length, &rl);
+	for (int64_t start = 0; start < n; start += B)
+		starts[n_batches++] = start;
+	for (int64_t i = n_batches - 1; i > 0; i--)
+	{
+		int64_t		j = (int64_t) mr_rng_below(rng, (uint64_t) i + 1);
+		int64_t		t = starts[i];
+
+		starts[i] = starts[j];
+		starts[j] = t;
+	}
+	return n_batches;
 }
 
 /* Stratified split; see mr_train.h */
@@ -244,14 +319,42 @@ done:
 	return n_val;
 }
 
-/* Copy the worker's rows into its time-major batch buffers */
-static void
-gather_batch(Worker *w, int T, int F, const float *class_weight)
+/* Length of row r as this job reads it (this epoch's variant in training) */
+static inline int32_t
+job_row_length(const Worker *w, int64_t r)
 {
 	const MrDataset *data = w->data;
-	int			B = w->B;
+	int			V = data->variants > 1 ? data->variants : 1;
+	int64_t		rv = r * V + (w->train && w->variant ? w->variant[r] : 0);
+
+	return data->lengths ? data->lengths[rv] : data->T;
+}
+
+/*
+ * Copy the worker's rows into its time-major batch buffers: all T steps,
+ * or for a masked network the steps of its longest row
+ */
+static void
+gather_batch(Worker *w, int masked, const float *class_weight)
+{
+	const MrDataset *data = w->data;
+	int			B = w->B,
+				T = data->T,
+				F = data->F,
+				steps = T;
 	int			V = data->variants > 1 ? data->variants : 1;
 
+	if (masked)
+	{
+		steps = 1;
+		for (int b = 0; b < B; b++)
+		{
+			int32_t		L = job_row_length(w, w->idx[b]);
+
+			if (L > steps)
+				steps = L > T ? T : L;
+		}
+	}
 	for (int b = 0; b < B; b++)
 	{
 		int64_t		r = w->idx[b];
@@ -259,10 +362,10 @@ gather_batch(Worker *w, int T, int F, const float *class_weight)
 		int64_t		rv = r * V + (w->train && w->variant ? w->variant[r] : 0);
 
 		if (data->ids)
-			for (int t = 0; t < T; t++)
+			for (int t = 0; t < steps; t++)
 				w->bids[(size_t) t * B + b] = data->ids[(size_t) rv * T + t];
 		if (data->feats)
-			for (int t = 0; t < T; t++)
+			for (int t = 0; t < steps; t++)
 				memcpy(w->bfeats + ((size_t) t * B + b) * F,
 					   data->feats + ((size_t) r * T + t) * F, sizeof(float) * F);
 		w->blen[b] = data->lengths ? data->lengths[rv] : T;
@@ -273,6 +376,7 @@ gather_batch(Worker *w, int T, int F, const float *class_weight)
 	w->batch.ids = data->ids ? w->bids : NULL;
 	w->batch.feats = data->feats ? w->bfeats : NULL;
 	w->batch.lengths = w->blen;
+	w->batch.T = steps;
 }
 
 /* A worker's job: forward (and backward) on its share of the batch */
@@ -287,7 +391,7 @@ worker_run(void *arg)
 	w->correct = 0;
 	if (w->B == 0)
 		return NULL;
-	gather_batch(w, cfg->maxlen, cfg->n_features, w->train ? tc->class_weight : NULL);
+	gather_batch(w, cfg->mask, w->train ? tc->class_weight : NULL);
 	mr_net_embed(w->net, &w->batch, w->acts);
 	mr_net_forward(w->net, &w->batch, w->acts, w->train ? &tc->dropout : NULL,
 				   w->train ? &w->rng : NULL);
@@ -568,7 +672,7 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	int			blas_threads = 0;
 
 	memset(res, 0, sizeof(*res));
-	state_init(&s, cfg, tc, net->n_params);
+	state_init(&s, cfg, tc, data, net->n_params);
 	if (tc->epochs < 1 || tc->batch_size < 1 || data->n < 1)
 		return mr_set_error(err, MR_EINVAL, "Training needs at least one epoch, batch row and data row.");
 	if (!data->labels || (cfg->vocab_size > 0) != (data->ids != NULL) ||
@@ -639,6 +743,13 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		for (int64_t i = 0; i < data->n; i++)
 			s.train_idx[i] = i;
 	n_train = data->n - n_val;
+	/* held-out rows of similar length together: each batch runs its longest */
+	if (cfg->mask && n_val > 0 && data->lengths)
+	{
+		RowLengths	rl = {data, NULL};
+
+		mr_sort_with(s.val_idx, s.sort_tmp, (size_t) n_val, sizeof(int64_t), compare_length, &rl);
+	}
 	res->train_rows = n_train;
 	res->val_rows = n_val;
 
@@ -654,7 +765,9 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		MrEpochLog *log = &res->epochs[epoch - 1];
 		double		t0 = now_seconds();
 		double		loss_sum = 0.0;
-		int64_t		hits = 0;
+		int64_t		hits = 0,
+					n_batches,
+					rows_done;
 		double		monitor;
 
 		/* Fisher-Yates shuffle of the training rows (Keras fit(shuffle=True)) */
@@ -671,8 +784,16 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 			for (int64_t i = 0; i < n_train; i++)
 				s.variant[s.train_idx[i]] = (int32_t) mr_rng_below(&rng, (uint64_t) data->variants);
 
-		for (int64_t start = 0; start < n_train; start += s.B)
+		/* a masked network trains on batches of rows of similar length */
+		if (cfg->mask)
+			n_batches = mr_bucket_batches(s.train_idx, n_train, data, s.variant, s.B, &rng,
+										  s.batch_start, s.sort_tmp);
+		else
+			n_batches = (n_train + s.B - 1) / s.B;
+		rows_done = 0;
+		for (int64_t k = 0; k < n_batches; k++)
 		{
+			int64_t		start = cfg->mask ? s.batch_start[k] : k * s.B;
 			int			B = (int) (n_train - start < s.B ? n_train - start : s.B);
 			double		loss;
 			int			correct;
@@ -697,14 +818,15 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 			{
 				st = mr_set_error(err, MR_EDIVERGED,
 								  "The loss became %g at epoch %d, row %lld.",
-								  loss, epoch, (long long) start + 1);
+								  loss, epoch, (long long) rows_done + 1);
 				goto done;
 			}
 			update(&s, net, tc, ++step);
 			loss_sum += loss * B;
 			hits += correct;
+			rows_done += B;
 			if (hooks && hooks->on_batch)
-				hooks->on_batch(epoch, start + B, n_train, loss_sum / (start + B), hooks->state);
+				hooks->on_batch(epoch, rows_done, n_train, loss_sum / rows_done, hooks->state);
 		}
 
 		log->epoch = epoch;

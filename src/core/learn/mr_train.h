@@ -107,6 +107,22 @@ MrStatus	mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 					 MrTrainResult *res, MrError *err);
 
 /*
+ * Length buckets for a masked network's epoch, so a batch's work is its
+ * longest row's rather than maxlen's: the (already shuffled) rows idx[0..n)
+ * are sorted by length (stably, with the variant each trains on when
+ * variant is not NULL) inside windows of MR_BUCKET_WINDOW batches, cut
+ * into batches of B, and the batches' order is shuffled with rng.  Writes
+ * the start of each batch, in the order to run them, to starts (n / B + 1
+ * entries) and returns how many there are; tmp is scratch for n indices.
+ * Every row is in exactly one batch, and the same rng state gives the same
+ * batches.
+ */
+#define MR_BUCKET_WINDOW 32
+int64_t		mr_bucket_batches(int64_t *idx, int64_t n, const MrDataset *data,
+							  const int32_t *variant, int B, MrRng *rng,
+							  int64_t *starts, int64_t *tmp);
+
+/*
  * Stratified split of n labelled rows: writes the indices of the held-out
  * rows to val_idx and the rest to train_idx (both in row order) and
  * returns the held-out count.  Each class gives round(frac * n_c) rows but

@@ -264,8 +264,9 @@ finish_token_rows(Fit *f)
 
 	if (check_rows(f, mr_corpus_rows(f->corpus), mr_corpus_labels(f->corpus)) != MR_OK)
 		return MR_EDATA;
-	if (mr_corpus_finish(f->corpus, (int32_t) o->num_words, (int) o->maxlen, o->padding,
-						 o->truncating, rows, f->err) != MR_OK)
+	/* a masked model's rows hold their real steps first */
+	if (mr_corpus_finish(f->corpus, (int32_t) o->num_words, (int) o->maxlen,
+						 o->mask ? MR_PAD_POST : o->padding, o->truncating, rows, f->err) != MR_OK)
 		return f->err->status;
 	f->data = (MrDataset) {rows->n, (int32_t) o->maxlen, 0, rows->ids, NULL, rows->lengths,
 	rows->labels, rows->variants};
@@ -303,7 +304,8 @@ finish_series_rows(Fit *f)
 	/* a timestamp has no natural zero; a number usually counts from admission */
 	f->origin = o->origin >= 0 ? o->origin :
 		(f->time_kind == MR_SERIES_TIME_TIMESTAMP ? MR_ORIGIN_FIRST : MR_ORIGIN_ZERO);
-	if (mr_series_corpus_finish(f->series, (int) o->maxlen, o->step, f->origin, rows, f->err) != MR_OK)
+	if (mr_series_corpus_finish(f->series, (int) o->maxlen, o->step, f->origin, o->mask, rows,
+								f->err) != MR_OK)
 		return f->err->status;
 	f->data = (MrDataset) {rows->n, (int32_t) o->maxlen, MR_SERIES_INPUTS_PER_VAR * rows->n_vars,
 	NULL, rows->feats, rows->lengths, rows->labels};
@@ -428,7 +430,8 @@ net_config(const Fit *f, MrNetConfig *cfg)
 	cfg->embed_dim = f->is_series ? 0 : (int32_t) o->embed_dim;
 	cfg->n_features = f->data.F;
 	cfg->maxlen = (int32_t) o->maxlen;
-	cfg->padding = o->padding;
+	cfg->padding = o->mask ? MR_PAD_POST : o->padding;
+	cfg->mask = o->mask;
 	cfg->n_layers = o->n_layers;
 	memcpy(cfg->hidden, o->hidden, sizeof(cfg->hidden));
 	cfg->bidirectional = o->bidirectional;

@@ -12,7 +12,8 @@
 #include "mr_tokenize.h"
 #include "mr_utf8.h"
 
-#define CONF_FIELDS		22
+#define CONF_FIELDS		22		/* version 1 */
+#define CONF_FIELDS_V3	23		/* and the mask flag (version 3) */
 #define HIST_FIXED		(4 * 8 + 3 * 4)
 #define HIST_PER_EPOCH	(4 * 8)
 #define TIME_FIXED		(2 * 8)
@@ -139,6 +140,8 @@ model_version(const MrModel *m)
 		v = section_version("SMIV");
 	if (m->input_kind == MR_INPUT_TEXT && m->tokenizer == MR_TOKENIZER_SMILES && v < 2)
 		v = 2;					/* the "smiles" tokenizer came with version 2 */
+	if (m->cfg.mask && v < 3)
+		v = 3;					/* masked networks, and CONF's 23rd field, with version 3 */
 	return v;
 }
 
@@ -235,7 +238,7 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 {
 	const MrNetConfig *cfg = &m->cfg;
 	size_t		n_params;
-	size_t		conf_len = CONF_FIELDS * 4,
+	size_t		conf_len = (m->cfg.mask ? CONF_FIELDS_V3 : CONF_FIELDS) * 4,
 				vocb_len = 0,
 				seri_len = 0,
 				smiv_len = 0,
@@ -318,16 +321,18 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 
 	w_section(&w, "CONF", conf_len);
 	{
-		int32_t		f[CONF_FIELDS] = {
+		int32_t		f[CONF_FIELDS_V3] = {
 			m->input_kind, m->tokenizer, m->lowercase, m->truncating,
 			cfg->vocab_size, cfg->embed_dim, cfg->n_features, cfg->maxlen,
 			cfg->padding, cfg->n_layers,
 			cfg->hidden[0], cfg->hidden[1], cfg->hidden[2], cfg->hidden[3],
 			cfg->hidden[4], cfg->hidden[5], cfg->hidden[6], cfg->hidden[7],
-			cfg->bidirectional, cfg->pooling, cfg->n_classes, m->positive_class
+			cfg->bidirectional, cfg->pooling, cfg->n_classes, m->positive_class,
+			cfg->mask
 		};
 
-		for (int i = 0; i < CONF_FIELDS; i++)
+		/* the mask flag only when set: an unmasked model stays version 1 */
+		for (int i = 0; i < (cfg->mask ? CONF_FIELDS_V3 : CONF_FIELDS); i++)
 			w_u32(&w, (uint32_t) f[i]);
 	}
 	if (cfg->vocab_size > 0)
@@ -547,11 +552,15 @@ typedef struct SectionRef
 static int
 decode_conf(Reader *r, MrModel *m)
 {
-	int32_t		f[CONF_FIELDS];
+	int32_t		f[CONF_FIELDS_V3] = {0};
 	MrNetConfig *cfg = &m->cfg;
 	MrError		cerr;
+	int			n_fields = CONF_FIELDS;
 
-	for (int i = 0; i < CONF_FIELDS; i++)
+	/* 22 fields, or from version 3 a 23rd: the mask flag */
+	if (m->version >= 3 && (size_t) (r->end - r->p) == CONF_FIELDS_V3 * 4)
+		n_fields = CONF_FIELDS_V3;
+	for (int i = 0; i < n_fields; i++)
 		f[i] = (int32_t) r_u32(r);
 	if (!r_done(r))
 		return 0;
@@ -571,6 +580,9 @@ decode_conf(Reader *r, MrModel *m)
 	cfg->pooling = f[19];
 	cfg->n_classes = f[20];
 	m->positive_class = f[21];
+	cfg->mask = f[22];
+	if (n_fields == CONF_FIELDS_V3 && cfg->mask != 1)
+		return r_fail(r, MR_ECORRUPT, "the mask flag is written only when set, and must be 1.");
 
 	if (mr_net_check_config(cfg, &cerr) != MR_OK)
 		return r_fail(r, MR_EDIMS, cerr.detail);

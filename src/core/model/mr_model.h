@@ -23,7 +23,7 @@
  *
  *	  offset  size  field
  *	  0		  4		magic "MRNN"
- *	  4		  2		format version (1 or 2, see above)
+ *	  4		  2		format version (1 to 3, see above)
  *	  6		  2		reserved, must be 0
  *	  8		  4		total length in bytes, including the checksum
  *	  12	  4		section count (at most MR_MODEL_MAX_SECTIONS)
@@ -35,7 +35,9 @@
  *	  CONF	required.  22 int32: input kind, tokenizer (3, smiles: version 2), lowercase,
  *			truncating, vocab size V, embed width E, features F, maxlen T,
  *			padding, layers L, hidden[8] (unused slots 0), bidirectional,
- *			pooling, classes K, positive class (-1 if none).
+ *			pooling, classes K, positive class (-1 if none).  Version 3: a
+ *			23rd, the mask flag, written only for a masked network (then 1,
+ *			with padding post); 22 fields mean no mask.
  *	  VOCB	required iff V > 0.  u32 count (= V - 1), then count entries of
  *			u32 length + UTF-8 bytes: the token of id 1, 2, ... in rank
  *			order (id 0 is padding).  Tokens are 1..MR_MAX_TOKEN_BYTES
@@ -82,7 +84,7 @@
 #include "mr_vocab.h"
 
 #define MR_MODEL_MAGIC			"MRNN"
-#define MR_MODEL_VERSION		2	/* the newest version this build reads */
+#define MR_MODEL_VERSION		3	/* the newest version this build reads */
 #define MR_MODEL_MAX_SECTIONS	16
 #define MR_MODEL_MAX_OPTIONS	(1024 * 1024)	/* bytes of OPTS text */
 #define MR_MODEL_HEADER_BYTES	16

@@ -385,6 +385,9 @@ const MrOptionDef mr_option_defs[] = {
 		.choices = end_names, .values = end_values, .inputs = TOKEN_INPUTS,
 		.doc_default = "`\"pre\"`", .doc_range = "`\"pre\"`, `\"post\"`",
 	.help = "which end of a long row is cut"},
+	{"mask", MR_OPTK_BOOL, FIELD(mask), .inputs = EVERY_INPUT, .omit_default = 1,
+		.doc_default = "`false`", .doc_range = "boolean; not with `padding`",
+	.help = "padding is not an input (Keras `mask_zero`): a row runs its real steps only, from the zero state, in batches of rows of similar length"},
 	{"smiles_variants", MR_OPTK_INT, FIELD(smiles_variants), 1, MR_MAX_SMILES_VARIANTS, 1,
 		.inputs = TEXT_ONLY,
 		.doc_default = "1", .doc_range = "1 … 100; `\"char\"` or `\"smiles\"` tokenizer",
@@ -582,6 +585,16 @@ mr_options_parse(MrOptions *o, const MrJson *obj, const MrOptionsHooks *hooks,
 		mr_error_detail(err, "SMILES is case-sensitive: \"c\" is an aromatic carbon, \"C\" an aliphatic one.");
 		return MR_EINVAL;
 	}
+	if (o->mask && mr_options_given(o, "padding"))
+	{
+		mr_error_message(err, MR_EINVAL, "option \"padding\" has no effect with \"mask\": true");
+		mr_error_detail(err, "A masked model's rows hold their real steps only; there is no padding to place.");
+		mr_error_hint(err, "Leave out \"padding\"; \"truncating\" still says which end of a long row is cut.");
+		return MR_EINVAL;
+	}
+	/* the effective placement, as the model records it: real steps first */
+	if (o->mask)
+		o->padding = MR_PAD_POST;
 	if (o->smiles_variants > 1 && o->tokenizer == MR_TOKENIZER_WORD)
 	{
 		mr_error_message(err, MR_EINVAL, "option \"smiles_variants\" needs the \"char\" or \"smiles\" tokenizer");
@@ -633,12 +646,18 @@ mr_options_check_input(const MrOptions *o, unsigned kind, const char *column, co
 void
 mr_options_to_json(const MrOptions *o, MrFormatDouble fmt, MrBuf *out)
 {
+	int			first = 1;
+
 	mr_buf_putc(out, '{');
 	for (int i = 0; i < mr_option_count; i++)
 	{
 		const MrOptionDef *def = &mr_option_defs[i];
 
-		mr_buf_printf(out, "%s\"%s\": ", i ? ", " : "", def->name);
+		if (def->omit_default &&
+			(def->kind == MR_OPTK_INT ? *INT_FIELD(o, def) : (int64_t) *FLAG_FIELD(o, def)) == def->idefault)
+			continue;
+		mr_buf_printf(out, "%s\"%s\": ", first ? "" : ", ", def->name);
+		first = 0;
 		switch (def->kind)
 		{
 			case MR_OPTK_INT:

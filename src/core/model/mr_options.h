@@ -52,6 +52,7 @@ typedef struct MrOptions
 	int64_t		maxlen;
 	int			padding;		/* MrPadding */
 	int			truncating;
+	int			mask;			/* padding is not an input */
 	int64_t		smiles_variants;	/* strings per SMILES text, itself included; 1 = none */
 	/* network */
 	int64_t		embed_dim;
@@ -117,6 +118,11 @@ struct MrOptionDef
 	const char *const *choices; /* MR_OPTK_CHOICE, NULL-terminated */
 	const int  *values;
 	int			zero_is_null;	/* NUMBER: 0 is written as null ("not set") */
+	/*
+	 * INT, BOOL, CHOICE: left out of the recorded JSON at its default, so
+	 * the models of releases before the option existed stay byte-identical
+	 */
+	int			omit_default;
 	unsigned	inputs;			/* MR_OPT_* kinds it applies to */
 	const char *applies_to;		/* those kinds, for messages: "text columns" */
 	/* MR_OPTK_CUSTOM */

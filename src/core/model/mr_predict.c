@@ -356,6 +356,7 @@ mr_predictor_series_row(MrPredictor *p, const MrSeqView *v, const MrToUtf8 *conv
 {
 	const MrModel *m = p->m;
 	MrSeriesSpec spec;
+	int32_t		span;
 
 	if (mr_predict_check_input(m, MR_INPUT_SERIES, err) != MR_OK)
 		return MR_EMISMATCH;
@@ -389,9 +390,10 @@ mr_predictor_series_row(MrPredictor *p, const MrSeqView *v, const MrToUtf8 *conv
 	spec.origin = m->series_origin;
 	spec.mean = m->var_mean;
 	spec.scale = m->var_scale;
-	mr_series_row(&spec, p->times, p->vars, p->values, v->n, &p->work, p->feats);
+	mr_series_row(&spec, p->times, p->vars, p->values, v->n, &p->work, p->feats, &span);
 	*feats = p->feats;
-	*L = m->cfg.maxlen;
+	/* a masked model's grid ends at the row's last event */
+	*L = m->cfg.mask ? span : m->cfg.maxlen;
 	return MR_OK;
 }
 

@@ -30,6 +30,10 @@ mr_net_check_config(const MrNetConfig *cfg, MrError *err)
 		return mr_set_error(err, MR_EDIMS, "Sequence length %d is out of range.", (int) cfg->maxlen);
 	if (cfg->padding != MR_PAD_PRE && cfg->padding != MR_PAD_POST)
 		return mr_set_error(err, MR_EDIMS, "Padding mode %d is not recognized.", (int) cfg->padding);
+	if (cfg->mask != 0 && cfg->mask != 1)
+		return mr_set_error(err, MR_EDIMS, "Mask flag %d is not 0 or 1.", (int) cfg->mask);
+	if (cfg->mask && cfg->padding != MR_PAD_POST)
+		return mr_set_error(err, MR_EDIMS, "A masked network keeps its real steps first (post padding).");
 	if (cfg->n_layers < 1 || cfg->n_layers > MR_MAX_LAYERS)
 		return mr_set_error(err, MR_EDIMS, "Layer count %d is out of range.", (int) cfg->n_layers);
 	for (int l = 0; l < MR_MAX_LAYERS; l++)
@@ -393,7 +397,10 @@ last_step(int L, int T, int padding)
 	return (padding == MR_PAD_PRE || L == 0) ? T - 1 : L - 1;
 }
 
-/* Real positions [*p0, *p1) of a row; all steps when the row is empty */
+/*
+ * Real positions [*p0, *p1) of a row; all steps when the row is empty
+ * (masked networks handle empty rows before asking)
+ */
 static inline void
 real_range(int L, int T, int padding, int *p0, int *p1)
 {
@@ -427,7 +434,7 @@ void
 mr_net_embed(const MrNet *net, const MrBatch *batch, MrActs *acts)
 {
 	const MrNetConfig *cfg = &net->cfg;
-	int			T = cfg->maxlen,
+	int			T = mr_batch_steps(cfg, batch),
 				B = batch->B,
 				E = cfg->embed_dim,
 				F = cfg->n_features,
@@ -492,7 +499,7 @@ mr_net_forward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 			   const MrDropout *dropout, MrRng *rng)
 {
 	const MrNetConfig *cfg = &net->cfg;
-	int			T = cfg->maxlen,
+	int			T = mr_batch_steps(cfg, batch),
 				B = batch->B,
 				dirs = mr_net_dirs(cfg),
 				K = cfg->n_classes;
@@ -579,6 +586,12 @@ mr_net_forward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 			int			p0,
 						p1;
 
+			if (cfg->mask && len == 0)
+			{
+				/* no real step: the zero state */
+				memset(out, 0, sizeof(float) * D);
+				continue;
+			}
 			real_range(len, T, cfg->padding, &p0, &p1);
 			if (cfg->pooling == MR_POOL_LAST)
 			{
@@ -694,7 +707,7 @@ mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 				MrNet *grads, int want_dX0)
 {
 	const MrNetConfig *cfg = &net->cfg;
-	int			T = cfg->maxlen,
+	int			T = mr_batch_steps(cfg, batch),
 				B = acts->B,
 				dirs = mr_net_dirs(cfg),
 				K = cfg->n_classes;
@@ -726,6 +739,8 @@ mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 			int			p0,
 						p1;
 
+			if (cfg->mask && len == 0)
+				continue;		/* pooled to a constant zero */
 			real_range(len, T, cfg->padding, &p0, &p1);
 			if (cfg->pooling == MR_POOL_LAST)
 			{
@@ -837,7 +852,7 @@ mr_net_embed_backward(const MrNet *net, const MrBatch *batch,
 					  uint8_t *touched, int32_t *rows, int32_t *n_rows)
 {
 	const MrNetConfig *cfg = &net->cfg;
-	int			T = cfg->maxlen,
+	int			T = mr_batch_steps(cfg, batch),
 				B = acts->B,
 				E = cfg->embed_dim,
 				I0 = E + cfg->n_features;
@@ -850,6 +865,10 @@ mr_net_embed_backward(const MrNet *net, const MrBatch *batch,
 			int32_t		id = batch->ids[(size_t) t * B + b];
 			const float *d = acts->dX0 + ((size_t) t * B + b) * I0;
 			float	   *g;
+
+			/* a masked network's padding is not an input: no gradient */
+			if (cfg->mask && t >= row_length(batch, b, T))
+				continue;
 
 			if (id < 0 || id >= cfg->vocab_size)
 				id = 0;

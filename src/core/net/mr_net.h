@@ -11,6 +11,14 @@
  * (Keras without mask_zero), while pooling and the reverse direction of a
  * bidirectional layer only look at real steps.
  *
+ * A masked network (Keras Embedding(mask_zero=True)) has no padding input
+ * at all: rows hold their real steps first ("post"), each starts from the
+ * zero state at its first real step, and a batch runs only as many steps
+ * as its longest row (MrBatch.T), so the work follows the real tokens.
+ * A row with no real step pools to zero: its logits are the bias.  The
+ * steps after a row's end in a batch are computed but read by nothing,
+ * so they get exactly zero gradient.
+ *
  * All parameters live in one float array (llm.c): the optimizer, gradient
  * clipping, the model file and the tests treat it as one vector.  Order:
  *	  emb (V, E)
@@ -56,6 +64,7 @@ typedef struct MrNetConfig
 	int32_t		bidirectional;	/* 0 or 1 */
 	int32_t		pooling;		/* MrPooling */
 	int32_t		n_classes;		/* K >= 2 */
+	int32_t		mask;			/* 0, or 1: padding is not an input (padding must be post) */
 } MrNetConfig;
 
 typedef struct MrLayerParams
@@ -84,7 +93,17 @@ typedef struct MrBatch
 	const int32_t *ids;			/* (T, B) token ids in [0, V), or NULL */
 	const float *feats;			/* (T, B, F), or NULL */
 	const int32_t *lengths;		/* (B) real steps per row, 0..T */
+	int			T;				/* masked networks: steps to run, 1..maxlen, at
+								 * least every row's length (0 = maxlen);
+								 * ignored without a mask */
 } MrBatch;
+
+/* The steps a batch runs: its own T in a masked network, else maxlen */
+static inline int
+mr_batch_steps(const struct MrNetConfig *cfg, const MrBatch *batch)
+{
+	return cfg->mask && batch->T > 0 && batch->T < cfg->maxlen ? batch->T : cfg->maxlen;
+}
 
 /* Forward state and workspace for up to Bmax rows (one allocation) */
 typedef struct MrActs
