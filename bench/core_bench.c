@@ -9,7 +9,7 @@
  *
  *	  core_bench --train tr.csv [--test te.csv] [--epochs N] [--seed S]
  *				 [--threads T] [--char] [--options JSON] [--predict-rows N]
- *				 [--print-memory]
+ *				 [--print-memory] [--count-tokens]
  *
  * --options gives rnn_train's options as JSON text instead of --epochs,
  * --seed and --char.  --print-memory prints, before training, the bytes
@@ -18,7 +18,9 @@
  * moments), one batch's activations (split among the workers as mr_train
  * splits it), and the tokenized rows (T ids, a length and a label each);
  * and, for reference, what mr_train_memory says mr_train allocates besides
- * the weights and rows.
+ * the weights and rows.  --count-tokens prints the rows and their real
+ * tokens (the window's ids that are not padding, after truncation) and
+ * stops before training: bench/mask_speed.sh divides by it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -216,6 +218,18 @@ print_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, const MrData
 	fflush(stdout);
 }
 
+/* The rows and their real tokens as training windows them; then stop */
+static void
+count_tokens(const MrNetConfig *cfg, const MrTrainConfig *tc, const MrDataset *data, void *state)
+{
+	long long	tokens = 0;
+
+	for (int64_t i = 0; i < data->n; i++)
+		tokens += data->lengths ? data->lengths[i * (data->variants > 1 ? data->variants : 1)] : data->T;
+	printf("RESULT rows=%lld real_tokens=%lld maxlen=%d\n", (long long) data->n, tokens, (int) data->T);
+	exit(0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -225,7 +239,8 @@ main(int argc, char **argv)
 	int			epochs = 5,
 				threads = 1,
 				char_mode = 0,
-				print_memory = 0;
+				print_memory = 0,
+				tokens_only = 0;
 	long		predict_rows = 0;
 	unsigned long long seed = 0;
 	const MrAllocator *a = &mr_malloc_allocator;
@@ -262,9 +277,11 @@ main(int argc, char **argv)
 			char_mode = 1;
 		else if (!strcmp(argv[i], "--print-memory"))
 			print_memory = 1;
+		else if (!strcmp(argv[i], "--count-tokens"))
+			tokens_only = 1;
 		else
 		{
-			fprintf(stderr, "usage: %s --train CSV [--test CSV] [--epochs N] [--seed S] [--threads T] [--char] [--options JSON] [--predict-rows N] [--print-memory]\n", argv[0]);
+			fprintf(stderr, "usage: %s --train CSV [--test CSV] [--epochs N] [--seed S] [--threads T] [--char] [--options JSON] [--predict-rows N] [--print-memory] [--count-tokens]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -289,6 +306,8 @@ main(int argc, char **argv)
 	spec.threads = threads;
 	if (print_memory)
 		hooks.on_start = print_train_memory;
+	if (tokens_only)
+		hooks.on_start = count_tokens;
 	T = (int) spec.options.maxlen;
 
 	/* training spreads each batch over threads workers, each on 1-thread BLAS */

@@ -6,7 +6,10 @@
 #	  end to end in SQL: load the event rows, build one rnnseq per stay with
 #	  the rnn_seq aggregate, train on the train split, score the test split.
 #
-# Usage: bench/physionet2012.sh [seeds]   (default "0 1 2 3 4")
+# Usage: bench/physionet2012.sh [seeds] [sides]
+#	seeds default "0 1 2 3 4"; sides are "plain" (the recipe, the default)
+#	and "masked" (the recipe with "mask": true: a stay's grid ends at its
+#	last event)
 #
 # Reads ../shared/data/physionet2012 (MEDRNN_PHYSIONET to override).  Prints,
 # per seed, test ROC-AUC, PR-AUC and the Challenge score min(Se, +P) at the
@@ -16,6 +19,7 @@
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 SEEDS=${1:-"0 1 2 3 4"}
+SIDES=${2:-plain}
 
 # shellcheck source=../scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/../scripts/lib.sh"
@@ -76,29 +80,39 @@ SELECT split, count(*) AS stays, sum(died) AS deaths,
 FROM stays GROUP BY split ORDER BY split;
 CREATE VIEW stays_train AS SELECT record_id, vitals, died FROM stays WHERE split = 'train';
 CREATE VIEW stays_test AS SELECT record_id, vitals, died FROM stays WHERE split = 'test';
-CREATE TABLE results (seed int, roc_auc float8, pr_auc float8, challenge float8, seconds float8);
+CREATE TABLE results (side text, seed int, roc_auc float8, pr_auc float8, challenge float8,
+                      seconds float8);
 SQL
 
-for seed in $SEEDS; do
-	medrnn_step "seed $seed: training"
-	psql -X -q -v ON_ERROR_STOP=1 <<SQL
+for side in $SIDES; do
+	case $side in
+		plain) extra= ;;
+		masked) extra=', "mask": true' ;;
+		*) medrnn_die "unknown side \"$side\" (plain, masked)" ;;
+	esac
+	for seed in $SEEDS; do
+		medrnn_step "$side, seed $seed: training"
+		psql -X -q -v ON_ERROR_STOP=1 <<SQL
 SET client_min_messages = warning;
-CREATE TABLE m_$seed AS SELECT rnn_train('stays_train', 'vitals', 'died', '{$OPTIONS, "seed": $seed}') AS model;
+CREATE TABLE m_${side}_$seed AS
+  SELECT rnn_train('stays_train', 'vitals', 'died', '{$OPTIONS$extra, "seed": $seed}') AS model;
 INSERT INTO results
-SELECT $seed, (r->>'roc_auc')::float8, (r->>'pr_auc')::float8,
+SELECT '$side', $seed, (r->>'roc_auc')::float8, (r->>'pr_auc')::float8,
        (SELECT max(least(tpr, precision)) FROM rnn_roc(m.model, 'stays_test', 'vitals', 'died')),
        (rnn_model_info(m.model)->>'training_seconds')::float8
-FROM m_$seed m, LATERAL rnn_evaluate(m.model, 'stays_test', 'vitals', 'died') AS r;
+FROM m_${side}_$seed m, LATERAL rnn_evaluate(m.model, 'stays_test', 'vitals', 'died') AS r;
 SQL
+	done
 done
 
 medrnn_step "results (test split: 800 stays, 111 deaths)"
 psql -X -v ON_ERROR_STOP=1 <<'SQL'
-SELECT seed, round(roc_auc::numeric, 4) AS roc_auc, round(pr_auc::numeric, 4) AS pr_auc,
+SELECT side, seed, round(roc_auc::numeric, 4) AS roc_auc, round(pr_auc::numeric, 4) AS pr_auc,
        round(challenge::numeric, 4) AS "min(Se,+P)", round(seconds::numeric, 1) AS train_s
-FROM results ORDER BY seed;
-SELECT round(avg(roc_auc)::numeric, 4) AS mean_roc_auc, round(stddev(roc_auc)::numeric, 4) AS sd,
-       round(avg(pr_auc)::numeric, 4) AS mean_pr_auc, round(avg(challenge)::numeric, 4) AS "mean min(Se,+P)"
-FROM results;
+FROM results ORDER BY side, seed;
+SELECT side, round(avg(roc_auc)::numeric, 4) AS mean_roc_auc, round(stddev(roc_auc)::numeric, 4) AS sd,
+       round(avg(pr_auc)::numeric, 4) AS mean_pr_auc, round(avg(challenge)::numeric, 4) AS "mean min(Se,+P)",
+       round(avg(seconds)::numeric, 1) AS mean_train_s
+FROM results GROUP BY side ORDER BY side;
 SQL
 echo "options: {$OPTIONS, \"seed\": N}"
