@@ -17,8 +17,9 @@
 #	  tokens, not maxlen), and one-row rnn_predict of short and long
 #	  molecules (the cost should follow the row's tokens).
 #
-# Usage: bench/mask_speed.sh [--quick]
+# Usage: bench/mask_speed.sh [--quick] [--only train|maxlen|predict]
 #	--quick: 2,000 pooled molecules and 2 epochs everywhere (a smoke run)
+#	--only: one of the three parts (the table shows what was measured)
 #
 # As root on Debian 12.  Reads data/ and ../shared (the pool and the
 # references; MEDRNN_BENCH_REFS and MEDRNN_BENCH_POOL to override).
@@ -31,17 +32,34 @@
 set -euo pipefail
 
 QUICK=0
-for arg in "$@"; do
-	case $arg in
+ONLY=
+while [ $# -gt 0 ]; do
+	case $1 in
 		--quick) QUICK=1 ;;
+		--only)
+			ONLY=${2:-}
+			shift ;;
 		-h | --help)
-			sed -n '3,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+			sed -n '3,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 			exit 0 ;;
 		*)
-			echo "usage: bench/mask_speed.sh [--quick]" >&2
+			echo "usage: bench/mask_speed.sh [--quick] [--only train|maxlen|predict]" >&2
 			exit 2 ;;
 	esac
+	shift
 done
+case $ONLY in
+	'' | train | maxlen | predict) ;;
+	*)
+		echo "usage: bench/mask_speed.sh [--quick] [--only train|maxlen|predict]" >&2
+		exit 2 ;;
+esac
+
+# Whether to run a part
+want()
+{
+	[ -z "$ONLY" ] || [ "$ONLY" = "$1" ]
+}
 
 # shellcheck source=../scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/../scripts/lib.sh"
@@ -129,7 +147,7 @@ sql_train()
 {
 	local name=$1 table=$2 options=$3 threads=$4 mask=$5 tokens=$6 side out
 	side=$([ "$mask" = true ] && echo masked || echo unmasked)
-	out=$(psql -X -At -v ON_ERROR_STOP=1 <<SQL 2>"$OUT/logs/$name-$side-$threads.log"
+	out=$(psql -X -q -At -v ON_ERROR_STOP=1 <<SQL 2>"$OUT/logs/$name-$side-$threads.log"
 SET client_min_messages = warning;
 SET medrnn.threads = $threads;
 CREATE TEMP TABLE m AS SELECT rnn_train('$table', 'text', 'label', '{$options, "epochs": $EPOCHS, "mask": $mask, "seed": 0}') AS model;
@@ -164,6 +182,7 @@ torch_train()
 }
 
 for c in "${CASES[@]}"; do
+	want train || break
 	IFS='|' read -r name table csv options torch_args <<<"$c"
 	tokens=$(real_tokens "$OUT/data/$csv.csv" "$options")
 	printf '%s\t-\t-\treal_tokens\t%s\n' "$name" "$tokens" >>"$RAW"
@@ -177,42 +196,61 @@ for c in "${CASES[@]}"; do
 done
 
 # the same rows at three maxlens, masked: the epoch follows the real tokens
-medrnn_step "clintox masked at maxlen 100, 200, 400"
+want maxlen && medrnn_step "clintox masked at maxlen 100, 200, 400"
 for maxlen in 100 200 400; do
+	want maxlen || break
 	options="\"tokenizer\": \"char\", \"maxlen\": $maxlen"
 	tokens=$(real_tokens "$OUT/data/clintox.csv" "$options")
 	sql_train "clintox-maxlen$maxlen" clintox_rows "$options" 1 true "$tokens"
 	printf '%s\t-\t-\treal_tokens\t%s\n' "clintox-maxlen$maxlen" "$tokens" >>"$RAW"
 done
 
-# one-row prediction of short and long molecules: the cost follows the row
-medrnn_step "rnn_predict of short and long molecules"
-psql -X -At -v ON_ERROR_STOP=1 >"$OUT/logs/predict.log" <<SQL
+# One-row prediction of short and long molecules: the cost follows the
+# row.  Each timing is the best of three runs of the whole query, without
+# JIT, after the model is loaded and the rows read once.
+if want predict; then
+	medrnn_step "rnn_predict of short and long molecules"
+	psql -X -q -At -v ON_ERROR_STOP=1 >"$OUT/logs/predict.log" <<SQL
 SET client_min_messages = warning;
+SET jit = off;
 CREATE TABLE pm AS
 SELECT mask, rnn_train('pool_rows', 'text', 'label', jsonb_build_object('tokenizer', 'char', 'maxlen', 200, 'epochs', 1, 'mask', mask)) AS model
 FROM (VALUES (true), (false)) AS v(mask);
 CREATE TABLE short_rows AS SELECT text FROM pool WHERE length(text) BETWEEN 15 AND 25 LIMIT 2000;
-CREATE TABLE long_rows AS SELECT text FROM pool WHERE length(text) BETWEEN 95 AND 105 LIMIT 2000;
-CREATE FUNCTION time_predict(m bytea, t regclass) RETURNS float8 LANGUAGE plpgsql AS \$\$
-DECLARE t0 timestamptz;
+CREATE TABLE long_rows AS SELECT text FROM pool WHERE length(text) BETWEEN 75 AND 95 LIMIT 2000;
+VACUUM ANALYZE short_rows;
+VACUUM ANALYZE long_rows;
+-- the model joined from its table, as a query would read it
+CREATE FUNCTION time_predict(masked bool, t regclass) RETURNS float8 LANGUAGE plpgsql AS \$\$
+DECLARE
+  t0 timestamptz;
+  best float8 := 'Infinity';
 BEGIN
-  PERFORM rnn_predict(m, 'warm up');
-  t0 := clock_timestamp();
-  EXECUTE format('SELECT count(rnn_predict(\$1, text)) FROM %s', t) USING m;
-  RETURN extract(epoch FROM clock_timestamp() - t0);
+  FOR i IN 0..3 LOOP
+    t0 := clock_timestamp();
+    EXECUTE format('SELECT count(rnn_predict(m.model, r.text)) FROM %s r, pm m WHERE m.mask = \$1', t)
+      USING masked;
+    IF i > 0 THEN
+      best := least(best, extract(epoch FROM clock_timestamp() - t0));
+    END IF;
+  END LOOP;
+  RETURN best;
 END \$\$;
+-- per row: the best time over the rows' count
 SELECT (CASE WHEN mask THEN 'masked' ELSE 'unmasked' END) || ' '
-       || (SELECT avg(length(text)) FROM short_rows) || ' ' || time_predict(model, 'short_rows') || ' '
-       || (SELECT avg(length(text)) FROM long_rows) || ' ' || time_predict(model, 'long_rows')
+       || (SELECT avg(length(text)) FROM short_rows) || ' '
+       || time_predict(mask, 'short_rows') / (SELECT count(*) FROM short_rows) || ' '
+       || (SELECT avg(length(text)) FROM long_rows) || ' '
+       || time_predict(mask, 'long_rows') / (SELECT count(*) FROM long_rows)
 FROM pm ORDER BY mask DESC;
 SQL
-while read -r side short_len short_s long_len long_s; do
-	printf 'predict\t%s\t1\tshort_tokens\t%s\n' "$side" "$short_len" >>"$RAW"
-	printf 'predict\t%s\t1\tshort_seconds_2000\t%s\n' "$side" "$short_s" >>"$RAW"
-	printf 'predict\t%s\t1\tlong_tokens\t%s\n' "$side" "$long_len" >>"$RAW"
-	printf 'predict\t%s\t1\tlong_seconds_2000\t%s\n' "$side" "$long_s" >>"$RAW"
-done <"$OUT/logs/predict.log"
+	while read -r side short_len short_s long_len long_s; do
+		printf 'predict\t%s\t1\tshort_tokens\t%s\n' "$side" "$short_len" >>"$RAW"
+		printf 'predict\t%s\t1\tshort_seconds_per_row\t%s\n' "$side" "$short_s" >>"$RAW"
+		printf 'predict\t%s\t1\tlong_tokens\t%s\n' "$side" "$long_len" >>"$RAW"
+		printf 'predict\t%s\t1\tlong_seconds_per_row\t%s\n' "$side" "$long_s" >>"$RAW"
+	done <"$OUT/logs/predict.log"
+fi
 
 medrnn_step "table"
 "$PY" - "$RAW" "${CORE:-unknown}" "$POOL_ROWS" "$EPOCHS" >"$OUT/table.md" <<'PYTHON'
@@ -232,6 +270,8 @@ print(f"Real tokens/s in training (mean of epochs 2..{epochs}); OpenBLAS kernel 
 print("| data | threads | medrnn masked | medrnn unmasked | torch --mask | masked / torch | masked / unmasked (epoch time) | peak MB masked / unmasked / torch |")
 print("|---|--:|--:|--:|--:|--:|--:|--:|")
 for case in ("clintox", "pool", "abstracts"):
+    if not any(k[0] == case for k in v):
+        continue
     for thr in ("1", "2"):
         m = get(case, "masked", thr, "real_tokens_per_s")
         u = get(case, "unmasked", thr, "real_tokens_per_s")
@@ -246,16 +286,18 @@ print("| maxlen | real tokens | epoch seconds | real tokens/s |")
 print("|--:|--:|--:|--:|")
 for ml in ("100", "200", "400"):
     c = f"clintox-maxlen{ml}"
+    if get(c, "masked", "1", "epoch_seconds") is None:
+        continue
     print(f"| {ml} | {get(c, '-', '-', 'real_tokens'):,.0f} | {get(c, 'masked', '1', 'epoch_seconds'):.2f} | "
           f"{get(c, 'masked', '1', 'real_tokens_per_s'):,.0f} |")
-print("\nOne-row rnn_predict, 2,000 molecules each, 1 thread:\n")
+print("\nOne-row rnn_predict, up to 2,000 molecules of each length, 1 thread, best of three:\n")
 print("| model | short: chars, ms/row | long: chars, ms/row | long / short time | long / short chars |")
 print("|---|--:|--:|--:|--:|")
 for side in ("masked", "unmasked"):
-    st, ss = get("predict", side, "1", "short_tokens"), get("predict", side, "1", "short_seconds_2000")
-    lt, ls = get("predict", side, "1", "long_tokens"), get("predict", side, "1", "long_seconds_2000")
+    st, ss = get("predict", side, "1", "short_tokens"), get("predict", side, "1", "short_seconds_per_row")
+    lt, ls = get("predict", side, "1", "long_tokens"), get("predict", side, "1", "long_seconds_per_row")
     if st and ss and lt and ls:
-        print(f"| {side} | {st:.0f}, {ss / 2:.3f} | {lt:.0f}, {ls / 2:.3f} | {ls / ss:.2f} | {lt / st:.2f} |")
+        print(f"| {side} | {st:.0f}, {ss * 1000:.3f} | {lt:.0f}, {ls * 1000:.3f} | {ls / ss:.2f} | {lt / st:.2f} |")
 PYTHON
 cat "$OUT/table.md"
 medrnn_log "results in $OUT"

@@ -53,6 +53,16 @@ SELECT token AS top_token
 FROM rnn_explain((SELECT model FROM mk_models WHERE mask AND maxlen = 400), 'patient seen today rash stable')
 ORDER BY attribution DESC NULLS LAST LIMIT 1;
 
+-- memory follows the rows, not maxlen: at maxlen 10,000 the unmasked run
+-- would hold 10,000 steps of activations and ids per row and is refused;
+-- the masked one holds the longest row's dozen and fits
+SET medrnn.train_memory_limit = '16MB';
+SELECT rnn_train('mk_rows', 'note', 'dx', '{"maxlen": 10000, "epochs": 1, "hidden": 8, "embed_dim": 8}') IS NOT NULL
+  AS unmasked_fits;
+SELECT rnn_train('mk_rows', 'note', 'dx', '{"mask": true, "maxlen": 10000, "epochs": 1, "hidden": 8, "embed_dim": 8}') IS NOT NULL
+  AS masked_fits;
+RESET medrnn.train_memory_limit;
+
 -- token arrays and token sequences
 CREATE TABLE mk_codes AS
 SELECT id, regexp_split_to_array(note, ' ') AS codes, dx FROM mk_rows;

@@ -88,7 +88,7 @@ variant_rows(const char *const *texts, const char *const *labels, const int *ord
 		if (mr_corpus_add_text(*c, texts[order[i]], strlen(texts[order[i]]),
 							   labels[order[i]], 1, &err) != MR_OK)
 			return err.status;
-	return mr_corpus_finish(*c, 100, 40, MR_PAD_PRE, MR_PAD_PRE, rows, &err);
+	return mr_corpus_finish(*c, 100, 40, MR_PAD_PRE, MR_PAD_PRE, 0, rows, &err);
 }
 
 /*
@@ -167,7 +167,7 @@ test_corpus(void)
 	 * fever(1), then pain and cough (tied; first seen in the canonical row
 	 * order), then chest and nausea.  num_words = 4 keeps ids 1..3.
 	 */
-	MR_CHECK(mr_corpus_finish(c, 4, 3, MR_PAD_PRE, MR_PAD_PRE, &rows, &err) == MR_OK,
+	MR_CHECK(mr_corpus_finish(c, 4, 3, MR_PAD_PRE, MR_PAD_PRE, 0, &rows, &err) == MR_OK,
 			 "finish the corpus");
 	{
 		const MrVocab *wv = mr_corpus_words(c);
@@ -245,8 +245,8 @@ test_corpus(void)
 			mr_corpus_add_text(c1, many[i], strlen(many[i]), i % 2 ? "y" : "n", 1, &err);
 			mr_corpus_add_text(c2, many[7 - i], strlen(many[7 - i]), (7 - i) % 2 ? "y" : "n", 1, &err);
 		}
-		mr_corpus_finish(c1, 4, 3, MR_PAD_PRE, MR_PAD_PRE, &r1, &err);
-		mr_corpus_finish(c2, 4, 3, MR_PAD_PRE, MR_PAD_PRE, &r2, &err);
+		mr_corpus_finish(c1, 4, 3, MR_PAD_PRE, MR_PAD_PRE, 0, &r1, &err);
+		mr_corpus_finish(c2, 4, 3, MR_PAD_PRE, MR_PAD_PRE, 0, &r2, &err);
 		same = r1.vocab_size == r2.vocab_size && ids_equal(r1.ids, r2.ids, 8 * 3) &&
 			ids_equal(r1.labels, r2.labels, 8) && ids_equal(r1.lengths, r2.lengths, 8);
 		for (int w = 0; same && w < r1.vocab_size - 1; w++)
@@ -261,6 +261,38 @@ test_corpus(void)
 		MR_CHECK(same, "rows in any storage order give identical training rows and vocabulary");
 		mr_corpus_free(c1);
 		mr_corpus_free(c2);
+		/* compact rows: the post-padded rows cut to the longest row's steps */
+		{
+			MrCorpusRows p,
+						q,
+						z;
+			MrCorpus   *cp = mr_corpus_new(&mr_malloc_allocator, &tk, 0);
+			MrCorpus   *cq = mr_corpus_new(&mr_malloc_allocator, &tk, 0);
+			int			ok;
+
+			for (int i = 0; i < 8; i++)
+			{
+				mr_corpus_add_text(cp, many[i], strlen(many[i]), i % 2 ? "y" : "n", 1, &err);
+				mr_corpus_add_text(cq, many[i], strlen(many[i]), i % 2 ? "y" : "n", 1, &err);
+			}
+			mr_corpus_finish(cp, 100, 10, MR_PAD_POST, MR_PAD_PRE, 0, &p, &err);
+			mr_corpus_finish(cq, 100, 10, MR_PAD_POST, MR_PAD_PRE, 1, &q, &err);
+			ok = p.T == 10 && q.T == 3 && ids_equal(p.lengths, q.lengths, 8);
+			for (int i = 0; ok && i < 8; i++)
+				ok = ids_equal(p.ids + i * 10, q.ids + i * 3, 3) && p.ids[i * 10 + 3] == 0;
+			MR_CHECK(ok, "compact rows hold the longest row's %d steps of maxlen 10, the same ids", q.T);
+			MR_CHECK(mr_corpus_finish(cp, 100, 10, MR_PAD_PRE, MR_PAD_PRE, 1, &z, &err) == MR_EINVAL,
+					 "compact rows need post padding");
+			mr_corpus_rows_free(&q, &mr_malloc_allocator);
+			mr_corpus_free(cp);
+			mr_corpus_free(cq);
+			free(p.word_ids);
+			free(p.class_label);
+			free(p.class_count);
+			free(p.ids);
+			free(p.lengths);
+			free(p.labels);
+		}
 		free(r1.word_ids);
 		free(r1.class_label);
 		free(r1.class_count);
@@ -298,7 +330,7 @@ test_corpus(void)
 		lens[1] = MR_MAX_TOKEN_BYTES + 4;
 		mr_corpus_add_tokens(tc, toks, lens, 3, "a", 1, &err);
 		mr_corpus_add_tokens(tc, toks + 2, lens + 2, 1, "b", 1, &err);
-		mr_corpus_finish(tc, 100, 4, MR_PAD_PRE, MR_PAD_PRE, &r, &err);
+		mr_corpus_finish(tc, 100, 4, MR_PAD_PRE, MR_PAD_PRE, 0, &r, &err);
 		ok = r.vocab_size == 3;
 		for (int w = 0; w < r.vocab_size - 1; w++)
 		{

@@ -449,7 +449,7 @@ check_training(const char *data, size_t size)
 		mr_corpus_free(c);
 		return;
 	}
-	if (mr_corpus_finish(c, num_words, T, padding, truncating, &rows, &err) != MR_OK)
+	if (mr_corpus_finish(c, num_words, T, padding, truncating, 0, &rows, &err) != MR_OK)
 		fail("mr_corpus_finish failed", err.detail);
 
 	/* the rows are in range */

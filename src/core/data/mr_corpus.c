@@ -339,7 +339,7 @@ word_rank_cmp(const void *pa, const void *pb, void *arg)
  */
 MrStatus
 mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
-				 int truncating, MrCorpusRows *out, MrError *err)
+				 int truncating, int compact, MrCorpusRows *out, MrError *err)
 {
 	const MrAllocator *a = &c->a;
 	int32_t		n_words = mr_vocab_size(c->words);
@@ -352,8 +352,11 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 			   *word_tmp = NULL;
 	int32_t    *final_id = NULL;	/* provisional id -> final id, 0 = dropped */
 	int32_t    *label_class = NULL;
-	int32_t    *ring = NULL;
-	int32_t		kept;
+	int32_t    *ring = NULL,
+			   *window = NULL;	/* one windowed row, when stored compact */
+	int32_t		kept,
+				stride = T;
+	MrStatus	st;
 	int64_t		pos = 0;
 	size_t		cells;
 
@@ -361,8 +364,8 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	kept = n_words < num_words - 1 ? n_words : num_words - 1;
 	if (kept < 0)
 		kept = 0;
-	if (!mr_mul_size((size_t) c->rows.n, (size_t) T, &cells))
-		return mr_set_error(err, MR_ELIMIT, "Too many rows.");
+	if (compact && padding != MR_PAD_POST)
+		return mr_set_error(err, MR_EINVAL, "Compact rows keep their real steps first (post padding).");
 
 	row_order = mr_alloc(a, sizeof(int64_t) * ((size_t) n + 1));
 	first_pos = mr_alloc(a, sizeof(int64_t) * ((size_t) n_words + 1));
@@ -371,15 +374,15 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	final_id = mr_alloc0(a, sizeof(int32_t) * ((size_t) n_words + 1));
 	label_class = mr_alloc(a, sizeof(int32_t) * ((size_t) K + 1));
 	ring = mr_alloc(a, sizeof(int32_t) * (size_t) T);
+	window = compact ? mr_alloc(a, sizeof(int32_t) * (size_t) T) : NULL;
 	out->word_ids = mr_alloc(a, sizeof(int32_t) * ((size_t) kept + 1));
 	out->class_label = mr_alloc(a, sizeof(int32_t) * ((size_t) K + 1));
 	out->class_count = mr_alloc0(a, sizeof(int64_t) * ((size_t) K + 1));
-	out->ids = mr_alloc(a, sizeof(int32_t) * (cells ? cells : 1));
 	out->lengths = mr_alloc(a, sizeof(int32_t) * ((size_t) c->rows.n + 1));
 	out->labels = mr_alloc(a, sizeof(int32_t) * ((size_t) n + 1));
 	if (!row_order || !first_pos || !order || !word_tmp || !final_id ||
-		!label_class || !ring || !out->word_ids || !out->class_label ||
-		!out->class_count || !out->ids || !out->lengths || !out->labels)
+		!label_class || !ring || (compact && !window) || !out->word_ids || !out->class_label ||
+		!out->class_count || !out->lengths || !out->labels)
 		goto nomem;
 
 	/* canonical row order, and each word's first position in it */
@@ -417,6 +420,30 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 		goto nomem;
 	out->n_classes = K;
 
+	/* compact rows: as many steps as the longest windowed row (at least 1) */
+	if (compact)
+	{
+		stride = 1;
+		for (int64_t r = 0; r < c->rows.n; r++)
+		{
+			int64_t		known = 0;
+
+			for (int64_t j = mr_rows_start(&c->rows, r); j < c->rows.end[r] && known < T; j++)
+				known += final_id[c->tokens[j]] > 0;
+			if (known > stride)
+				stride = (int32_t) known;
+		}
+	}
+	if (!mr_mul_size((size_t) c->rows.n, (size_t) stride, &cells))
+	{
+		st = mr_set_error(err, MR_ELIMIT, "Too many rows.");
+		goto fail;
+	}
+	out->T = stride;
+	out->ids = mr_alloc(a, sizeof(int32_t) * (cells ? cells : 1));
+	if (!out->ids)
+		goto nomem;
+
 	for (int64_t i = 0; i < n * V; i++)
 	{
 		int64_t		r = row_order[i / V] * V + i % V;
@@ -431,7 +458,13 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 			if (id > 0)
 				mr_window_push(&w, id);
 		}
-		out->lengths[i] = mr_window_finish(&w, padding, out->ids + (size_t) i * T);
+		if (compact)
+		{
+			out->lengths[i] = mr_window_finish(&w, padding, window);
+			memcpy(out->ids + (size_t) i * stride, window, sizeof(int32_t) * (size_t) stride);
+		}
+		else
+			out->lengths[i] = mr_window_finish(&w, padding, out->ids + (size_t) i * T);
 		if (i % V == 0)
 		{
 			out->labels[i / V] = label_class[c->rows.label[r]];
@@ -448,6 +481,7 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	mr_free(a, final_id);
 	mr_free(a, label_class);
 	mr_free(a, ring);
+	mr_free(a, window);
 	/* the provisional token lists are no longer needed */
 	mr_free(a, c->tokens);
 	c->tokens = NULL;
@@ -455,6 +489,8 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 	return MR_OK;
 
 nomem:
+	st = mr_set_error(err, MR_ENOMEM, "Out of memory while building the training rows.");
+fail:
 	mr_free(a, row_order);
 	mr_free(a, first_pos);
 	mr_free(a, order);
@@ -462,6 +498,7 @@ nomem:
 	mr_free(a, final_id);
 	mr_free(a, label_class);
 	mr_free(a, ring);
+	mr_free(a, window);
 	mr_free(a, out->word_ids);
 	mr_free(a, out->class_label);
 	mr_free(a, out->class_count);
@@ -469,7 +506,7 @@ nomem:
 	mr_free(a, out->lengths);
 	mr_free(a, out->labels);
 	memset(out, 0, sizeof(*out));
-	return mr_set_error(err, MR_ENOMEM, "Out of memory while building the training rows.");
+	return st;
 }
 
 /* Free the finished rows; see mr_corpus.h */

@@ -35,6 +35,7 @@ typedef struct MrCorpusRows
 	int32_t		n_classes;		/* K */
 	int32_t    *class_label;	/* (K) label id (mr_corpus_labels) of class k, sorted by bytes */
 	int32_t		variants;		/* V: SMILES variants per row (1 = none) */
+	int32_t		T;				/* steps stored per row: T, or the longest (compact) */
 	int32_t    *ids;			/* (n, V, T), rows in canonical order */
 	int32_t    *lengths;		/* (n, V) */
 	int32_t    *labels;			/* (n) class of each row */
@@ -73,11 +74,13 @@ size_t		mr_corpus_memory(const MrCorpus *c);
 
 /*
  * Order the rows canonically, rank the words, keep the num_words - 1 most
- * frequent, and window every row to T steps.  The provisional token lists
- * are released.
+ * frequent, and window every row to T steps.  With compact (padding must be
+ * post) a row is stored with only as many steps as the longest windowed
+ * row has (out->T), which is all a masked network reads: generous maxlens
+ * cost no memory.  The provisional token lists are released.
  */
 MrStatus	mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
-							 int truncating, MrCorpusRows *out, MrError *err);
+							 int truncating, int compact, MrCorpusRows *out, MrError *err);
 
 /* Free what mr_corpus_finish allocated */
 void		mr_corpus_rows_free(MrCorpusRows *rows, const MrAllocator *a);

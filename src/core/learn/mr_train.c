@@ -678,7 +678,8 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	if (!data->labels || (cfg->vocab_size > 0) != (data->ids != NULL) ||
 		(cfg->n_features > 0) != (data->feats != NULL))
 		return mr_set_error(err, MR_EINVAL, "The rows do not match the network's inputs.");
-	if (data->T != cfg->maxlen || data->F != cfg->n_features)
+	if ((cfg->mask ? data->T < 1 || data->T > cfg->maxlen : data->T != cfg->maxlen) ||
+		data->F != cfg->n_features)
 		return mr_set_error(err, MR_EINVAL,
 							"The rows have %d steps of %d features; the network reads %d steps of %d.",
 							(int) data->T, (int) data->F, (int) cfg->maxlen, (int) cfg->n_features);

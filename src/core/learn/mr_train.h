@@ -26,7 +26,9 @@
 typedef struct MrDataset
 {
 	int64_t		n;				/* rows */
-	int32_t		T;				/* steps per row: must be the network's maxlen */
+	int32_t		T;				/* steps per row: the network's maxlen, or for a
+								 * masked network at most that (its rows end
+								 * with their real steps) */
 	int32_t		F;				/* features per step: must be the network's */
 	const int32_t *ids;			/* (n, V, T) token ids, or NULL */
 	const float *feats;			/* (n, T, F), or NULL */

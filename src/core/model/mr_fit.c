@@ -264,11 +264,12 @@ finish_token_rows(Fit *f)
 
 	if (check_rows(f, mr_corpus_rows(f->corpus), mr_corpus_labels(f->corpus)) != MR_OK)
 		return MR_EDATA;
-	/* a masked model's rows hold their real steps first */
+	/* a masked model's rows hold their real steps first, and only those */
 	if (mr_corpus_finish(f->corpus, (int32_t) o->num_words, (int) o->maxlen,
-						 o->mask ? MR_PAD_POST : o->padding, o->truncating, rows, f->err) != MR_OK)
+						 o->mask ? MR_PAD_POST : o->padding, o->truncating, o->mask, rows,
+						 f->err) != MR_OK)
 		return f->err->status;
-	f->data = (MrDataset) {rows->n, (int32_t) o->maxlen, 0, rows->ids, NULL, rows->lengths,
+	f->data = (MrDataset) {rows->n, rows->T, 0, rows->ids, NULL, rows->lengths,
 	rows->labels, rows->variants};
 	f->labels = mr_corpus_labels(f->corpus);
 	f->class_label = rows->class_label;
@@ -276,7 +277,7 @@ finish_token_rows(Fit *f)
 	f->K = rows->n_classes;
 	/* the token lists, then the windowed rows with their SMILES variants */
 	f->rows_memory = mr_corpus_memory(f->corpus) +
-		(size_t) rows->n * rows->variants * ((size_t) o->maxlen + 1) * sizeof(int32_t);
+		(size_t) rows->n * rows->variants * ((size_t) rows->T + 1) * sizeof(int32_t);
 	return MR_OK;
 }
 
@@ -478,9 +479,15 @@ check_memory(const Fit *f, const MrNetConfig *cfg, const MrTrainConfig *tc)
 		!mr_add_size(total, train_bytes, &total) ||
 		!mr_add_size(total, f->rows_memory, &total) ||
 		(f->spec->memory_limit > 0 && total > f->spec->memory_limit))
-		return mr_set_error(f->err, MR_ELIMIT,
-							"The model has %zu parameters; with the optimizer state, one batch's activations and the rows, training needs about %zu MB.",
-							n_params, (size_t) (total / (1024 * 1024)));
+	{
+		mr_set_error(f->err, MR_ELIMIT,
+					 "The model has %zu parameters; with the optimizer state, one batch's activations and the rows, training needs about %zu MB.",
+					 n_params, (size_t) (total / (1024 * 1024)));
+		/* without a mask, every row holds maxlen steps however short it is */
+		if (!cfg->mask && !f->is_series)
+			mr_error_hint(f->err, "Raise medrnn.train_memory_limit, reduce num_words, maxlen, hidden or batch_size, or set \"mask\": true, which sizes training by the longest row instead of maxlen.");
+		return MR_ELIMIT;
+	}
 	return MR_OK;
 }
 
