@@ -236,6 +236,7 @@ check_masked_model(void)
 	MR_CHECK(img && img[4] == 3 && img[5] == 0 && d && d->version == 3,
 			 "its image has format version 3, which introduced the mask");
 	mr_model_free(d, &mr_malloc_allocator);
+	free(b.params);
 	if (!img)
 		return;
 	conf = find_section(img, len, "CONF");

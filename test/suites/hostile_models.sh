@@ -199,9 +199,11 @@ CREATE FUNCTION hm_section(tag text, payload bytea) RETURNS bytea LANGUAGE sql I
   SELECT convert_to(tag, 'SQL_ASCII') || hm_le32(length(payload)) || payload
 $$;
 
--- a sealed image from a list of whole sections
-CREATE FUNCTION hm_build(sections bytea[]) RETURNS bytea LANGUAGE sql STABLE STRICT AS $$
-  SELECT hm_reseal('\x4d524e4e01000000'::bytea || hm_le32(0) || hm_le32(cardinality(sections))
+-- a sealed image from a list of whole sections, under the first 8 bytes
+-- (magic and version) of head: a model's own, or version 1's by default
+CREATE FUNCTION hm_build(sections bytea[], head bytea DEFAULT '\x4d524e4e01000000')
+RETURNS bytea LANGUAGE sql STABLE STRICT AS $$
+  SELECT hm_reseal(substring(head FROM 1 FOR 8) || hm_le32(0) || hm_le32(cardinality(sections))
                    || coalesce((SELECT string_agg(s, ''::bytea ORDER BY o) FROM unnest(sections) WITH ORDINALITY AS u(s, o)), '')
                    || '\x00000000'::bytea)
 $$;
@@ -214,7 +216,7 @@ $$;
 -- an image with one section's payload replaced, resealed
 CREATE FUNCTION hm_replace(m bytea, which text, payload bytea) RETURNS bytea LANGUAGE sql STABLE STRICT AS $$
   SELECT hm_build(array_agg(CASE WHEN tag = which THEN hm_section(tag, payload)
-                                 ELSE substring(m FROM off + 1 FOR 8 + len) END ORDER BY pos))
+                                 ELSE substring(m FROM off + 1 FOR 8 + len) END ORDER BY pos), m)
   FROM hm_sections(m)
 $$;
 
@@ -250,7 +252,7 @@ fi
 
 # The SQL CRC-32C and section walker must reproduce the real models exactly,
 # or the resealed cases would test nothing but the checksum
-got=$(q -c "SELECT count(*) FILTER (WHERE hm_reseal(model) = model AND hm_build(hm_section_list(model)) = model)
+got=$(q -c "SELECT count(*) FILTER (WHERE hm_reseal(model) = model AND hm_build(hm_section_list(model), model) = model)
             || '/' || count(*) FROM hm_base" 2>&1 || true)
 ok "$([ "${got%/*}" = "${got#*/}" ] && [ "${got#*/}" -ge 4 ] 2>/dev/null && echo 0 || echo 1)" \
 	"the suite's CRC-32C and section table rebuild every model byte for byte ($got)"
@@ -369,16 +371,16 @@ WHERE s.tag = 'CONF';
 -- sections dropped, duplicated, swapped, renamed; unknown sections added
 INSERT INTO hm_cases (kind, note, model)
 SELECT 'resealed', b.name || ' without ' || s.tag,
-       hm_build(array_remove(hm_section_list(b.model), substring(b.model FROM s.off + 1 FOR 8 + s.len)))
+       hm_build(array_remove(hm_section_list(b.model), substring(b.model FROM s.off + 1 FOR 8 + s.len)), b.model)
 FROM hm_base b, hm_sections(b.model) AS s;
 INSERT INTO hm_cases (kind, note, model)
 SELECT 'resealed', b.name || ' with ' || s.tag || ' twice',
-       hm_build(ARRAY[substring(b.model FROM s.off + 1 FOR 8 + s.len)] || hm_section_list(b.model))
+       hm_build(ARRAY[substring(b.model FROM s.off + 1 FOR 8 + s.len)] || hm_section_list(b.model), b.model)
 FROM hm_base b, hm_sections(b.model) AS s;
 INSERT INTO hm_cases (kind, note, model)
 SELECT 'resealed', b.name || ' sections ' || s1.pos || ' and ' || s2.pos || ' swapped',
        hm_build(ARRAY(SELECT l[CASE WHEN o = s1.pos THEN s2.pos WHEN o = s2.pos THEN s1.pos ELSE o END]
-                      FROM generate_series(1, cardinality(l)) AS o))
+                      FROM generate_series(1, cardinality(l)) AS o), b.model)
 FROM hm_base b, LATERAL hm_section_list(b.model) AS l,
      hm_sections(b.model) AS s1, hm_sections(b.model) AS s2
 WHERE s1.pos < s2.pos;
@@ -386,7 +388,7 @@ INSERT INTO hm_cases (kind, note, model)
 SELECT 'resealed', b.name || ' ' || s.tag || ' renamed ' || t,
        hm_build(ARRAY(SELECT CASE WHEN x.pos = s.pos THEN convert_to(t, 'SQL_ASCII') || substring(b.model FROM x.off + 5 FOR 4 + x.len)
                                   ELSE substring(b.model FROM x.off + 1 FOR 8 + x.len) END
-                      FROM hm_sections(b.model) AS x ORDER BY x.pos))
+                      FROM hm_sections(b.model) AS x ORDER BY x.pos), b.model)
 FROM hm_base b, hm_sections(b.model) AS s, unnest(ARRAY['conf', 'XXXX', 'TIMF', E'\\001\\002\\003\\004']) AS t;
 INSERT INTO hm_cases (kind, note, model)
 SELECT 'resealed', b.name || ' section length ' || s.tag || ' ' || d,
