@@ -19,8 +19,10 @@
  * splits it), and the tokenized rows (T ids, a length and a label each);
  * and, for reference, what mr_train_memory says mr_train allocates besides
  * the weights and rows.  --count-tokens prints the rows and their real
- * tokens (the window's ids that are not padding, after truncation) and
- * stops before training: bench/mask_speed.sh divides by it.
+ * tokens (the window's ids that are not padding, after truncation), the
+ * steps a masked epoch's length buckets compute and the steps an unmasked
+ * one computes, and stops before training: bench/mask_speed.sh divides by
+ * them.
  */
 #include <math.h>
 #include <stdio.h>
@@ -33,6 +35,8 @@
 #include "mr_json.h"
 #include "mr_model.h"
 #include "mr_predict.h"
+#include "mr_rng.h"
+#include "mr_train.h"
 
 typedef struct Csv
 {
@@ -218,15 +222,57 @@ print_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc, const MrData
 	fflush(stdout);
 }
 
-/* The rows and their real tokens as training windows them; then stop */
+/*
+ * The rows and their real tokens as training windows them, and the steps
+ * one epoch of a masked run computes (each batch runs its longest row's
+ * steps for all its rows), from one seeded shuffle and mr_bucket_batches
+ * over all the rows at the recipe's batch size; then stop.
+ */
 static void
 count_tokens(const MrNetConfig *cfg, const MrTrainConfig *tc, const MrDataset *data, void *state)
 {
-	long long	tokens = 0;
+	int			stride = data->variants > 1 ? data->variants : 1;
+	int64_t		n = data->n,
+			   *idx = malloc(sizeof(int64_t) * (size_t) (n + 1)),
+			   *tmp = malloc(sizeof(int64_t) * (size_t) (n + 1)),
+			   *starts = malloc(sizeof(int64_t) * (size_t) (n + 1)),
+				n_batches;
+	long long	tokens = 0,
+				bucketed = 0;
+	MrRng		rng;
 
-	for (int64_t i = 0; i < data->n; i++)
-		tokens += data->lengths ? data->lengths[i * (data->variants > 1 ? data->variants : 1)] : data->T;
-	printf("RESULT rows=%lld real_tokens=%lld maxlen=%d\n", (long long) data->n, tokens, (int) data->T);
+	if (!idx || !tmp || !starts)
+		exit(2);
+	for (int64_t i = 0; i < n; i++)
+	{
+		tokens += data->lengths ? data->lengths[i * stride] : data->T;
+		idx[i] = i;
+	}
+	mr_rng_seed(&rng, tc->seed);
+	for (int64_t i = n - 1; i > 0; i--)
+	{
+		int64_t		j = (int64_t) mr_rng_below(&rng, (uint64_t) i + 1),
+					t = idx[i];
+
+		idx[i] = idx[j];
+		idx[j] = t;
+	}
+	n_batches = mr_bucket_batches(idx, n, data, NULL, tc->batch_size, &rng, starts, tmp);
+	for (int64_t k = 0; k < n_batches; k++)
+	{
+		int64_t		end = starts[k] + tc->batch_size < n ? starts[k] + tc->batch_size : n;
+		int			longest = 0;
+
+		for (int64_t r = starts[k]; r < end; r++)
+		{
+			int			len = data->lengths ? data->lengths[idx[r] * stride] : data->T;
+
+			longest = len > longest ? len : longest;
+		}
+		bucketed += (long long) longest * (end - starts[k]);
+	}
+	printf("RESULT rows=%lld real_tokens=%lld maxlen=%d bucketed_steps=%lld padded_steps=%lld\n",
+		   (long long) n, tokens, (int) data->T, bucketed, (long long) n * data->T);
 	exit(0);
 }
 

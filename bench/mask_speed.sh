@@ -203,6 +203,10 @@ for maxlen in 100 200 400; do
 	tokens=$(real_tokens "$OUT/data/clintox.csv" "$options")
 	sql_train "clintox-maxlen$maxlen" clintox_rows "$options" 1 true "$tokens"
 	printf '%s\t-\t-\treal_tokens\t%s\n' "clintox-maxlen$maxlen" "$tokens" >>"$RAW"
+	# the steps its length buckets compute (the longest row's, for every row of a batch)
+	printf '%s\t-\t-\tbucketed_steps\t%s\n' "clintox-maxlen$maxlen" \
+		"$("$OUT/bin/core_bench" --train "$OUT/data/clintox.csv" --options "{$options, \"mask\": true, \"seed\": 0}" \
+			--count-tokens | sed -n 's/^RESULT .*bucketed_steps=\([0-9]*\).*/\1/p')" >>"$RAW"
 done
 
 # One-row prediction of short and long molecules: the cost follows the
@@ -282,14 +286,15 @@ for case in ("clintox", "pool", "abstracts"):
         print(f"| {names[case]} | {thr} | {fmt(m)} | {fmt(u)} | {fmt(t)} | {ratio(m, t)} | {ratio(m, u)} | "
               + " / ".join(f"{p / 1024:.0f}" if p else "—" for p in pk) + " |")
 print("\nClinTox masked, 1 thread, the same rows at three maxlens:\n")
-print("| maxlen | real tokens | epoch seconds | real tokens/s |")
-print("|--:|--:|--:|--:|")
+print("| maxlen | real tokens | steps computed (length buckets) | epoch seconds | real tokens/s | steps computed/s |")
+print("|--:|--:|--:|--:|--:|--:|")
 for ml in ("100", "200", "400"):
     c = f"clintox-maxlen{ml}"
     if get(c, "masked", "1", "epoch_seconds") is None:
         continue
-    print(f"| {ml} | {get(c, '-', '-', 'real_tokens'):,.0f} | {get(c, 'masked', '1', 'epoch_seconds'):.2f} | "
-          f"{get(c, 'masked', '1', 'real_tokens_per_s'):,.0f} |")
+    secs, steps = get(c, 'masked', '1', 'epoch_seconds'), get(c, '-', '-', 'bucketed_steps')
+    print(f"| {ml} | {get(c, '-', '-', 'real_tokens'):,.0f} | {steps:,.0f} | {secs:.2f} | "
+          f"{get(c, 'masked', '1', 'real_tokens_per_s'):,.0f} | {steps / secs:,.0f} |")
 print("\nOne-row rnn_predict, up to 2,000 molecules of each length, 1 thread, best of three:\n")
 print("| model | short: chars, ms/row | long: chars, ms/row | long / short time | long / short chars |")
 print("|---|--:|--:|--:|--:|")
