@@ -1,7 +1,7 @@
 # medrnn: LSTM classifiers trained and run inside PostgreSQL (PGXS build)
 
 EXTENSION = medrnn
-EXTVERSION = 0.2
+EXTVERSION = 0.3
 MODULE_big = medrnn
 
 # The numeric core (no PostgreSQL headers, layered: see src/core/core.mk)
@@ -24,7 +24,8 @@ PG_OBJS = \
 	src/pg/seq_type.o \
 	src/pg/seq_agg.o \
 	src/pg/progress.o \
-	src/pg/registry.o
+	src/pg/registry.o \
+	src/pg/report.o
 
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 

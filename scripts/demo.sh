@@ -3,14 +3,15 @@
 # scripts/demo.sh
 #	  The main job, end to end: build and install medrnn, start a throwaway
 #	  PostgreSQL 15 cluster, load the medical abstracts, train an LSTM
-#	  classifier inside the database, and show its predictions and test
-#	  accuracy.
+#	  classifier inside the database, show its predictions and test
+#	  accuracy, and write its report (rnn_report) to an HTML file.
 #
 # Usage: scripts/demo.sh [--keep]
 #	--keep	leave the cluster running at the end and print how to connect
 #
 # On Debian 12, as root (or with sudo), it first installs the packages it
-# needs.  Environment: those of scripts/lib.sh.
+# needs.  Environment: MEDRNN_REPORT (the report's path, default
+# $TMPDIR/medrnn-report.html) and those of scripts/lib.sh.
 
 # shellcheck source-path=SCRIPTDIR
 # shellcheck disable=SC2119 # lib.sh functions take optional arguments
@@ -21,7 +22,7 @@ for arg in "$@"; do
 	case $arg in
 		--keep) KEEP=1 ;;
 		-h | --help)
-			sed -n '3,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+			sed -n '3,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 			exit 0 ;;
 		*)
 			echo "usage: $0 [--keep]" >&2
@@ -140,6 +141,15 @@ WHERE t.id = 8
 ORDER BY attribution DESC NULLS LAST
 LIMIT 8;
 SQL
+
+# The report: one HTML file, written where the user can open it (the
+# server never writes files: psql saves the text it returns)
+REPORT=${MEDRNN_REPORT:-${TMPDIR:-/tmp}/medrnn-report.html}
+medrnn_step "report: the model on one page"
+psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -o "$REPORT" \
+	-c "SELECT rnn_report(model, 'abstracts_test', 'text', 'label', '{\"examples\": 6, \"title\": \"Medical abstracts: 5 categories\"}') FROM dx_model"
+medrnn_log "report of the trained model ($(wc -c <"$REPORT") bytes, no script, opens offline):"
+echo "$REPORT"
 
 if [ "$KEEP" -eq 1 ]; then
 	medrnn_cluster_detach

@@ -147,7 +147,7 @@ medrnn_as_root()
 # Debian packages
 
 # The package groups, and the packages of one (fail on an unrecognized group)
-MEDRNN_DEP_GROUPS="base clang cron bench sklearn tools lint"
+MEDRNN_DEP_GROUPS="base clang cron bench sklearn tools browser lint"
 
 medrnn_group_packages()
 {
@@ -166,6 +166,8 @@ medrnn_group_packages()
 			echo python3-sklearn python3-numpy ;;
 		tools)		# memory checking, static analysis and shellcheck in test/suites
 			echo valgrind cppcheck shellcheck ;;
+		browser)	# rnn_report's pages rendered in test/suites/report_browser.sh
+			echo chromium fonts-dejavu-core ;;
 		lint)
 			echo shellcheck ;;
 		*)

@@ -12,7 +12,7 @@ import os
 import re
 import sys
 
-LAYERS = ["base", "data", "net", "learn", "model"]
+LAYERS = ["base", "data", "net", "learn", "model", "report"]
 PG_HEADERS = re.compile(r'^(postgres|postgres_fe|fmgr|funcapi|miscadmin)\.h$|^(utils|catalog|access|nodes|executor|lib|libpq|mb|common|port|storage|commands|parser)/')
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]')
 

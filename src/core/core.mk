@@ -13,9 +13,10 @@
 #	learn	what runs a network: training, inference, explanations, metrics
 #	model	the model as a whole: file format, options, the fit pipeline,
 #			prediction from a model's inputs
+#	report	the model report: HTML escaping, SVG plots, the page
 
 CORE_ROOT ?= src/core
-CORE_LAYERS = base data net learn model
+CORE_LAYERS = base data net learn model report
 CORE_INCLUDES = $(addprefix -I$(CORE_ROOT)/,$(CORE_LAYERS))
 CORE_SRCS = $(foreach l,$(CORE_LAYERS),$(sort $(wildcard $(CORE_ROOT)/$(l)/*.c)))
 CORE_HDRS = $(foreach l,$(CORE_LAYERS),$(sort $(wildcard $(CORE_ROOT)/$(l)/*.h)))

@@ -20,6 +20,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 
+#include "evaluate.h"
 #include "medrnn.h"
 #include "model_cache.h"
 #include "mr_metrics.h"
@@ -136,6 +137,24 @@ warn_unseen(const ScoreState *ss, const char *label_col)
 					 label_col)));
 }
 
+/* Does the source's input column hold what model m reads?  See evaluate.h */
+void
+MedrnnCheckInputKind(const MrModel *m, const MedrnnSource *src)
+{
+	int			kind = m->input_kind;
+
+	/* text models read text; token models text[] or rnnseq; series models rnnseq */
+	if ((kind == MR_INPUT_TEXT) != (src->input_type == MEDRNN_IN_TEXT) ||
+		(kind == MR_INPUT_SERIES && src->input_type != MEDRNN_IN_RNNSEQ))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" does not hold the model's kind of input", src->input_col),
+				 errdetail("The model reads %s.",
+						   kind == MR_INPUT_TEXT ? "text" :
+						   kind == MR_INPUT_TOKENS ? "token arrays (text[]) or token sequences (rnnseq)" :
+						   "measurement sequences (rnnseq)")));
+}
+
 /*
  * Check the relation's input column suits the loaded model c, and score
  * every row into ss (metrics in the current memory context).
@@ -146,23 +165,12 @@ score_relation(MedrnnCachedModel *c, Oid relid, const char *input_col, const cha
 {
 	MedrnnSource src;
 	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
-	int			kind;
 
 	memset(ss, 0, sizeof(*ss));
 	ss->keep = CurrentMemoryContext;
 	ss->c = c;
 	MedrnnResolveSource(relid, input_col, label_col, &src);
-	kind = ss->c->model->input_kind;
-	/* text models read text; token models text[] or rnnseq; series models rnnseq */
-	if ((kind == MR_INPUT_TEXT) != (src.input_type == MEDRNN_IN_TEXT) ||
-		(kind == MR_INPUT_SERIES && src.input_type != MEDRNN_IN_RNNSEQ))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("column \"%s\" does not hold the model's kind of input", input_col),
-				 errdetail("The model reads %s.",
-						   kind == MR_INPUT_TEXT ? "text" :
-						   kind == MR_INPUT_TOKENS ? "token arrays (text[]) or token sequences (rnnseq)" :
-						   "measurement sequences (rnnseq)")));
+	MedrnnCheckInputKind(ss->c->model, &src);
 	ss->input_type = src.input_type;
 	if (mr_metrics_new(&a, ss->c->model->cfg.n_classes, ss->c->model->positive_class, &ss->acc) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));

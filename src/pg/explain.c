@@ -17,6 +17,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "explain.h"
 #include "input.h"
 #include "medrnn.h"
 #include "model_cache.h"
@@ -25,22 +26,6 @@
 #include "seq_type.h"
 
 #define DEFAULT_STEPS 50
-
-/* Class index of the target label, given as argument 2 */
-static int
-target_label(const MrModel *m, FunctionCallInfo fcinfo)
-{
-	size_t		len;
-	char	   *u = MedrnnTextToUtf8(PG_GETARG_TEXT_PP(2), &len);
-	int32		k = mr_vocab_lookup(m->label_index, u, len);
-
-	if (k < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("target label \"%s\" is not a label of this model",
-						text_to_cstring(PG_GETARG_TEXT_PP(2)))));
-	return k;
-}
 
 /*
  * Integrated gradients are complete: the attributions add up to the change of
@@ -85,54 +70,121 @@ explain_row(const MrModel *m, const int32 *ids, const float *feats, int32 L,
 	warn_if_incomplete(e, steps);
 }
 
-/*
- * A measurement model: one row per (bin, variable), the attribution of the
- * variable's three inputs in that bin (value, observed, elapsed) summed.
- */
-static void
-explain_series(FunctionCallInfo fcinfo, MedrnnCachedModel *c, Datum seq, int steps)
+/* Class index of a target label given as UTF-8 */
+static int
+label_class(const MrModel *m, const char *u, size_t len)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	const MrModel *m = c->model;
-	MrSeqView	v;
-	const float *feats;
-	int32		L;
-	int			target;
-	MrExplanation e;
-	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
-	MrError		err;
-	int			V = m->n_vars;
+	return mr_vocab_lookup(m->label_index, u, len);
+}
 
-	RnnSeqGetView(DatumGetRnnSeqP(seq), &v);
-	if (PG_ARGISNULL(2))
-		target = MedrnnArgmax(MedrnnPredictSeq(c, seq), m->cfg.n_classes);
-	else
-		target = target_label(m, fcinfo);
-	if (mr_predictor_series_row(c->predictor, &v, MedrnnServerToUtf8(), &feats, &L, &err) != MR_OK)
-		MedrnnReportError(&err);
-	explain_row(m, NULL, feats, L, target, steps, &e);
-	for (int t = 0; t < m->cfg.maxlen; t++)
-		for (int var = 0; var < V; var++)
+/* Explain one input; see explain.h */
+void
+MedrnnExplainInput(MedrnnCachedModel *c, Datum input, MedrnnInputType type, int target,
+				   int steps, MedrnnAttribution *out)
+{
+	const MrModel *m = c->model;
+	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
+	MrExplanation e;
+	MrReadTokens rt;
+	const float *probs;
+	int32		L;
+	MrStatus	st;
+
+	memset(out, 0, sizeof(*out));
+	if (type == MEDRNN_IN_RNNSEQ && m->input_kind == MR_INPUT_SERIES)
+	{
+		/* a measurement model: each variable's three inputs (value, observed, elapsed) per bin */
+		MrSeqView	v;
+		const float *feats;
+		MrError		err;
+		int			V = m->n_vars,
+					T = m->cfg.maxlen;
+
+		RnnSeqGetView(DatumGetRnnSeqP(input), &v);
+		probs = MedrnnPredictSeq(c, input);
+		out->target = target >= 0 ? target : MedrnnArgmax(probs, m->cfg.n_classes);
+		if (mr_predictor_series_row(c->predictor, &v, MedrnnServerToUtf8(), &feats, &L, &err) != MR_OK)
+			MedrnnReportError(&err);
+		explain_row(m, NULL, feats, L, out->target, steps, &e);
+		out->n_bins = T;
+		out->cell = palloc(sizeof(double) * V * T);
+		for (int t = 0; t < T; t++)
 		{
 			const float *fa = e.feat_attr + (size_t) t * m->cfg.n_features;
-			Datum		values[3];
-			bool		nulls[3] = {false, false, false};
 
-			values[0] = Int32GetDatum(t + 1);
-			values[1] = PointerGetDatum(MedrnnUtf8ToText(m->var_names[var], m->var_name_len[var]));
-			values[2] = Float8GetDatum((double) fa[var] + fa[V + var] + fa[2 * V + var]);
-			/* a masked model's grid ends at the row's last event: later bins are not read */
-			nulls[2] = m->cfg.mask && t >= L;
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			for (int var = 0; var < V; var++)
+				/* a masked model's grid ends at the row's last event: later bins are not read */
+				out->cell[var * T + t] = m->cfg.mask && t >= L ? NAN :
+					(double) fa[var] + fa[V + var] + fa[2 * V + var];
 		}
+	}
+	else
+	{
+		/*
+		 * The input's tokens as the model reads them, and its prediction (for
+		 * a model with SMILES variants, the mean over rewrites of the text,
+		 * whose class is explained on the text as written)
+		 */
+		int32	   *ids;
+
+		if (type == MEDRNN_IN_TEXT)
+		{
+			size_t		len;
+			char	   *u = MedrnnTextToUtf8(DatumGetTextPP(input), &len);
+
+			probs = MedrnnPredictText(c, DatumGetTextPP(input));
+			st = mr_read_text_tokens(m, u, len, &a, &rt);
+		}
+		else
+		{
+			const char **toks;
+			size_t	   *lens;
+			int			n;
+
+			if (type == MEDRNN_IN_TEXT_ARRAY)
+			{
+				probs = MedrnnPredictTokens(c, DatumGetArrayTypeP(input));
+				n = MedrnnArrayTokens(DatumGetArrayTypeP(input), true, &toks, &lens);
+			}
+			else
+			{
+				MrSeqView	v;
+
+				probs = MedrnnPredictSeq(c, input);
+				RnnSeqGetView(DatumGetRnnSeqP(input), &v);
+				n = MedrnnSeqTokens(&v, true, &toks, &lens);
+			}
+			st = mr_read_given_tokens(m, toks, lens, n, &a, &rt);
+		}
+		if (st != MR_OK)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		out->target = target >= 0 ? target : MedrnnArgmax(probs, m->cfg.n_classes);
+		ids = palloc(sizeof(int32) * m->cfg.maxlen);
+		L = mr_read_tokens_window(m, &rt, ids);
+		explain_row(m, ids, NULL, L, out->target, steps, &e);
+		out->n_tokens = rt.n;
+		out->tokens = palloc(sizeof(char *) * (rt.n + 1));
+		out->attr = palloc(sizeof(double) * (rt.n + 1));
+		for (int64 i = 0; i < rt.n; i++)
+		{
+			out->tokens[i] = rt.t[i].text ? pstrdup(rt.t[i].text) : NULL;
+			out->attr[i] = rt.t[i].step >= 0 ? (double) e.step_attr[rt.t[i].step] : NAN;
+		}
+		mr_read_tokens_free(&rt);
+	}
+	out->probability = probs[out->target];
+	out->logit = e.logit;
+	out->baseline_logit = e.baseline_logit;
+	out->attr_sum = e.attr_sum;
 	mr_explanation_free(&e, &a);
 }
 
 PG_FUNCTION_INFO_V1(rnn_explain);
 
 /*
- * rnn_explain(model, input, target_label, steps): attribution of every token.
- * Dispatches on the input's type (text, text[] or rnnseq).
+ * rnn_explain(model, input, target_label, steps): attribution of every token
+ * (text, text[] or token rnnseq), or of every variable in every bin (a
+ * measurement rnnseq).
  */
 Datum
 rnn_explain(PG_FUNCTION_ARGS)
@@ -140,16 +192,11 @@ rnn_explain(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MedrnnCachedModel *c;
 	const MrModel *m;
-	MrReadTokens rt;
-	int32	   *ids;
-	int32		L;
 	int			steps = PG_ARGISNULL(3) ? DEFAULT_STEPS : PG_GETARG_INT32(3);
-	int			target;
-	const float *probs;
-	MrExplanation e;
-	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
-	MrStatus	st;
+	int			target = -1;
 	Oid			argtype;
+	MedrnnInputType type;
+	MedrnnAttribution at;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -161,70 +208,53 @@ rnn_explain(PG_FUNCTION_ARGS)
 	c = MedrnnGetModel(fcinfo, 0);
 	m = c->model;
 	argtype = MedrnnInputArgType(fcinfo, 1);
-	if (argtype != TEXTOID && argtype != TEXTARRAYOID && m->input_kind == MR_INPUT_SERIES)
-	{
-		explain_series(fcinfo, c, PG_GETARG_DATUM(1), steps);
-		return (Datum) 0;
-	}
-
-	/*
-	 * The input's tokens as the model reads them, and its prediction (for a
-	 * model with SMILES variants, the mean over rewrites of the text, whose
-	 * class is explained on the text as written)
-	 */
-	if (argtype == TEXTOID)
+	type = argtype == TEXTOID ? MEDRNN_IN_TEXT :
+		argtype == TEXTARRAYOID ? MEDRNN_IN_TEXT_ARRAY : MEDRNN_IN_RNNSEQ;
+	if (!PG_ARGISNULL(2))
 	{
 		size_t		len;
-		char	   *u = MedrnnTextToUtf8(PG_GETARG_TEXT_PP(1), &len);
+		char	   *u = MedrnnTextToUtf8(PG_GETARG_TEXT_PP(2), &len);
 
-		probs = MedrnnPredictText(c, PG_GETARG_TEXT_PP(1));
-		st = mr_read_text_tokens(m, u, len, &a, &rt);
+		target = label_class(m, u, len);
+		if (target < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("target label \"%s\" is not a label of this model",
+							text_to_cstring(PG_GETARG_TEXT_PP(2)))));
 	}
-	else
+	MedrnnExplainInput(c, PG_GETARG_DATUM(1), type, target, steps, &at);
+
+	if (at.cell)
 	{
-		const char **toks;
-		size_t	   *lens;
-		int			n;
+		/* one row per (bin, variable) */
+		for (int t = 0; t < at.n_bins; t++)
+			for (int var = 0; var < m->n_vars; var++)
+			{
+				Datum		values[3];
+				bool		nulls[3] = {false, false, false};
+				double		v = at.cell[var * at.n_bins + t];
 
-		if (argtype == TEXTARRAYOID)
-		{
-			probs = MedrnnPredictTokens(c, PG_GETARG_ARRAYTYPE_P(1));
-			n = MedrnnArrayTokens(PG_GETARG_ARRAYTYPE_P(1), true, &toks, &lens);
-		}
-		else
-		{
-			MrSeqView	v;
-
-			probs = MedrnnPredictSeq(c, PG_GETARG_DATUM(1));
-			RnnSeqGetView(DatumGetRnnSeqP(PG_GETARG_DATUM(1)), &v);
-			n = MedrnnSeqTokens(&v, true, &toks, &lens);
-		}
-		st = mr_read_given_tokens(m, toks, lens, n, &a, &rt);
+				values[0] = Int32GetDatum(t + 1);
+				values[1] = PointerGetDatum(MedrnnUtf8ToText(m->var_names[var], m->var_name_len[var]));
+				values[2] = Float8GetDatum(v);
+				nulls[2] = isnan(v);
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			}
+		return (Datum) 0;
 	}
-	if (st != MR_OK)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	target = PG_ARGISNULL(2) ? MedrnnArgmax(probs, m->cfg.n_classes) : target_label(m, fcinfo);
-	ids = palloc(sizeof(int32) * m->cfg.maxlen);
-	L = mr_read_tokens_window(m, &rt, ids);
-	explain_row(m, ids, NULL, L, target, steps, &e);
-
-	for (int64 i = 0; i < rt.n; i++)
+	for (int64 i = 0; i < at.n_tokens; i++)
 	{
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
 		values[0] = Int32GetDatum((int32) (i + 1));
-		if (rt.t[i].text)
-			values[1] = PointerGetDatum(MedrnnUtf8ToText(rt.t[i].text, strlen(rt.t[i].text)));
+		if (at.tokens[i])
+			values[1] = PointerGetDatum(MedrnnUtf8ToText(at.tokens[i], strlen(at.tokens[i])));
 		else
 			nulls[1] = true;
-		if (rt.t[i].step >= 0)
-			values[2] = Float8GetDatum((double) e.step_attr[rt.t[i].step]);
-		else
-			nulls[2] = true;
+		values[2] = Float8GetDatum(at.attr[i]);
+		nulls[2] = isnan(at.attr[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	mr_explanation_free(&e, &a);
-	mr_read_tokens_free(&rt);
 	return (Datum) 0;
 }

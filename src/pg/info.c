@@ -19,6 +19,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "info.h"
 #include "medrnn.h"
 #include "model_cache.h"
 #include "mr_series.h"
@@ -135,14 +136,10 @@ round_ms(double seconds)
 	return round(seconds * 1000.0) / 1000.0;
 }
 
-PG_FUNCTION_INFO_V1(rnn_model_info);
-
-/* Describe a model */
-Datum
-rnn_model_info(PG_FUNCTION_ARGS)
+/* rnn_model_info's document as JSON text; see info.h */
+char *
+MedrnnModelInfoText(bytea *b, const MrModel *m)
 {
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	MrModel    *m = MedrnnDecodeModel(b);
 	const MrNetConfig *cfg = &m->cfg;
 	StringInfoData j;
 	size_t		n_params;
@@ -244,6 +241,17 @@ rnn_model_info(PG_FUNCTION_ARGS)
 		else
 			appendStringInfoString(&j, ", \"created_at\": null}");
 	}
+	return j.data;
+}
 
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(j.data)));
+PG_FUNCTION_INFO_V1(rnn_model_info);
+
+/* Describe a model */
+Datum
+rnn_model_info(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in,
+										CStringGetDatum(MedrnnModelInfoText(b, MedrnnDecodeModel(b)))));
 }

@@ -70,5 +70,6 @@ void		test_model(void);
 void		test_options(void);
 void		test_fit(void);
 void		test_metrics(void);
+void		test_report(void);
 
 #endif							/* MR_TEST_H */

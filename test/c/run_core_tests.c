@@ -101,6 +101,7 @@ main(int argc, char **argv)
 		{"options", test_options},
 		{"fit", test_fit},
 		{"metrics", test_metrics},
+		{"report", test_report},
 	};
 
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
