@@ -76,12 +76,7 @@ score_row(Datum input, bool input_null, const char *label, size_t label_len, voi
 		}
 		return;
 	}
-	if (ss->input_type == MEDRNN_IN_TEXT)
-		probs = MedrnnPredictText(ss->c, DatumGetTextPP(input));
-	else if (ss->input_type == MEDRNN_IN_TEXT_ARRAY)
-		probs = MedrnnPredictTokens(ss->c, DatumGetArrayTypeP(input));
-	else
-		probs = MedrnnPredictSeq(ss->c, input);
+	probs = MedrnnPredictRow(ss->c, input, ss->input_type);
 	if (mr_metrics_add(ss->acc, k, probs) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 }
@@ -135,6 +130,17 @@ warn_unseen(const ScoreState *ss, const char *label_col)
 					   quoted_list(known, 5)),
 			 errhint("Labels are compared as text, as rnn_train stored them: check that \"%s\" is the column, and of the type, the model was trained on.",
 					 label_col)));
+}
+
+/* One row's probabilities; see evaluate.h */
+const float *
+MedrnnPredictRow(MedrnnCachedModel *c, Datum input, MedrnnInputType type)
+{
+	if (type == MEDRNN_IN_TEXT)
+		return MedrnnPredictText(c, DatumGetTextPP(input));
+	if (type == MEDRNN_IN_TEXT_ARRAY)
+		return MedrnnPredictTokens(c, DatumGetArrayTypeP(input));
+	return MedrnnPredictSeq(c, input);
 }
 
 /* Does the source's input column hold what model m reads?  See evaluate.h */

@@ -7,8 +7,12 @@
 
 #include "postgres.h"
 
+#include "model_cache.h"
 #include "mr_model.h"
 #include "read_rows.h"
+
+/* The probabilities of one row's input, read from a column of the given type */
+const float *MedrnnPredictRow(MedrnnCachedModel *c, Datum input, MedrnnInputType type);
 
 /*
  * ERROR unless the source's input column holds what model m reads: text

@@ -76,12 +76,7 @@ report_row(Datum input, bool input_null, const char *label, size_t label_len, vo
 			return;
 		}
 	}
-	if (rs->input_type == MEDRNN_IN_TEXT)
-		probs = MedrnnPredictText(rs->c, DatumGetTextPP(input));
-	else if (rs->input_type == MEDRNN_IN_TEXT_ARRAY)
-		probs = MedrnnPredictTokens(rs->c, DatumGetArrayTypeP(input));
-	else
-		probs = MedrnnPredictSeq(rs->c, input);
+	probs = MedrnnPredictRow(rs->c, input, rs->input_type);
 	if (mr_report_scorer_add(rs->scorer, rs->rows_read, k, probs, &slot) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	if (slot >= 0)

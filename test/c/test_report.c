@@ -16,6 +16,9 @@
 #include "mr_report.h"
 #include "mr_tokenize.h"
 
+/* JSON trees of the suite live here, freed at its end */
+static MrArena json_arena;
+
 /* Occurrences of needle in hay */
 static int
 count_of(const char *hay, const char *needle)
@@ -62,7 +65,7 @@ parse(const char *text, MrReportOptions *o, MrError *err)
 	MrJson	   *j;
 
 	memset(err, 0, sizeof(*err));
-	if (mr_json_parse(text, strlen(text), &mr_malloc_allocator, &j, err) != MR_OK)
+	if (mr_json_parse(text, strlen(text), &json_arena.allocator, &j, err) != MR_OK)
 		return MR_ESYNTAX;
 	return mr_report_options_parse(j, o, err);
 }
@@ -239,7 +242,7 @@ render(TinyModel *t, const MrReportOptions *o, int n, const int *truth, const fl
 	MrError		err;
 	int			K = t->m.cfg.n_classes;
 
-	mr_json_parse(info_text, strlen(info_text), &mr_malloc_allocator, &info, &err);
+	mr_json_parse(info_text, strlen(info_text), &json_arena.allocator, &info, &err);
 	mr_report_scorer_new(&t->m, o, 1, &mr_malloc_allocator, &s);
 	for (int i = 0; i < n; i++)
 		mr_report_scorer_add(s, i + 1, truth[i], probs + (size_t) i * K, &slot);
@@ -488,10 +491,12 @@ check_series_and_size(void)
 void
 test_report(void)
 {
+	mr_arena_init(&json_arena, &mr_malloc_allocator);
 	check_escaping();
 	check_options();
 	check_picker();
 	check_binary_page();
 	check_multiclass_page();
 	check_series_and_size();
+	mr_arena_free(&json_arena);
 }

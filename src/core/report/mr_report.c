@@ -96,15 +96,9 @@ kind_name(const MrModel *m)
 static void
 data_value(MrBuf *b, double v, MrFormatDouble fmt)
 {
-	char		text[MR_DOUBLE_TEXT_LEN];
-
-	if (!isfinite(v))
-	{
-		mr_buf_puts(b, " data-value=\"null\"");
-		return;
-	}
-	(fmt ? fmt : mr_format_double) (v, text);
-	mr_buf_printf(b, " data-value=\"%s\"", text);
+	mr_buf_puts(b, " data-value=\"");
+	mr_buf_json_number(b, v, fmt);
+	mr_buf_putc(b, '"');
 }
 
 /* A table cell with a metric: name for tests, four decimals for people */
