@@ -1,7 +1,8 @@
 -- rnn_train reads with the caller's privileges: table and column grants
--- and row-level security apply as for any query of theirs.
+-- and row-level security apply as for any query of theirs.  So does
+-- rnn_report, which reads the relation it reports on.
 BEGIN;
-SELECT plan(8);
+SELECT plan(11);
 SET LOCAL client_min_messages = warning;
 
 CREATE TABLE priv_notes (id int, note text, dx text, owner_role text);
@@ -54,6 +55,22 @@ RESET ROLE;
 SET LOCAL ROLE medrnn_nobody;
 SELECT ok(rnn_predict((SELECT rnn_train('priv_view', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}')), 'fever')
           IS NOT NULL, 'anyone can predict with a model they can read');
+RESET ROLE;
+-- rnn_report: the same rules for the relation it reads
+CREATE TEMP TABLE priv_model AS
+  SELECT rnn_train('priv_base', 'note', 'dx', '{"epochs": 1, "hidden": 2, "embed_dim": 2}') AS model;
+GRANT SELECT ON priv_model TO medrnn_nobody, medrnn_ward_a;
+SET LOCAL ROLE medrnn_nobody;
+SELECT throws_ok($$SELECT rnn_report((SELECT model FROM priv_model), 'priv_notes', 'note', 'dx')$$,
+                 '42501', 'permission denied for table priv_notes',
+                 'rnn_report: a role without SELECT on the label column gets permission denied');
+SELECT ok(rnn_report((SELECT model FROM priv_model)) LIKE '<!DOCTYPE html>%',
+          'rnn_report of the model alone reads no table');
+RESET ROLE;
+SET LOCAL ROLE medrnn_ward_a;
+SELECT is((regexp_match(rnn_report((SELECT model FROM priv_model), 'priv_notes', 'note', 'dx'),
+                        'data-metric="rows" data-value="([0-9]+)"'))[1]::int,
+          30, 'rnn_report scores only the 30 rows the role''s policy shows it');
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM priv_notes), 40, 'the table is intact');
 
