@@ -60,6 +60,8 @@ ORDER BY 1, 2;
 SELECT name, rp_value(r, 'unseen_label_rows') AS unseen, rp_value(r, 'skipped_null') AS skipped FROM rp_pages ORDER BY name;
 
 -- rows without labels: examples only; options choose sections and examples
+-- (rnn_report warns of the unseen label as rnn_evaluate does: shown above)
+SET client_min_messages = error;
 SELECT rp_sections(rnn_report(model, 'rp_notes', 'note')) AS unlabelled,
        rp_sections(rnn_report(model, 'rp_notes', 'note', 'dx', '{"sections": ["metrics", "examples"], "examples": 0}')) AS chosen,
        (SELECT count(*) FROM regexp_matches(rnn_report(model, 'rp_notes', 'note', 'dx', '{"examples": 2, "example_order": "first", "steps": 4}'),
@@ -67,6 +69,7 @@ SELECT rp_sections(rnn_report(model, 'rp_notes', 'note')) AS unlabelled,
        (regexp_match(rnn_report(model, 'rp_notes', 'note', 'dx', '{"examples": 1, "example_order": "first"}'), 'data-row="([0-9]+)"'))[1] AS first_row,
        rnn_report(model, options => '{"title": "Triage <model>"}') LIKE '%<title>Triage &lt;model&gt;</title>%' AS title
 FROM rp_models WHERE name = 'multi';
+SET client_min_messages = warning;
 
 -- the same for token arrays, sequences of measurements, and NULL options
 CREATE TABLE rp_seq AS

@@ -37,9 +37,7 @@ typedef struct ScoreState
 	MrMetricsAcc *acc;
 	int64		seen;
 	int64		skipped_null;
-	int64		unseen;
-	List	   *unseen_labels;	/* first few distinct unseen labels (server encoding) */
-	MemoryContext keep;			/* where unseen_labels lives */
+	MedrnnUnseenLabels unseen;	/* rows with a label the model never saw */
 } ScoreState;
 
 /* Predict one row and add it to the metrics */
@@ -60,20 +58,7 @@ score_row(Datum input, bool input_null, const char *label, size_t label_len, voi
 	k = mr_vocab_lookup(ss->c->model->label_index, label, label_len);
 	if (k < 0)
 	{
-		ss->unseen++;
-		if (list_length(ss->unseen_labels) < MAX_UNSEEN_SHOWN)
-		{
-			MemoryContext old = MemoryContextSwitchTo(ss->keep);
-			char	   *s = MedrnnUtf8ToServer(label, label_len);
-			ListCell   *lc;
-			bool		dup = false;
-
-			foreach(lc, ss->unseen_labels)
-				dup |= strcmp((char *) lfirst(lc), s) == 0;
-			if (!dup)
-				ss->unseen_labels = lappend(ss->unseen_labels, s);
-			MemoryContextSwitchTo(old);
-		}
+		MedrnnNoteUnseenLabel(&ss->unseen, label, label_len);
 		return;
 	}
 	probs = MedrnnPredictRow(ss->c, input, ss->input_type);
@@ -102,31 +87,49 @@ quoted_list(List *labels, int max)
 	return b.data;
 }
 
+/* Count a row whose label the model never saw; see evaluate.h */
+void
+MedrnnNoteUnseenLabel(MedrnnUnseenLabels *u, const char *label, size_t label_len)
+{
+	u->rows++;
+	if (list_length(u->labels) < MAX_UNSEEN_SHOWN)
+	{
+		MemoryContext old = MemoryContextSwitchTo(u->keep);
+		char	   *s = MedrnnUtf8ToServer(label, label_len);
+		ListCell   *lc;
+		bool		dup = false;
+
+		foreach(lc, u->labels)
+			dup |= strcmp((char *) lfirst(lc), s) == 0;
+		if (!dup)
+			u->labels = lappend(u->labels, s);
+		MemoryContextSwitchTo(old);
+	}
+}
+
 /*
  * Rows whose label the model never saw are not scored: say so, with the
  * labels on both sides, since the usual cause is the wrong column or a
  * label column of another type (labels compare as text: 1 is not "yes").
  */
-static void
-warn_unseen(const ScoreState *ss, const char *label_col)
+void
+MedrnnWarnUnseen(const MrModel *m, const MedrnnUnseenLabels *u, int64 labelled, const char *label_col)
 {
-	const MrModel *m = ss->c->model;
 	List	   *known = NIL;
-	int64		labelled = ss->seen - ss->skipped_null;
 
-	if (ss->unseen == 0)
+	if (u->rows == 0)
 		return;
 	for (int k = 0; k < m->cfg.n_classes && k <= 5; k++)
 		known = lappend(known, MedrnnUtf8ToServer(m->labels[k], m->label_len[k]));
 	ereport(WARNING,
 			(errcode(ERRCODE_WARNING),
-			 ss->unseen == labelled ?
+			 u->rows == labelled ?
 			 errmsg("none of the " INT64_FORMAT " labelled rows has a label the model was trained on",
 					labelled) :
 			 errmsg(INT64_FORMAT " of " INT64_FORMAT " labelled rows have a label the model was not trained on",
-					ss->unseen, labelled),
+					u->rows, labelled),
 			 errdetail("Column \"%s\" holds labels such as %s; the model's %d classes are %s. Those rows are not scored.",
-					   label_col, quoted_list(ss->unseen_labels, 5), m->cfg.n_classes,
+					   label_col, quoted_list(u->labels, 5), m->cfg.n_classes,
 					   quoted_list(known, 5)),
 			 errhint("Labels are compared as text, as rnn_train stored them: check that \"%s\" is the column, and of the type, the model was trained on.",
 					 label_col)));
@@ -173,7 +176,7 @@ score_relation(MedrnnCachedModel *c, Oid relid, const char *input_col, const cha
 	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
 
 	memset(ss, 0, sizeof(*ss));
-	ss->keep = CurrentMemoryContext;
+	ss->unseen.keep = CurrentMemoryContext;
 	ss->c = c;
 	MedrnnResolveSource(relid, input_col, label_col, &src);
 	MedrnnCheckInputKind(ss->c->model, &src);
@@ -181,7 +184,7 @@ score_relation(MedrnnCachedModel *c, Oid relid, const char *input_col, const cha
 	if (mr_metrics_new(&a, ss->c->model->cfg.n_classes, ss->c->model->positive_class, &ss->acc) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	MedrnnScanSource(&src, score_row, ss);
-	warn_unseen(ss, label_col);
+	MedrnnWarnUnseen(ss->c->model, &ss->unseen, ss->seen - ss->skipped_null, label_col);
 }
 
 /* Label k of the model as a JSON string */
@@ -240,10 +243,10 @@ rnn_evaluate(PG_FUNCTION_ARGS)
 	initStringInfo(&j);
 	appendStringInfo(&j, "{\"rows\": " INT64_FORMAT ", \"skipped_null\": " INT64_FORMAT
 					 ", \"unseen_label_rows\": " INT64_FORMAT ", \"unseen_labels\": [",
-					 mt.rows, ss.skipped_null, ss.unseen);
-	foreach(lc, ss.unseen_labels)
+					 mt.rows, ss.skipped_null, ss.unseen.rows);
+	foreach(lc, ss.unseen.labels)
 	{
-		if (lc != list_head(ss.unseen_labels))
+		if (lc != list_head(ss.unseen.labels))
 			appendStringInfoString(&j, ", ");
 		escape_json(&j, (char *) lfirst(lc));
 	}

@@ -7,9 +7,28 @@
 
 #include "postgres.h"
 
+#include "nodes/pg_list.h"
+
 #include "model_cache.h"
 #include "mr_model.h"
 #include "read_rows.h"
+
+/* Rows whose label the model never saw: counted, and the first few labels kept */
+typedef struct MedrnnUnseenLabels
+{
+	int64		rows;
+	List	   *labels;			/* first distinct ones, server encoding */
+	MemoryContext keep;			/* where labels lives (set it before the first row) */
+} MedrnnUnseenLabels;
+
+void		MedrnnNoteUnseenLabel(MedrnnUnseenLabels *u, const char *label, size_t label_len);
+
+/*
+ * WARNING, when there were such rows, naming some of them and the model's
+ * classes (labelled: the rows that had a label at all)
+ */
+void		MedrnnWarnUnseen(const MrModel *m, const MedrnnUnseenLabels *u, int64 labelled,
+							 const char *label_col);
 
 /* The probabilities of one row's input, read from a column of the given type */
 const float *MedrnnPredictRow(MedrnnCachedModel *c, Datum input, MedrnnInputType type);

@@ -38,7 +38,7 @@ typedef struct ReportScan
 	MrReportScorer *scorer;
 	int64		rows_read;
 	int64		skipped_null;
-	int64		unseen;
+	MedrnnUnseenLabels unseen;	/* labels the model never saw */
 	Datum	   *kept;			/* (examples) the picked rows' inputs, by slot */
 	MemoryContext keep;			/* where they live */
 } ReportScan;
@@ -72,7 +72,7 @@ report_row(Datum input, bool input_null, const char *label, size_t label_len, vo
 		if (k < 0)
 		{
 			/* as rnn_evaluate: a label the model never saw cannot be scored */
-			rs->unseen++;
+			MedrnnNoteUnseenLabel(&rs->unseen, label, label_len);
 			return;
 		}
 	}
@@ -214,11 +214,15 @@ rnn_report(PG_FUNCTION_ARGS)
 		rs.input_type = src.input_type;
 		rs.labelled = !PG_ARGISNULL(3);
 		rs.keep = CurrentMemoryContext;
+		rs.unseen.keep = CurrentMemoryContext;
 		rs.kept = palloc0(sizeof(Datum) * (opts.examples + 1));
 		st = mr_report_scorer_new(c->model, &opts, rs.labelled, &a, &rs.scorer);
 		if (st != MR_OK)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 		MedrnnScanSource(&src, report_row, &rs);
+		if (rs.labelled)
+			MedrnnWarnUnseen(c->model, &rs.unseen, rs.rows_read - rs.skipped_null,
+							 NameStr(*PG_GETARG_NAME(3)));
 
 		examples = palloc0(sizeof(MrReportExample) * (opts.examples + 1));
 		in.n_examples = explain_examples(&rs, &opts, examples);
@@ -230,7 +234,7 @@ rnn_report(PG_FUNCTION_ARGS)
 		in.label_col = rs.labelled ? utf8_cstr(NameStr(*PG_GETARG_NAME(3))) : NULL;
 		in.rows_read = rs.rows_read;
 		in.skipped_null = rs.skipped_null;
-		in.unseen_label_rows = rs.unseen;
+		in.unseen_label_rows = rs.unseen.rows;
 	}
 
 	mr_buf_init(&out, &a);
