@@ -112,4 +112,4 @@ SELECT rnn_evaluate(model, 'ev_rows', 'no_such', 'severe') FROM ev_model;
 SELECT rnn_evaluate(model, 'ev_rows', 'id', 'severe') FROM ev_model;
 SELECT rnn_evaluate('\x00'::bytea, 'ev_rows', 'note', 'severe');
 
-DROP TABLE ev_rows, ev_model, ev, ev_scored, ev_text, roc, ev_multi, ev_multi_model;
+DROP TABLE ev_rows, ev_model, ev, ev_scored, ev_text, ev_int, roc, ev_multi, ev_multi_model;

@@ -196,3 +196,7 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 RESET parallel_leader_participation;
+
+-- leave nothing behind: a column of type rnnseq would pin the extension
+DROP TABLE visits, dx, dx_ts, vitals, ev, serial_g, serial_1, par_hash, par_sort, par_1;
+DROP FUNCTION plan_has(text, text), workers_launched(text);

@@ -267,3 +267,7 @@ FROM pg_proc p WHERE p.proname IN ('rnnseq_in', 'rnnseq_out', 'rnnseq_recv', 'rn
 ORDER BY p.proname;
 SELECT typname, typlen, typalign, typstorage FROM pg_type WHERE typname = 'rnnseq';
 SELECT obj_description('rnnseq'::regtype, 'pg_type') IS NOT NULL AS commented;
+
+-- leave nothing behind: a column of type rnnseq would pin the extension
+DROP TABLE rt, rnd, rnd_text, big;
+DROP FUNCTION sqlstate_of(text);

@@ -50,3 +50,5 @@ FROM nitro_model,
      JOIN LATERAL rnn_explain(model, '[O-][N+](=O)c1ccc(C)cc1',
                               rnn_predict(model, '[O-][N+](=O)c1ccc(C)cc1')) t USING (position);
 RESET client_min_messages;
+
+DROP TABLE mols, mol_tokens, nitro_model;
