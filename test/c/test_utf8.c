@@ -306,11 +306,23 @@ test_lower(void)
 }
 
 /* Suite entry point */
+/* mr_utf8_count: one per character, whatever its byte length */
+static void
+test_count(void)
+{
+	static const char s[] = "a\xc3\xaf\xe2\x82\xac\xf0\x9f\x98\x80z";	/* a ï € 😀 z */
+
+	MR_CHECK(mr_utf8_count((const unsigned char *) s, sizeof(s) - 1) == 5 &&
+			 mr_utf8_count((const unsigned char *) s, 0) == 0,
+			 "characters of 1 to 4 bytes count one each");
+}
+
 void
 test_utf8(void)
 {
 	test_decode();
 	test_encode();
 	test_valid();
+	test_count();
 	test_lower();
 }

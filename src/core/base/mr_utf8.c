@@ -123,6 +123,17 @@ mr_utf8_encode(uint32_t cp, unsigned char out[4])
 	return 4;
 }
 
+/* Characters of well-formed UTF-8; see mr_utf8.h */
+size_t
+mr_utf8_count(const unsigned char *s, size_t len)
+{
+	size_t		chars = 0;
+
+	for (size_t i = 0; i < len; i++)
+		chars += (s[i] & 0xC0) != 0x80;
+	return chars;
+}
+
 /* 1 if every byte of s[0..len) belongs to a well-formed sequence */
 int
 mr_utf8_valid(const unsigned char *s, size_t len)

@@ -35,6 +35,9 @@ size_t		mr_utf8_prefix(const unsigned char *s, size_t len, size_t max);
 /* 1 if s[0..len) is well-formed UTF-8 */
 int			mr_utf8_valid(const unsigned char *s, size_t len);
 
+/* Characters of well-formed UTF-8 s[0..len): the bytes that start one */
+size_t		mr_utf8_count(const unsigned char *s, size_t len);
+
 /*
  * Lowercase of cp as Python's str.lower() gives it, for the code points
  * whose lowercase is a single code point; others come back unchanged.

@@ -120,6 +120,24 @@ count_cell(MrBuf *b, const char *name, int64_t v)
 				  name, (long long) v, (long long) v);
 }
 
+/* A row of a two-column table: what it is, and the metric's cell */
+static void
+metric_row(MrBuf *b, const char *text, const char *name, double v, MrFormatDouble fmt)
+{
+	mr_buf_printf(b, "<tr><td>%s</td>", text);
+	metric_cell(b, name, v, fmt);
+	mr_buf_puts(b, "</tr>\n");
+}
+
+/* The same for a count */
+static void
+count_row(MrBuf *b, const char *text, const char *name, int64_t v)
+{
+	mr_buf_printf(b, "<tr><td>%s</td>", text);
+	count_cell(b, name, v);
+	mr_buf_puts(b, "</tr>\n");
+}
+
 /* ----------------------------------------------------------------------
  * The card: rnn_model_info's document, shown generically
  */
@@ -357,34 +375,22 @@ metrics_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 	mr_buf_puts(b, "</b>, label <b>");
 	mr_html_cstr(b, in->label_col);
 	mr_buf_puts(b, "</b>), as rnn_evaluate scores them.</p>\n<table class=\"kv\">\n");
-	mr_buf_puts(b, "<tr><td>rows scored</td>");
-	count_cell(b, "rows", mt->rows);
-	mr_buf_puts(b, "</tr>\n<tr><td>rows skipped: NULL input or label</td>");
-	count_cell(b, "skipped_null", in->skipped_null);
-	mr_buf_puts(b, "</tr>\n<tr><td>rows skipped: a label the model was not trained on</td>");
-	count_cell(b, "unseen_label_rows", in->unseen_label_rows);
-	mr_buf_puts(b, "</tr>\n<tr><td>accuracy</td>");
-	metric_cell(b, "accuracy", mt->accuracy, in->fmt);
-	mr_buf_puts(b, "</tr>\n<tr><td>macro F1</td>");
-	metric_cell(b, "macro_f1", mt->macro_f1, in->fmt);
-	mr_buf_puts(b, "</tr>\n<tr><td>weighted F1</td>");
-	metric_cell(b, "weighted_f1", mt->weighted_f1, in->fmt);
-	mr_buf_puts(b, "</tr>\n<tr><td>log loss</td>");
-	metric_cell(b, "log_loss", mt->log_loss, in->fmt);
-	mr_buf_puts(b, "</tr>\n");
+	count_row(b, "rows scored", "rows", mt->rows);
+	count_row(b, "rows skipped: NULL input or label", "skipped_null", in->skipped_null);
+	count_row(b, "rows skipped: a label the model was not trained on", "unseen_label_rows", in->unseen_label_rows);
+	metric_row(b, "accuracy", "accuracy", mt->accuracy, in->fmt);
+	metric_row(b, "macro F1", "macro_f1", mt->macro_f1, in->fmt);
+	metric_row(b, "weighted F1", "weighted_f1", mt->weighted_f1, in->fmt);
+	metric_row(b, "log loss", "log_loss", mt->log_loss, in->fmt);
 	if (mt->positive_class >= 0)
 	{
 		mr_buf_puts(b, "<tr><td>positive label</td><td data-metric=\"positive_label\">");
 		label_text(b, m, mt->positive_class);
-		mr_buf_puts(b, "</td></tr>\n<tr><td>positives</td>");
-		count_cell(b, "positives", mt->positives);
-		mr_buf_puts(b, "</tr>\n<tr><td>ROC-AUC</td>");
-		metric_cell(b, "roc_auc", mt->roc_auc, in->fmt);
-		mr_buf_puts(b, "</tr>\n<tr><td>PR-AUC (average precision)</td>");
-		metric_cell(b, "pr_auc", mt->pr_auc, in->fmt);
-		mr_buf_puts(b, "</tr>\n<tr><td>Brier score</td>");
-		metric_cell(b, "brier", mt->brier, in->fmt);
-		mr_buf_puts(b, "</tr>\n");
+		mr_buf_puts(b, "</td></tr>\n");
+		count_row(b, "positives", "positives", mt->positives);
+		metric_row(b, "ROC-AUC", "roc_auc", mt->roc_auc, in->fmt);
+		metric_row(b, "PR-AUC (average precision)", "pr_auc", mt->pr_auc, in->fmt);
+		metric_row(b, "Brier score", "brier", mt->brier, in->fmt);
 	}
 	mr_buf_puts(b, "</table>\n<h3>Per class</h3>\n<table data-table=\"per_class\"><tr><th>label</th>"
 				"<th>precision</th><th>recall</th><th>F1</th><th>support</th><th>predicted</th></tr>\n");
@@ -517,6 +523,21 @@ typedef struct Curve
 	char	   *pr_name;		/* of the precision-recall curve: label and average precision */
 } Curve;
 
+/* A curve's legend: its label and an area ("AUC 0.912"), from a */
+static char *
+legend(const MrAllocator *a, const MrModel *m, int cls, const char *area, double v)
+{
+	MrBuf		nb;
+
+	mr_buf_init(&nb, a);
+	mr_buf_append(&nb, m->labels[cls], m->label_len[cls]);
+	if (isfinite(v))
+		mr_buf_printf(&nb, " (%s %.3f)", area, v);
+	else
+		mr_buf_printf(&nb, " (%s undefined)", area);
+	return nb.data;
+}
+
 static void
 curves_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 {
@@ -561,8 +582,6 @@ curves_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 	}
 	for (int i = 0; i < n; i++)
 	{
-		MrBuf		nb;
-
 		cv[i].fpr = mr_alloc(a, sizeof(double) * 3 * (size_t) (cv[i].n + 1));
 		if (!cv[i].fpr)
 		{
@@ -578,20 +597,8 @@ curves_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 			cv[i].tpr[p] = cv[i].points[p].tpr;
 			cv[i].precision[p] = cv[i].points[p].precision;
 		}
-		mr_buf_init(&nb, a);
-		mr_buf_append(&nb, m->labels[cv[i].cls], m->label_len[cv[i].cls]);
-		if (isfinite(cv[i].roc_auc))
-			mr_buf_printf(&nb, " (AUC %.3f)", cv[i].roc_auc);
-		else
-			mr_buf_puts(&nb, " (AUC undefined)");
-		cv[i].name = nb.data;
-		mr_buf_init(&nb, a);
-		mr_buf_append(&nb, m->labels[cv[i].cls], m->label_len[cv[i].cls]);
-		if (isfinite(cv[i].pr_auc))
-			mr_buf_printf(&nb, " (AP %.3f)", cv[i].pr_auc);
-		else
-			mr_buf_puts(&nb, " (AP undefined)");
-		cv[i].pr_name = nb.data;
+		cv[i].name = legend(a, m, cv[i].cls, "AUC", cv[i].roc_auc);
+		cv[i].pr_name = legend(a, m, cv[i].cls, "AP", cv[i].pr_auc);
 		b->failed |= cv[i].name == NULL || cv[i].pr_name == NULL;
 	}
 	mr_buf_puts(b, "<p class=\"sub\">");

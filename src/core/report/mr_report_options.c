@@ -32,17 +32,6 @@ static const char *const order_names[] = {"errors", "confident", "uncertain", "f
 #define N_SECTIONS ((int) (sizeof(section_names) / sizeof(section_names[0])))
 #define SECTION_HINT "Valid sections are \"card\", \"training\", \"metrics\", \"confusion\", \"curves\", \"calibration\", \"thresholds\" and \"examples\"."
 
-/* Characters of valid UTF-8 */
-static size_t
-count_chars(const char *s, size_t n)
-{
-	size_t		chars = 0;
-
-	for (size_t i = 0; i < n; i++)
-		chars += ((unsigned char) s[i] & 0xC0) != 0x80;
-	return chars;
-}
-
 /* An integer option within [lo, hi] */
 static MrStatus
 int_option(const char *name, const MrJson *v, int lo, int hi, int *out, MrError *err)
@@ -138,7 +127,7 @@ mr_report_options_parse(const MrJson *json, MrReportOptions *opts, MrError *err)
 		else if (strcmp(key, "title") == 0)
 		{
 			if (v->type != MR_JSON_STRING || 				!mr_utf8_valid((const unsigned char *) v->text, v->len) ||
-				count_chars(v->text, v->len) > MR_REPORT_MAX_TITLE)
+				mr_utf8_count((const unsigned char *) v->text, v->len) > MR_REPORT_MAX_TITLE)
 			{
 				mr_error_message(err, MR_EINVAL, "invalid value for report option \"title\"");
 				mr_error_detail(err, "Report option \"title\" must be a string of at most %d characters.",

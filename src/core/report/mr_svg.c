@@ -280,11 +280,9 @@ mr_svg_line_chart(MrBuf *b, const MrSvgChart *c)
 static int
 name_chars(const char *s)
 {
-	int			chars = 0;
+	size_t		chars = mr_utf8_count((const unsigned char *) s, strlen(s));
 
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-		chars += (*p & 0xC0) != 0x80;
-	return chars > NAME_CHARS ? NAME_CHARS + 1 : chars;
+	return chars > NAME_CHARS ? NAME_CHARS + 1 : (int) chars;
 }
 
 /* A name cut to NAME_CHARS characters, with an ellipsis if cut */
@@ -321,9 +319,17 @@ mr_svg_heatmap(MrBuf *b, const MrSvgHeatmap *h)
 
 	/* room for the longest names (as drawn: at most NAME_CHARS characters) */
 	for (int r = 0; r < h->rows; r++)
-		row_chars = name_chars(h->row_names[r]) > row_chars ? name_chars(h->row_names[r]) : row_chars;
+	{
+		int			n = name_chars(h->row_names[r]);
+
+		row_chars = n > row_chars ? n : row_chars;
+	}
 	for (int c = 0; c < h->cols; c++)
-		col_chars = name_chars(h->col_names[c]) > col_chars ? name_chars(h->col_names[c]) : col_chars;
+	{
+		int			n = name_chars(h->col_names[c]);
+
+		col_chars = n > col_chars ? n : col_chars;
+	}
 	left = 30 + 7 * row_chars;
 	top = 34 + 5 * col_chars;
 	cell = cell > 64 ? 64 : cell < 6 ? 6 : cell;
