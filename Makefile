@@ -1,7 +1,7 @@
 # medrnn: LSTM classifiers trained and run inside PostgreSQL (PGXS build)
 
 EXTENSION = medrnn
-EXTVERSION = 0.3
+EXTVERSION = 0.4
 MODULE_big = medrnn
 
 # The numeric core (no PostgreSQL headers, layered: see src/core/core.mk)
@@ -14,6 +14,7 @@ PG_OBJS = \
 	src/pg/glue.o \
 	src/pg/options.o \
 	src/pg/read_rows.o \
+	src/pg/labels.o \
 	src/pg/input.o \
 	src/pg/train.o \
 	src/pg/model_cache.o \

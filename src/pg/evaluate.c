@@ -178,7 +178,7 @@ score_relation(MedrnnCachedModel *c, Oid relid, const char *input_col, const cha
 	memset(ss, 0, sizeof(*ss));
 	ss->unseen.keep = CurrentMemoryContext;
 	ss->c = c;
-	MedrnnResolveSource(relid, input_col, label_col, &src);
+	MedrnnResolveSource(relid, input_col, label_col, c->model->task, &src);
 	MedrnnCheckInputKind(ss->c->model, &src);
 	ss->input_type = src.input_type;
 	if (mr_metrics_new(&a, ss->c->model->cfg.n_classes, ss->c->model->positive_class, &ss->acc) != MR_OK)

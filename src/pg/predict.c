@@ -116,20 +116,97 @@ MedrnnLabelText(const MrModel *m, int k)
 	return MedrnnUtf8ToText(m->labels[k], m->label_len[k]);
 }
 
-/* {"label": probability, ...} as jsonb */
+/* What each task's models are asked with */
+static const char *
+task_function(int task)
+{
+	switch (task)
+	{
+		case MR_TASK_MULTILABEL:
+		case MR_TASK_MULTITASK:
+			return "rnn_predict_labels";
+		case MR_TASK_REGRESSION:
+			return "rnn_predict_value";
+		default:
+			return "rnn_predict";
+	}
+}
+
+/* An ERROR unless the model's task is one fn answers (mask of 1 << task) */
+void
+MedrnnRequireTask(const MrModel *m, const char *fn, unsigned tasks)
+{
+	if (tasks & (1u << m->task))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("%s cannot answer with a %s model", fn, mr_task_name(m->task)),
+			 errhint("Use %s, or rnn_predict_proba, which answers for every kind of model.",
+					 task_function(m->task))));
+}
+
+/* The most probable class (classification models) */
+text *
+MedrnnPredictedClass(const MrModel *m, const float *p, const char *fn)
+{
+	MedrnnRequireTask(m, fn, 1u << MR_TASK_CLASSIFICATION);
+	return MedrnnLabelText(m, MedrnnArgmax(p, m->cfg.n_classes));
+}
+
+/* The labels at or above their thresholds, in the model's order (multi-label models) */
+ArrayType *
+MedrnnPredictedLabels(const MrModel *m, const float *p, const char *fn)
+{
+	Datum	   *elems;
+	int			n = 0;
+
+	MedrnnRequireTask(m, fn, (1u << MR_TASK_MULTILABEL) | (1u << MR_TASK_MULTITASK));
+	elems = palloc(sizeof(Datum) * m->cfg.n_classes);
+	for (int k = 0; k < m->cfg.n_classes; k++)
+		if (p[k] >= m->thresholds[k])
+			elems[n++] = PointerGetDatum(MedrnnLabelText(m, k));
+	return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/* The predicted number, in the label's units (regression models) */
+float8
+MedrnnPredictedValue(const MrModel *m, const float *p, const char *fn)
+{
+	MedrnnRequireTask(m, fn, 1u << MR_TASK_REGRESSION);
+	return mr_model_value(m, p[0]);
+}
+
+/* A float as the shortest decimal numeric that reads back as the same value */
+static Numeric
+shortest_numeric(double v, bool single)
+{
+	char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	if (single)
+		float_to_shortest_decimal_buf((float) v, buf);
+	else
+		double_to_shortest_decimal_buf(v, buf);
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
+
+/*
+ * {"label": probability, ...} as jsonb: the classes' probabilities, or
+ * each label's own; a regression model's is {"value": prediction}
+ */
 Jsonb *
 MedrnnProbaJsonb(const MrModel *m, const float *p)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
+	bool		regression = m->task == MR_TASK_REGRESSION;
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	for (int k = 0; k < m->cfg.n_classes; k++)
 	{
 		JsonbValue	key,
 					val;
-		char	   *label = MedrnnUtf8ToServer(m->labels[k], m->label_len[k]);
-		char		buf[FLOAT_SHORTEST_DECIMAL_LEN];
+		char	   *label = regression ? "value" : MedrnnUtf8ToServer(m->labels[k], m->label_len[k]);
 
 		key.type = jbvString;
 		key.val.string.val = label;
@@ -140,10 +217,8 @@ MedrnnProbaJsonb(const MrModel *m, const float *p)
 		 * The shortest decimal that reads back as the same float, whatever
 		 * extra_float_digits says (float4_numeric keeps only 6 digits).
 		 */
-		float_to_shortest_decimal_buf(p[k], buf);
-		val.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
-															  ObjectIdGetDatum(InvalidOid),
-															  Int32GetDatum(-1)));
+		val.val.numeric = regression ? shortest_numeric(mr_model_value(m, p[k]), false) :
+			shortest_numeric(p[k], true);
 		pushJsonbValue(&state, WJB_VALUE, &val);
 	}
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
@@ -159,7 +234,7 @@ rnn_predict(PG_FUNCTION_ARGS)
 	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
 	const float *p = MedrnnPredictText(c, PG_GETARG_TEXT_PP(1));
 
-	PG_RETURN_TEXT_P(MedrnnLabelText(c->model, MedrnnArgmax(p, c->model->cfg.n_classes)));
+	PG_RETURN_TEXT_P(MedrnnPredictedClass(c->model, p, "rnn_predict"));
 }
 
 PG_FUNCTION_INFO_V1(rnn_predict_tokens);
@@ -171,7 +246,7 @@ rnn_predict_tokens(PG_FUNCTION_ARGS)
 	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
 	const float *p = MedrnnPredictTokens(c, PG_GETARG_ARRAYTYPE_P(1));
 
-	PG_RETURN_TEXT_P(MedrnnLabelText(c->model, MedrnnArgmax(p, c->model->cfg.n_classes)));
+	PG_RETURN_TEXT_P(MedrnnPredictedClass(c->model, p, "rnn_predict"));
 }
 
 PG_FUNCTION_INFO_V1(rnn_predict_proba);
@@ -207,7 +282,7 @@ rnn_predict_seq(PG_FUNCTION_ARGS)
 	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
 	const float *p = MedrnnPredictSeq(c, PG_GETARG_DATUM(1));
 
-	PG_RETURN_TEXT_P(MedrnnLabelText(c->model, MedrnnArgmax(p, c->model->cfg.n_classes)));
+	PG_RETURN_TEXT_P(MedrnnPredictedClass(c->model, p, "rnn_predict"));
 }
 
 PG_FUNCTION_INFO_V1(rnn_predict_proba_seq);
@@ -220,4 +295,35 @@ rnn_predict_proba_seq(PG_FUNCTION_ARGS)
 	const float *p = MedrnnPredictSeq(c, PG_GETARG_DATUM(1));
 
 	PG_RETURN_JSONB_P(MedrnnProbaJsonb(c->model, p));
+}
+
+PG_FUNCTION_INFO_V1(rnn_predict_labels);
+
+/* The predicted labels of a multi-label model, for any input type */
+Datum
+rnn_predict_labels(PG_FUNCTION_ARGS)
+{
+	Oid			type = MedrnnInputArgType(fcinfo, 1);
+	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
+	const float *p;
+
+	MedrnnRequireTask(c->model, "rnn_predict_labels",
+					  (1u << MR_TASK_MULTILABEL) | (1u << MR_TASK_MULTITASK));
+	p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
+	PG_RETURN_ARRAYTYPE_P(MedrnnPredictedLabels(c->model, p, "rnn_predict_labels"));
+}
+
+PG_FUNCTION_INFO_V1(rnn_predict_value);
+
+/* The predicted number of a regression model, for any input type */
+Datum
+rnn_predict_value(PG_FUNCTION_ARGS)
+{
+	Oid			type = MedrnnInputArgType(fcinfo, 1);
+	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
+	const float *p;
+
+	MedrnnRequireTask(c->model, "rnn_predict_value", 1u << MR_TASK_REGRESSION);
+	p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
+	PG_RETURN_FLOAT8(MedrnnPredictedValue(c->model, p, "rnn_predict_value"));
 }

@@ -20,4 +20,13 @@ int			MedrnnArgmax(const float *p, int K);
 text	   *MedrnnLabelText(const MrModel *m, int k);
 Jsonb	   *MedrnnProbaJsonb(const MrModel *m, const float *p);
 
+/*
+ * A model's answer for its task, or an ERROR naming fn with a hint to the
+ * function that answers for the model's task
+ */
+void		MedrnnRequireTask(const MrModel *m, const char *fn, unsigned tasks);
+text	   *MedrnnPredictedClass(const MrModel *m, const float *p, const char *fn);
+ArrayType  *MedrnnPredictedLabels(const MrModel *m, const float *p, const char *fn);
+float8		MedrnnPredictedValue(const MrModel *m, const float *p, const char *fn);
+
 #endif							/* MEDRNN_PREDICT_H */

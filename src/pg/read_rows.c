@@ -71,7 +71,7 @@ MedrnnIsRnnSeqType(Oid typid)
 /* Resolve a source; see read_rows.h */
 void
 MedrnnResolveSource(Oid relid, const char *input_col, const char *label_col,
-					MedrnnSource *src)
+					int task, MedrnnSource *src)
 {
 	char		relkind = get_rel_relkind(relid);
 	char	   *nspname;
@@ -119,9 +119,13 @@ MedrnnResolveSource(Oid relid, const char *input_col, const char *label_col,
 	if (label_col)
 	{
 		resolve_column(relid, src->relname, label_col, &label_type);
-		/* every type has a text form; the model keeps labels as text */
-		appendStringInfo(&q, ", %s::pg_catalog.text", quote_identifier(label_col));
+		src->task = MedrnnLabelTask(label_type, label_col, task, &src->label_form);
+		/* every type has a text form: classes and numbers are read as text */
+		appendStringInfo(&q, ", %s::%s", quote_identifier(label_col),
+						 src->label_form == MEDRNN_LABEL_ARRAY ? "pg_catalog.text[]" :
+						 src->label_form == MEDRNN_LABEL_JSONB ? "pg_catalog.jsonb" : "pg_catalog.text");
 		src->has_label = true;
+		src->label_col = pstrdup(label_col);
 	}
 	appendStringInfo(&q, " FROM %s", quote_qualified_identifier(nspname, src->relname));
 	src->query = q.data;
@@ -186,12 +190,8 @@ MedrnnScanNext(MedrnnScan *scan, Datum *input, bool *input_null,
 		if (!label_null)
 		{
 			MemoryContext old = MemoryContextSwitchTo(scan->rowcxt);
-			text	   *t = DatumGetTextPP(l);
-			char	   *s = VARDATA_ANY(t);
-			int			len = VARSIZE_ANY_EXHDR(t);
 
-			*label = pg_server_to_any(s, len, PG_UTF8);
-			*label_len = *label == s ? (size_t) len : strlen(*label);
+			*label = MedrnnEncodeLabel(l, scan->src->label_form, scan->src->label_col, label_len);
 			MemoryContextSwitchTo(old);
 		}
 	}

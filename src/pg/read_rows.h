@@ -11,6 +11,8 @@
 #include "nodes/pg_list.h"
 #include "utils/portal.h"
 
+#include "labels.h"
+
 /* What an input column holds */
 typedef enum MedrnnInputType
 {
@@ -27,19 +29,24 @@ typedef struct MedrnnSource
 	char	   *query;			/* SELECT input, label FROM rel */
 	MedrnnInputType input_type;
 	bool		has_label;
+	char	   *label_col;		/* for messages */
+	int			task;			/* MrTask the labels are read for */
+	MedrnnLabelForm label_form;
 } MedrnnSource;
 
 /*
  * Resolve relation and columns through the catalog.  A missing relation
  * kind, column or unsupported column type is an ERROR naming it.  With
- * label_col NULL only the input is read.
+ * label_col NULL only the input is read.  The labels are read for task
+ * (a model's, or MEDRNN_TASK_FROM_TYPE: the column's type decides, see
+ * MedrnnLabelTask); src->task says which.
  */
 void		MedrnnResolveSource(Oid relid, const char *input_col, const char *label_col,
-								MedrnnSource *src);
+								int task, MedrnnSource *src);
 
 /*
  * Called for each row.  input_null marks a NULL input; label is the
- * label's text form in UTF-8 (NULL for NULL).  The call runs in a memory
+ * label in UTF-8 as the task encodes it (NULL for NULL; see labels.h).  The call runs in a memory
  * context that is reset after every row: values are only valid during the
  * call, and whatever must survive goes to a context of the callback's own.
  */

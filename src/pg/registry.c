@@ -314,7 +314,7 @@ rnn_predict_named(PG_FUNCTION_ARGS)
 	MedrnnCachedModel *c = named_model(fcinfo);
 	const float *p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
 
-	PG_RETURN_TEXT_P(MedrnnLabelText(c->model, MedrnnArgmax(p, c->model->cfg.n_classes)));
+	PG_RETURN_TEXT_P(MedrnnPredictedClass(c->model, p, "rnn_predict"));
 }
 
 PG_FUNCTION_INFO_V1(rnn_predict_proba_named);
@@ -328,4 +328,35 @@ rnn_predict_proba_named(PG_FUNCTION_ARGS)
 	const float *p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
 
 	PG_RETURN_JSONB_P(MedrnnProbaJsonb(c->model, p));
+}
+
+PG_FUNCTION_INFO_V1(rnn_predict_labels_named);
+
+/* The predicted labels, by the deployed version of a named multi-label model */
+Datum
+rnn_predict_labels_named(PG_FUNCTION_ARGS)
+{
+	Oid			type = MedrnnInputArgType(fcinfo, 1);
+	MedrnnCachedModel *c = named_model(fcinfo);
+	const float *p;
+
+	MedrnnRequireTask(c->model, "rnn_predict_labels",
+					  (1u << MR_TASK_MULTILABEL) | (1u << MR_TASK_MULTITASK));
+	p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
+	PG_RETURN_ARRAYTYPE_P(MedrnnPredictedLabels(c->model, p, "rnn_predict_labels"));
+}
+
+PG_FUNCTION_INFO_V1(rnn_predict_value_named);
+
+/* The predicted number, by the deployed version of a named regression model */
+Datum
+rnn_predict_value_named(PG_FUNCTION_ARGS)
+{
+	Oid			type = MedrnnInputArgType(fcinfo, 1);
+	MedrnnCachedModel *c = named_model(fcinfo);
+	const float *p;
+
+	MedrnnRequireTask(c->model, "rnn_predict_value", 1u << MR_TASK_REGRESSION);
+	p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
+	PG_RETURN_FLOAT8(MedrnnPredictedValue(c->model, p, "rnn_predict_value"));
 }

@@ -208,7 +208,8 @@ rnn_report(PG_FUNCTION_ARGS)
 					 errmsg("a relation needs an input column"),
 					 errhint("Name the column the model reads, and the label column to evaluate it.")));
 		MedrnnResolveSource(relid, NameStr(*PG_GETARG_NAME(2)),
-							PG_ARGISNULL(3) ? NULL : NameStr(*PG_GETARG_NAME(3)), &src);
+							PG_ARGISNULL(3) ? NULL : NameStr(*PG_GETARG_NAME(3)),
+							c->model->task, &src);
 		MedrnnCheckInputKind(c->model, &src);
 		rs.c = c;
 		rs.input_type = src.input_type;

@@ -178,7 +178,9 @@ rnn_train(PG_FUNCTION_ARGS)
 
 	memset(&spec, 0, sizeof(spec));
 	MedrnnParseOptions(PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3), &spec.options);
-	MedrnnResolveSource(relid, input_col, label_col, &src);
+	MedrnnResolveSource(relid, input_col, label_col, spec.options.task, &src);
+	spec.task = src.task;
+	spec.label_column = utf8_name(label_col);
 	spec.source = src.input_type == MEDRNN_IN_TEXT ? MR_SOURCE_TEXT :
 		src.input_type == MEDRNN_IN_TEXT_ARRAY ? MR_SOURCE_TOKENS : MR_SOURCE_SEQ;
 	spec.relation = utf8_name(src.relname);

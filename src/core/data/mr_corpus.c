@@ -91,6 +91,13 @@ mr_corpus_set_smiles_variants(MrCorpus *c, int32_t variants, uint64_t seed)
 	c->variant_seed = seed;
 }
 
+/* Labels are encoded targets; see mr_corpus.h */
+void
+mr_corpus_set_targets(MrCorpus *c)
+{
+	mr_rows_set_targets(&c->rows);
+}
+
 int64_t
 mr_corpus_not_rewritten(const MrCorpus *c)
 {

@@ -52,6 +52,9 @@ void		mr_corpus_free(MrCorpus *c);
  * rows.  Texts not read as SMILES are repeated as written.
  */
 void		mr_corpus_set_smiles_variants(MrCorpus *c, int32_t variants, uint64_t seed);
+/* Labels are encoded targets (mr_rows_set_targets); call before adding rows */
+void		mr_corpus_set_targets(MrCorpus *c);
+
 /* Text rows kept as written because they were not read as SMILES */
 int64_t		mr_corpus_not_rewritten(const MrCorpus *c);
 

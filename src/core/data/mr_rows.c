@@ -66,11 +66,12 @@ mr_rows_add(MrRows *r, int64_t end, uint64_t content_hash, const char *label, si
 			MrError *err)
 {
 	int32_t		lab;
+	size_t		max_bytes = r->targets ? MR_MAX_TARGET_BYTES : MR_MAX_LABEL_BYTES;
 
-	if (label_len > MR_MAX_LABEL_BYTES)
-		return mr_set_error(err, MR_EINVAL, "A label has %zu bytes; the limit is %d.",
-							label_len, MR_MAX_LABEL_BYTES);
-	if (mr_vocab_lookup(r->labels, label, label_len) < 0 &&
+	if (label_len > max_bytes)
+		return mr_set_error(err, MR_EINVAL, "A label has %zu bytes; the limit is %zu.",
+							label_len, max_bytes);
+	if (!r->targets && mr_vocab_lookup(r->labels, label, label_len) < 0 &&
 		mr_vocab_size(r->labels) >= MR_MAX_CLASSES)
 		return mr_set_error(err, MR_EINVAL, "There are more than %d distinct labels.", MR_MAX_CLASSES);
 	if (r->n == r->cap)

@@ -34,7 +34,20 @@ typedef struct MrRows
 	int64_t    *end;			/* (n) end of each row's content in its corpus */
 	int32_t    *label;			/* (n) label id */
 	uint64_t   *hash;			/* (n) of the content and the label */
+	int			targets;		/* labels are encoded targets (mr_rows_set_targets) */
 } MrRows;
+
+/*
+ * Labels longer than a class label may be, and as many distinct ones as
+ * rows: the encoded targets of regression and multi-label rows (mr_fit.c),
+ * whose distinct values are not classes.  Call before adding rows.
+ */
+#define MR_MAX_TARGET_BYTES (1024 * 1024)
+static inline void
+mr_rows_set_targets(MrRows *r)
+{
+	r->targets = 1;
+}
 
 /* FNV-1a over bytes, continuing from h: row hashes only order rows */
 uint64_t	mr_rows_hash(uint64_t h, const void *p, size_t len);
@@ -45,7 +58,8 @@ void		mr_rows_free(MrRows *r);
 /*
  * Close a row: its content ends at end and hashes to content_hash; its
  * label is checked (at most MR_MAX_LABEL_BYTES, at most MR_MAX_CLASSES
- * distinct labels: MR_EINVAL) and interned
+ * distinct labels, or with targets MR_MAX_TARGET_BYTES and no count
+ * limit: MR_EINVAL) and interned
  */
 MrStatus	mr_rows_add(MrRows *r, int64_t end, uint64_t content_hash,
 						const char *label, size_t label_len, MrError *err);

@@ -45,6 +45,13 @@ mr_series_corpus_new(const MrAllocator *a, size_t max_bytes)
 	return c;
 }
 
+/* Labels are encoded targets; see mr_series_corpus.h */
+void
+mr_series_corpus_set_targets(MrSeriesCorpus *c)
+{
+	mr_rows_set_targets(&c->rows);
+}
+
 void
 mr_series_corpus_free(MrSeriesCorpus *c)
 {

@@ -41,6 +41,9 @@ typedef struct MrSeriesRows
 MrSeriesCorpus *mr_series_corpus_new(const MrAllocator *a, size_t max_bytes);
 void		mr_series_corpus_free(MrSeriesCorpus *c);
 
+/* Labels are encoded targets (mr_rows_set_targets); call before adding rows */
+void		mr_series_corpus_set_targets(MrSeriesCorpus *c);
+
 /*
  * Add one row: n events sorted by time, each a time, a variable name
  * (UTF-8) and a value (NaN when missing), and the row's label.

@@ -300,9 +300,9 @@ mr_infer_row(MrInfer *inf, const int32_t *ids, const float *feats, int32_t L, fl
 					if (inf->Y[(size_t) t * D + k] > pooled[k])
 						pooled[k] = inf->Y[(size_t) t * D + k];
 		}
-		/* logits = pooled Wd + bd, then softmax */
+		/* logits = pooled Wd + bd, then the head */
 		memcpy(probs, net->bd, sizeof(float) * K);
 		mr_sgemv_t(D, K, 1.0f, net->Wd, K, pooled, 1.0f, probs);
-		mr_softmax(probs, K);
+		mr_net_head(probs, K, cfg->head);
 	}
 }

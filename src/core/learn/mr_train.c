@@ -11,6 +11,7 @@
  * are summed in another order) but are reproducible for a given count.
  */
 #include "mr_train.h"
+#include "mr_loss.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -50,7 +51,7 @@ typedef struct Worker
 	MrBatch		batch;
 	/* results */
 	double		loss;
-	int			correct;
+	double		correct;		/* rows predicted right (sigmoid head: fractions) */
 } Worker;
 
 /* Everything one training run allocates, in one block (train_carve) */
@@ -280,7 +281,7 @@ mr_stratified_split(const int32_t *labels, int64_t n, int K, float frac,
 	for (int64_t i = 0; i < n; i++)
 	{
 		perm[i] = i;
-		count[labels[i]]++;
+		count[labels ? labels[i] : 0]++;
 	}
 	/* a seeded shuffle, then the first round(frac * n_c) rows of each class */
 	for (int64_t i = n - 1; i > 0; i--)
@@ -293,7 +294,7 @@ mr_stratified_split(const int32_t *labels, int64_t n, int K, float frac,
 	}
 	for (int64_t i = 0; i < n; i++)
 	{
-		int32_t		c = labels[perm[i]];
+		int32_t		c = labels ? labels[perm[i]] : 0;
 		int64_t		want = (int64_t) floor((double) frac * count[c] + 0.5);
 
 		if (want > count[c] - 1)
@@ -395,9 +396,20 @@ worker_run(void *arg)
 	mr_net_embed(w->net, &w->batch, w->acts);
 	mr_net_forward(w->net, &w->batch, w->acts, w->train ? &tc->dropout : NULL,
 				   w->train ? &w->rng : NULL);
-	w->loss = mr_net_loss(w->acts, cfg->n_classes, w->blab,
-						  w->train && tc->class_weight ? w->bw : NULL,
-						  &w->correct, w->B_total);
+	if (cfg->head == MR_HEAD_SIGMOID)
+		w->loss = mr_loss_sigmoid(w->acts, cfg->n_classes, w->blab, w->data->multi,
+								  w->train ? tc->label_weight : NULL, &w->correct, w->B_total);
+	else if (cfg->head == MR_HEAD_LINEAR)
+		w->loss = mr_loss_linear(w->acts, w->blab, w->data->values, tc->huber_delta, w->B_total);
+	else
+	{
+		int			hits;
+
+		w->loss = mr_net_loss(w->acts, cfg->n_classes, w->blab,
+							  w->train && tc->class_weight ? w->bw : NULL,
+							  &hits, w->B_total);
+		w->correct = hits;
+	}
 	if (w->train)
 		mr_net_backward(w->net, &w->batch, w->acts, &w->gnet, 0);
 	return NULL;
@@ -411,7 +423,7 @@ worker_run(void *arg)
  */
 static double
 run_batch(TrainState *s, const MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
-		  const int64_t *idx, int B, int train, int *correct)
+		  const int64_t *idx, int B, int train, double *correct)
 {
 	pthread_t	threads[MR_MAX_WORKERS];
 	int			started[MR_MAX_WORKERS];
@@ -635,12 +647,12 @@ evaluate(TrainState *s, const MrNet *net, const MrDataset *data,
 		 const MrTrainHooks *hooks, double *loss, double *acc)
 {
 	double		sum = 0.0;
-	int64_t		hits = 0;
+	double		hits = 0.0;
 
 	for (int64_t start = 0; start < n; start += s->B)
 	{
 		int			B = (int) (n - start < s->B ? n - start : s->B);
-		int			correct;
+		double		correct;
 
 		if (hooks && hooks->should_stop && hooks->should_stop(hooks->state))
 			return MR_ECANCELED;
@@ -648,7 +660,7 @@ evaluate(TrainState *s, const MrNet *net, const MrDataset *data,
 		hits += correct;
 	}
 	*loss = n > 0 ? sum / n : NAN;
-	*acc = n > 0 ? (double) hits / n : NAN;
+	*acc = n > 0 && s->cfg->head != MR_HEAD_LINEAR ? hits / n : NAN;
 	return MR_OK;
 }
 
@@ -675,7 +687,9 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	state_init(&s, cfg, tc, data, net->n_params);
 	if (tc->epochs < 1 || tc->batch_size < 1 || data->n < 1)
 		return mr_set_error(err, MR_EINVAL, "Training needs at least one epoch, batch row and data row.");
-	if (!data->labels || (cfg->vocab_size > 0) != (data->ids != NULL) ||
+	if (!data->labels || (cfg->head == MR_HEAD_SIGMOID && !data->multi) ||
+		(cfg->head == MR_HEAD_LINEAR && !data->values) ||
+		(cfg->vocab_size > 0) != (data->ids != NULL) ||
 		(cfg->n_features > 0) != (data->feats != NULL))
 		return mr_set_error(err, MR_EINVAL, "The rows do not match the network's inputs.");
 	if ((cfg->mask ? data->T < 1 || data->T > cfg->maxlen : data->T != cfg->maxlen) ||
@@ -725,7 +739,8 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 
 	if (tc->validation_split > 0.0f)
 	{
-		n_val = mr_stratified_split(data->labels, data->n, s.K, tc->validation_split,
+		n_val = mr_stratified_split(cfg->head == MR_HEAD_SOFTMAX ? data->labels : NULL,
+									data->n, s.K, tc->validation_split,
 									tc->seed, s.train_idx, s.val_idx, a);
 		if (n_val < 0)
 		{
@@ -766,8 +781,8 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		MrEpochLog *log = &res->epochs[epoch - 1];
 		double		t0 = now_seconds();
 		double		loss_sum = 0.0;
-		int64_t		hits = 0,
-					n_batches,
+		double		hits = 0.0;
+		int64_t		n_batches,
 					rows_done;
 		double		monitor;
 
@@ -797,7 +812,7 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 			int64_t		start = cfg->mask ? s.batch_start[k] : k * s.B;
 			int			B = (int) (n_train - start < s.B ? n_train - start : s.B);
 			double		loss;
-			int			correct;
+			double		correct;
 
 			if (hooks && hooks->should_stop && hooks->should_stop(hooks->state))
 			{
@@ -833,7 +848,7 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		log->epoch = epoch;
 		log->rows = n_train;
 		log->loss = loss_sum / n_train;
-		log->accuracy = (double) hits / n_train;
+		log->accuracy = cfg->head != MR_HEAD_LINEAR ? hits / n_train : NAN;
 		log->val_loss = NAN;
 		log->val_accuracy = NAN;
 		if (n_val > 0)

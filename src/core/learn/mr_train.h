@@ -33,8 +33,12 @@ typedef struct MrDataset
 	const int32_t *ids;			/* (n, V, T) token ids, or NULL */
 	const float *feats;			/* (n, T, F), or NULL */
 	const int32_t *lengths;		/* (n, V) real steps, 0..T */
-	const int32_t *labels;		/* (n) class in [0, K) */
+	const int32_t *labels;		/* (n) softmax head: class in [0, K); other
+								 * heads: the row's target, an index into
+								 * multi or values */
 	int32_t		variants;		/* V; 0 or 1 = one per row */
+	const int8_t *multi;		/* sigmoid head: (targets, K) 1, 0 or -1 (unknown) */
+	const float *values;		/* linear head: (targets) standardised values */
 } MrDataset;
 
 typedef struct MrTrainConfig
@@ -49,6 +53,9 @@ typedef struct MrTrainConfig
 	float		validation_split;	/* fraction held out, stratified; 0 = none */
 	int			patience;		/* early stopping epochs; 0 = off */
 	const float *class_weight;	/* (K) per-class loss weight, or NULL */
+	const float *label_weight;	/* sigmoid head: (2, K) weights of each label's
+								 * negatives and positives, or NULL */
+	float		huber_delta;	/* linear head: Huber's loss beyond it; 0 = squared error */
 	int			threads;		/* workers sharing each batch (1 = none) */
 } MrTrainConfig;
 
@@ -57,7 +64,8 @@ typedef struct MrEpochLog
 {
 	int			epoch;			/* 1-based */
 	double		loss;			/* mean training loss (with class weights and L2) */
-	double		accuracy;		/* training accuracy */
+	double		accuracy;		/* training accuracy (sigmoid head: of the known
+								 * labels, per row; linear head: NaN) */
 	double		val_loss;		/* unweighted, no dropout */
 	double		val_accuracy;
 	double		seconds;
@@ -128,7 +136,8 @@ int64_t		mr_bucket_batches(int64_t *idx, int64_t n, const MrDataset *data,
  * Stratified split of n labelled rows: writes the indices of the held-out
  * rows to val_idx and the rest to train_idx (both in row order) and
  * returns the held-out count.  Each class gives round(frac * n_c) rows but
- * keeps at least one in training.
+ * keeps at least one in training.  labels NULL: one class (a seeded random
+ * split; the sigmoid and linear heads' targets have no classes).
  */
 int64_t		mr_stratified_split(const int32_t *labels, int64_t n, int K, float frac,
 								uint64_t seed, int64_t *train_idx, int64_t *val_idx,

@@ -15,9 +15,12 @@
 #include <time.h>
 
 #include "mr_corpus.h"
+#include "mr_infer.h"
+#include "mr_metrics_targets.h"
 #include "mr_model.h"
 #include "mr_series.h"
 #include "mr_series_corpus.h"
+#include "mr_targets.h"
 #include "mr_tokenize.h"
 
 /* Keras' Adam constants (tf.keras.optimizers.Adam) */
@@ -51,6 +54,9 @@ typedef struct Fit
 	MrBuf		empty_label_lens;	/* their lengths (size_t each) */
 	int64_t		seen;
 	int64_t		skipped_null;
+	int64_t		skipped_nonfinite;	/* regression labels NaN or infinite */
+	int64_t		skipped_unknown;	/* multitask rows without a known label */
+	int64_t		empty_sets;		/* multilabel rows with no label: all negative */
 	int64_t		dropped_events;
 	/* the finished rows */
 	int			is_series;
@@ -59,6 +65,7 @@ typedef struct Fit
 	const int32_t *class_label; /* (K) label id of class k */
 	const int64_t *class_count; /* (K) rows per class */
 	int32_t		K;
+	MrTargets	targets;		/* tasks other than classification */
 	size_t		rows_memory;	/* bytes the rows hold */
 	MrCorpusRows corpus_rows;
 	MrSeriesRows series_rows;
@@ -104,6 +111,55 @@ seq_mode(Fit *f, SeqMode mode, int time_kind)
 	return MR_OK;
 }
 
+typedef enum LabelVerdict
+{
+	LABEL_OK,
+	LABEL_SKIP,					/* counted */
+	LABEL_BAD					/* the error is in f->err */
+} LabelVerdict;
+
+/*
+ * Whether a row's label trains the task: a regression label must be a
+ * finite number (NaN and infinities are skipped and counted, as NULLs
+ * are); a multitask row must know at least one label
+ */
+static LabelVerdict
+accept_label(Fit *f, const MrRow *r)
+{
+	int			task = f->spec->task;
+	int64_t		entries;
+	double		v;
+
+	if (task == MR_TASK_REGRESSION)
+	{
+		switch (mr_targets_parse_value(r->label, r->label_len, &v))
+		{
+			case 1:
+				return LABEL_OK;
+			case 0:
+				f->skipped_nonfinite++;
+				return LABEL_SKIP;
+			default:
+				mr_error_message(f->err, MR_EINVAL, "label \"%.*s\" is not a number",
+								 (int) (r->label_len > 64 ? 64 : r->label_len), r->label);
+				mr_error_hint(f->err, "A regression reads numeric labels.");
+				return LABEL_BAD;
+		}
+	}
+	if (task == MR_TASK_MULTILABEL || task == MR_TASK_MULTITASK)
+	{
+		if (mr_targets_check_multi(r->label, r->label_len, &entries, f->err) != MR_OK)
+			return LABEL_BAD;
+		if (entries == 0 && task == MR_TASK_MULTITASK)
+		{
+			f->skipped_unknown++;
+			return LABEL_SKIP;
+		}
+		f->empty_sets += entries == 0;
+	}
+	return LABEL_OK;
+}
+
 /* Add one row to the corpus it belongs to, or count it as skipped */
 static MrStatus
 add_row(Fit *f, const MrRow *r)
@@ -113,6 +169,15 @@ add_row(Fit *f, const MrRow *r)
 	{
 		f->skipped_null++;
 		return MR_OK;
+	}
+	switch (accept_label(f, r))
+	{
+		case LABEL_SKIP:
+			return MR_OK;
+		case LABEL_BAD:
+			return f->err->status;
+		default:
+			break;
 	}
 	f->dropped_events += r->dropped_events;
 	switch (r->kind)
@@ -208,6 +273,26 @@ report_reading(Fit *f)
 						 (long long) f->skipped_null, (long long) f->seen);
 		notice(f, MR_NOTICE, &msg);
 	}
+	if (f->skipped_nonfinite > 0)
+	{
+		mr_error_message(&msg, MR_OK, "skipped %lld of %lld rows whose label is NaN or infinite",
+						 (long long) f->skipped_nonfinite, (long long) f->seen);
+		notice(f, MR_NOTICE, &msg);
+	}
+	if (f->skipped_unknown > 0)
+	{
+		mr_error_message(&msg, MR_OK, "skipped %lld of %lld rows that know none of their labels",
+						 (long long) f->skipped_unknown, (long long) f->seen);
+		mr_error_detail(&msg, "A multitask row trains only the labels it gives; an empty object gives none.");
+		notice(f, MR_NOTICE, &msg);
+	}
+	if (f->empty_sets > 0)
+	{
+		mr_error_message(&msg, MR_OK, "%lld rows have an empty label set; they train as negative for every label",
+						 (long long) f->empty_sets);
+		mr_error_hint(&msg, "If an empty set means \"not known\" rather than \"none\", make those labels NULL, or use a jsonb label column, whose missing labels are unknown.");
+		notice(f, MR_NOTICE, &msg);
+	}
 	if (f->dropped_events > 0)
 	{
 		mr_error_message(&msg, MR_OK, "the sequences omit %lld events that had a NULL time or variable",
@@ -242,7 +327,7 @@ check_rows(Fit *f, int64_t n, const MrVocab *labels)
 		mr_error_hint(f->err, "Train on rows with a non-NULL input and label.");
 		return MR_EDATA;
 	}
-	if (mr_vocab_size(labels) < 2)
+	if (f->spec->task == MR_TASK_CLASSIFICATION && mr_vocab_size(labels) < 2)
 	{
 		size_t		l;
 		const char *only = mr_vocab_key(labels, 0, &l);
@@ -326,6 +411,153 @@ finish_series_rows(Fit *f)
 		notice(f, MR_NOTICE, &msg);
 	}
 	return MR_OK;
+}
+
+/*
+ * The targets of a task other than classification: the distinct labels
+ * the corpus collected (its "classes") become numbers or label rows, and
+ * K becomes the network's outputs
+ */
+static MrStatus
+finish_targets(Fit *f)
+{
+	if (f->spec->task == MR_TASK_CLASSIFICATION)
+		return MR_OK;
+	if (mr_targets_build(&f->targets, f->spec->task, f->labels, f->class_label, f->K,
+						 f->data.labels, f->data.n, f->a, f->err) != MR_OK)
+		return f->err->status;
+	f->data.multi = f->targets.multi;
+	f->data.values = f->targets.values;
+	f->K = f->targets.K;
+	f->rows_memory += (size_t) f->targets.n * ((size_t) f->K + sizeof(float));
+	return MR_OK;
+}
+
+/* Options that only some tasks read, refused before reading a row */
+static MrStatus
+check_task_options(const Fit *f)
+{
+	const MrOptions *o = f->o;
+	int			task = f->spec->task;
+	const char *name = mr_task_name(task);
+
+	if (task != MR_TASK_CLASSIFICATION && o->positive_label)
+	{
+		mr_error_message(f->err, MR_EINVAL, "option \"positive_label\" applies to classification only");
+		mr_error_detail(f->err, "The label column trains a %s model.", name);
+		return MR_EINVAL;
+	}
+	if (task != MR_TASK_REGRESSION && mr_options_given(o, "loss"))
+	{
+		mr_error_message(f->err, MR_EINVAL, "option \"loss\" applies to regression only");
+		mr_error_detail(f->err, "The label column trains a %s model.", name);
+		mr_error_hint(f->err, "For a numeric label column trained as classes, leave out \"loss\"; to train a regression on integers, add \"task\": \"regression\".");
+		return MR_EINVAL;
+	}
+	if (task == MR_TASK_REGRESSION && o->class_weight != MR_CW_NONE)
+	{
+		mr_error_message(f->err, MR_EINVAL, "option \"class_weight\" does not apply to regression");
+		mr_error_hint(f->err, "Leave out \"class_weight\".");
+		return MR_EINVAL;
+	}
+	if (task != MR_TASK_CLASSIFICATION && o->class_weight == MR_CW_EXPLICIT)
+	{
+		mr_error_message(f->err, MR_EINVAL, "a %s model takes \"class_weight\": \"balanced\" only", name);
+		mr_error_detail(f->err, "\"balanced\" weighs each label's positives and negatives alike.");
+		return MR_EINVAL;
+	}
+	return MR_OK;
+}
+
+/* The sigmoid head's per-label weights from class_weight (NULL: none) */
+static MrStatus
+label_weights(Fit *f, float **out)
+{
+	*out = NULL;
+	if (f->o->class_weight != MR_CW_BALANCED)
+		return MR_OK;
+	if (!(*out = mr_alloc(f->a, sizeof(float) * 2 * (size_t) f->K)))
+		return mr_set_error(f->err, MR_ENOMEM, "Out of memory for label weights.");
+	mr_targets_balanced_weights(&f->targets, *out);
+	return MR_OK;
+}
+
+/*
+ * The decision threshold of every label of a multi-label model: the one
+ * with the best F1 on the validation rows (mr_train's own split), or 0.5
+ * without them.  The validation rows are scored as written (SMILES
+ * variants are averaged only at prediction).
+ */
+static MrStatus
+choose_thresholds(Fit *f, const MrNet *net, const MrTrainConfig *tc, float **out)
+{
+	const MrDataset *d = &f->data;
+	int32_t		K = f->K;
+	int			V = d->variants > 1 ? d->variants : 1;
+	int64_t    *train_idx = NULL,
+			   *val_idx = NULL,
+				n_val = 0;
+	int8_t	   *truth = NULL;
+	float	   *scores = NULL;
+	MrInfer    *inf = NULL;
+	MrStatus	st = MR_OK;
+
+	if (!(*out = mr_alloc(f->a, sizeof(float) * (size_t) K)))
+		return mr_set_error(f->err, MR_ENOMEM, "Out of memory for thresholds.");
+	for (int32_t k = 0; k < K; k++)
+		(*out)[k] = 0.5f;
+	if (tc->validation_split <= 0.0f)
+		return MR_OK;
+	train_idx = mr_alloc(f->a, sizeof(int64_t) * (size_t) d->n);
+	val_idx = mr_alloc(f->a, sizeof(int64_t) * (size_t) d->n);
+	if (!train_idx || !val_idx ||
+		(n_val = mr_stratified_split(NULL, d->n, 1, tc->validation_split, tc->seed,
+									 train_idx, val_idx, f->a)) < 0 ||
+		!(truth = mr_alloc(f->a, (size_t) (n_val > 0 ? n_val : 1) * (size_t) K)) ||
+		!(scores = mr_alloc(f->a, sizeof(float) * (size_t) (n_val > 0 ? n_val : 1) * (size_t) K)) ||
+		mr_infer_new(net, f->a, &inf) != MR_OK)
+	{
+		st = mr_set_error(f->err, MR_ENOMEM, "Out of memory for choosing thresholds.");
+		goto done;
+	}
+	for (int64_t i = 0; i < n_val; i++)
+	{
+		int64_t		r = val_idx[i];
+
+		if ((i & 255) == 0 && should_stop(f))
+		{
+			st = mr_set_error(f->err, MR_ECANCELED, "Training was canceled.");
+			goto done;
+		}
+		memcpy(truth + (size_t) i * K, d->multi + (size_t) d->labels[r] * K, (size_t) K);
+		mr_infer_row(inf, d->ids ? d->ids + (size_t) r * V * d->T : NULL,
+					 d->feats ? d->feats + (size_t) r * d->T * d->F : NULL,
+					 d->lengths ? d->lengths[r * V] : d->T, scores + (size_t) i * K);
+	}
+	for (int32_t k = 0; k < K; k++)
+	{
+		float		t;
+
+		if ((st = mr_best_f1_threshold(f->a, truth + k, K, scores + k, K, n_val, &t)) != MR_OK)
+		{
+			mr_set_error(f->err, st, "Could not choose the thresholds.");
+			goto done;
+		}
+		/* a threshold is stored within (0, 1); a score can round to 1 */
+		if (!(t > 1e-6f))
+			t = 1e-6f;
+		if (!(t < 1.0f - 1e-6f))
+			t = 1.0f - 1e-6f;
+		(*out)[k] = t;
+	}
+done:
+	if (inf)
+		mr_infer_free(inf, f->a);
+	mr_free(f->a, train_idx);
+	mr_free(f->a, val_idx);
+	mr_free(f->a, truth);
+	mr_free(f->a, scores);
+	return st;
 }
 
 /* Index of a label (UTF-8) among the classes, or -1 */
@@ -438,12 +670,13 @@ net_config(const Fit *f, MrNetConfig *cfg)
 	cfg->bidirectional = o->bidirectional;
 	cfg->pooling = o->pooling;
 	cfg->n_classes = f->K;
+	cfg->head = mr_task_head(f->spec->task);
 	return mr_net_check_config(cfg, f->err);
 }
 
 /* How training runs, from the options */
 static void
-train_config(const Fit *f, const float *class_weight, MrTrainConfig *tc)
+train_config(const Fit *f, const float *weights, MrTrainConfig *tc)
 {
 	const MrOptions *o = f->o;
 
@@ -461,7 +694,12 @@ train_config(const Fit *f, const float *class_weight, MrTrainConfig *tc)
 	tc->seed = (uint64_t) o->seed;
 	tc->validation_split = (float) o->validation_split;
 	tc->patience = (int) o->patience;
-	tc->class_weight = class_weight;
+	if (f->spec->task == MR_TASK_CLASSIFICATION)
+		tc->class_weight = weights;
+	else
+		tc->label_weight = weights;
+	if (f->spec->task == MR_TASK_REGRESSION && o->loss == MR_LOSS_HUBER)
+		tc->huber_delta = MR_HUBER_DELTA;
 	tc->threads = f->spec->threads;
 }
 
@@ -515,7 +753,16 @@ fit_on_epoch(const MrEpochLog *log, void *state)
 	MrError		msg;
 	double		rate = log->seconds > 0 ? log->rows / log->seconds : 0.0;
 
-	if (isnan(log->val_loss))
+	if (f->spec->task == MR_TASK_REGRESSION)
+	{
+		if (isnan(log->val_loss))
+			mr_error_message(&msg, MR_OK, "epoch %d/%lld: loss %.4f",
+							 log->epoch, (long long) f->o->epochs, log->loss);
+		else
+			mr_error_message(&msg, MR_OK, "epoch %d/%lld: loss %.4f, val_loss %.4f",
+							 log->epoch, (long long) f->o->epochs, log->loss, log->val_loss);
+	}
+	else if (isnan(log->val_loss))
 		mr_error_message(&msg, MR_OK, "epoch %d/%lld: loss %.4f, accuracy %.4f",
 						 log->epoch, (long long) f->o->epochs, log->loss, log->accuracy);
 	else
@@ -539,7 +786,17 @@ build_model(Fit *f, MrModel *m, const MrNetConfig *cfg, float *params, size_t n_
 	const MrAllocator *a = f->a;
 	int			text = f->spec->source == MR_SOURCE_TEXT;
 
+	float	   *thresholds = m->thresholds;
+
 	memset(m, 0, sizeof(*m));
+	m->task = f->spec->task;
+	m->thresholds = thresholds;
+	if (m->task == MR_TASK_REGRESSION)
+	{
+		m->loss = o->loss;
+		m->target_mean = f->targets.mean;
+		m->target_scale = f->targets.scale;
+	}
 	m->input_kind = f->is_series ? MR_INPUT_SERIES : text ? MR_INPUT_TEXT : MR_INPUT_TOKENS;
 	m->tokenizer = text ? o->tokenizer : 0;
 	m->lowercase = text ? o->lowercase : 0;
@@ -597,7 +854,18 @@ build_model(Fit *f, MrModel *m, const MrNetConfig *cfg, float *params, size_t n_
 	{
 		size_t		l;
 
-		m->labels[k] = mr_vocab_key(f->labels, f->class_label[k], &l);
+		/* classes, label names, or what the regression predicts */
+		if (m->task == MR_TASK_CLASSIFICATION)
+			m->labels[k] = mr_vocab_key(f->labels, f->class_label[k], &l);
+		else if (m->task != MR_TASK_REGRESSION)
+			m->labels[k] = mr_vocab_key(f->targets.names, f->targets.name_order[k], &l);
+		else
+		{
+			m->labels[k] = f->spec->label_column ? f->spec->label_column : "value";
+			l = strlen(m->labels[k]);
+			if (l > MR_MAX_LABEL_BYTES)
+				l = MR_MAX_LABEL_BYTES;
+		}
 		m->label_len[k] = (uint32_t) l;
 	}
 	mr_options_to_json(o, f->spec->format_double, options_json);
@@ -628,6 +896,7 @@ fit_free(Fit *f)
 	mr_series_rows_free(&f->series_rows, f->a);
 	mr_buf_free(&f->empty_labels);
 	mr_buf_free(&f->empty_label_lens);
+	mr_targets_free(&f->targets, f->a);
 }
 
 /* Train and encode; see mr_fit.h */
@@ -644,7 +913,8 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 	MrModel		m;
 	MrBuf		options_json;
 	float	   *weights = NULL,
-			   *params = NULL;
+			   *params = NULL,
+			   *thresholds = NULL;
 	size_t		n_params;
 	int			positive;
 	MrStatus	st;
@@ -664,6 +934,13 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 	mr_buf_init(&options_json, a);
 
 	/* options that cannot apply to this column, before reading a row */
+	if (spec->task < MR_TASK_CLASSIFICATION || spec->task > MR_TASK_REGRESSION)
+	{
+		st = mr_set_error(err, MR_EINVAL, "Task %d is not recognized.", spec->task);
+		goto done;
+	}
+	if ((st = check_task_options(&f)) != MR_OK)
+		goto done;
 	if (spec->source == MR_SOURCE_TEXT &&
 		(st = mr_options_check_input(o, MR_OPT_TEXT, spec->input_column, "text", err)) != MR_OK)
 		goto done;
@@ -682,6 +959,11 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 		goto done;
 	}
 	mr_corpus_set_smiles_variants(f.corpus, (int32_t) o->smiles_variants, (uint64_t) o->seed);
+	if (spec->task != MR_TASK_CLASSIFICATION)
+	{
+		mr_corpus_set_targets(f.corpus);
+		mr_series_corpus_set_targets(f.series);
+	}
 	if ((st = read_rows(&f, src)) != MR_OK)
 		goto done;
 	report_reading(&f);
@@ -694,12 +976,20 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 
 	/* the training rows, and what the options ask of them */
 	f.is_series = spec->source == MR_SOURCE_SEQ && f.mode == SEQ_SERIES;
-	if ((st = f.is_series ? finish_series_rows(&f) : finish_token_rows(&f)) != MR_OK)
+	if ((st = f.is_series ? finish_series_rows(&f) : finish_token_rows(&f)) != MR_OK ||
+		(st = finish_targets(&f)) != MR_OK)
 		goto done;
-	warn_if_classes_are_rows(&f);
-	if ((st = positive_class(&f, &positive)) != MR_OK ||
-		(st = class_weights(&f, &weights)) != MR_OK ||
-		(st = net_config(&f, &cfg)) != MR_OK)
+	positive = -1;
+	if (spec->task == MR_TASK_CLASSIFICATION)
+	{
+		warn_if_classes_are_rows(&f);
+		if ((st = positive_class(&f, &positive)) != MR_OK ||
+			(st = class_weights(&f, &weights)) != MR_OK)
+			goto done;
+	}
+	else if (spec->task != MR_TASK_REGRESSION && (st = label_weights(&f, &weights)) != MR_OK)
+		goto done;
+	if ((st = net_config(&f, &cfg)) != MR_OK)
 		goto done;
 	train_config(&f, weights, &tc);
 	if ((st = check_memory(&f, &cfg, &tc)) != MR_OK)
@@ -731,6 +1021,9 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 	}
 
 	/* the model */
+	if (cfg.head == MR_HEAD_SIGMOID && (st = choose_thresholds(&f, &m.net, &tc, &thresholds)) != MR_OK)
+		goto done;
+	m.thresholds = thresholds;
 	if ((st = build_model(&f, &m, &cfg, params, n_params, positive, &res, &options_json)) != MR_OK)
 		goto done;
 	st = mr_model_encode(&m, a, image, len, err);
@@ -744,6 +1037,7 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 done:
 	mr_free(a, params);
 	mr_free(a, weights);
+	mr_free(a, thresholds);
 	mr_free(a, res.epochs);
 	mr_buf_free(&options_json);
 	fit_free(&f);

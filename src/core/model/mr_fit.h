@@ -59,7 +59,8 @@ typedef struct MrRow
 	int64_t		n;				/* tokens or events */
 	int			time_kind;		/* MR_ROW_EVENTS: MR_SERIES_TIME_* */
 	int64_t		dropped_events; /* events the sequence's aggregate skipped */
-	const char *label;			/* UTF-8; NULL for a NULL label (skipped and counted) */
+	const char *label;			/* UTF-8, as the task encodes it (mr_targets.h);
+								 * NULL for a NULL label (skipped and counted) */
 	size_t		label_len;
 } MrRow;
 
@@ -76,6 +77,8 @@ typedef struct MrFitSpec
 	MrSourceKind source;
 	const char *relation;		/* UTF-8 names, for messages */
 	const char *input_column;
+	const char *label_column;
+	int			task;			/* MrTask the labels are encoded for */
 	int			threads;		/* workers per batch (medrnn.threads) */
 	size_t		memory_limit;	/* bytes the run may hold; 0: no limit */
 	double		created_at;		/* Unix seconds; 0: now */

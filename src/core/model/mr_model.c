@@ -112,8 +112,9 @@ static const struct
 	uint16_t	version;
 }			known_sections[] = {
 	{"CONF", 1}, {"VOCB", 1}, {"LABL", 1}, {"WGTS", 1}, {"OPTS", 1}, {"HIST", 1}, {"TIME", 1},
-	{"SERI", 1}, {"SMIV", 2}
+	{"SERI", 1}, {"SMIV", 2}, {"TASK", 4}
 };
+#define TASK_FIXED		(4 + 4 + 8 + 8)
 #define N_TAGS (sizeof(known_sections) / sizeof(known_sections[0]))
 #define known_tags(t) (known_sections[t].tag)
 
@@ -142,6 +143,8 @@ model_version(const MrModel *m)
 		v = 2;					/* the "smiles" tokenizer came with version 2 */
 	if (m->cfg.mask && v < 3)
 		v = 3;					/* masked networks, and CONF's 23rd field, with version 3 */
+	if (m->task != MR_TASK_CLASSIFICATION && section_version("TASK") > v)
+		v = section_version("TASK");
 	return v;
 }
 
@@ -242,6 +245,7 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 				vocb_len = 0,
 				seri_len = 0,
 				smiv_len = 0,
+				task_len = 0,
 				labl_len,
 				wgts_len,
 				hist_len,
@@ -292,11 +296,24 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 		return mr_set_error(err, MR_EINVAL, "The model's SMILES variants are inconsistent.");
 	if (m->smiles_variants != 0)
 		smiv_len = SMIV_BYTES;
-	n_sections = 6 + (cfg->vocab_size > 0) + (seri_len > 0) + (smiv_len > 0);
+	if (m->task < MR_TASK_CLASSIFICATION || m->task > MR_TASK_REGRESSION ||
+		cfg->head != mr_task_head(m->task) ||
+		(m->task == MR_TASK_REGRESSION &&
+		 (!isfinite(m->target_mean) || !(isfinite(m->target_scale) && m->target_scale > 0.0) ||
+		  (m->loss != MR_LOSS_MSE && m->loss != MR_LOSS_HUBER))))
+		return mr_set_error(err, MR_EINVAL, "The model's task is inconsistent.");
+	if (mr_task_head(m->task) == MR_HEAD_SIGMOID)
+		for (int k = 0; k < cfg->n_classes; k++)
+			if (!(m->thresholds[k] > 0.0f && m->thresholds[k] < 1.0f))
+				return mr_set_error(err, MR_EINVAL, "The model's threshold %d is outside (0, 1).", k);
+	if (m->task != MR_TASK_CLASSIFICATION)
+		task_len = TASK_FIXED + (mr_task_head(m->task) == MR_HEAD_SIGMOID ? (size_t) 4 * cfg->n_classes : 0);
+	n_sections = 6 + (cfg->vocab_size > 0) + (seri_len > 0) + (smiv_len > 0) + (task_len > 0);
 
 	sum_add(&total, 8 * (size_t) n_sections);
 	sum_add(&total, seri_len);
 	sum_add(&total, smiv_len);
+	sum_add(&total, task_len);
 	sum_add(&total, conf_len);
 	sum_add(&total, vocb_len);
 	sum_add(&total, labl_len);
@@ -389,6 +406,19 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 		w_section(&w, "SMIV", smiv_len);
 		w_u32(&w, (uint32_t) m->smiles_variants);
 		w_u64(&w, m->rows_not_rewritten);
+	}
+	if (task_len > 0)
+	{
+		w_section(&w, "TASK", task_len);
+		w_u32(&w, (uint32_t) m->task);
+		w_u32(&w, (uint32_t) (m->task == MR_TASK_REGRESSION ? m->loss : 0));
+		w_f64(&w, m->task == MR_TASK_REGRESSION ? m->target_mean : 0.0);
+		w_f64(&w, m->task == MR_TASK_REGRESSION ? m->target_scale : 1.0);
+		for (int k = 0; mr_task_head(m->task) == MR_HEAD_SIGMOID && k < cfg->n_classes; k++)
+		{
+			put_f32(w.p, m->thresholds[k]);
+			w.p += 4;
+		}
 	}
 	w_section(&w, "TIME", time_len);
 	w_f64(&w, m->train_seconds);
@@ -584,6 +614,7 @@ decode_conf(Reader *r, MrModel *m)
 	if (n_fields == CONF_FIELDS_V3 && cfg->mask != 1)
 		return r_fail(r, MR_ECORRUPT, "the mask flag is written only when set, and must be 1.");
 
+	cfg->head = mr_task_head(m->task);
 	if (mr_net_check_config(cfg, &cerr) != MR_OK)
 		return r_fail(r, MR_EDIMS, cerr.detail);
 	if (m->input_kind != MR_INPUT_TEXT && m->input_kind != MR_INPUT_TOKENS &&
@@ -612,6 +643,53 @@ decode_conf(Reader *r, MrModel *m)
 		(cfg->n_classes != 2 || m->positive_class < 0 || m->positive_class > 1))
 		return r_fail(r, MR_ECORRUPT, "the positive class is out of range.");
 	return 1;
+}
+
+/* Decode TASK's fixed part (before CONF) into m */
+static int
+decode_task_head(Reader *r, MrModel *m)
+{
+	m->task = (int32_t) r_u32(r);
+	m->loss = (int32_t) r_u32(r);
+	m->target_mean = r_f64(r);
+	m->target_scale = r_f64(r);
+	if (r->st != MR_OK)
+		return 0;
+	if (m->task < MR_TASK_MULTILABEL || m->task > MR_TASK_REGRESSION)
+		return r_fail(r, MR_ECORRUPT, "the task is not recognized.");
+	if (m->task == MR_TASK_REGRESSION ?
+		m->loss != MR_LOSS_MSE && m->loss != MR_LOSS_HUBER :
+		m->loss != 0 || m->target_mean != 0.0 || m->target_scale != 1.0)
+		return r_fail(r, MR_ECORRUPT, "the loss or the target scale does not fit the task.");
+	/* |mean| and scale bounded so that output * scale + mean stays finite */
+	if (!(fabs(m->target_mean) <= 1e30 && m->target_scale > 0.0 && m->target_scale <= 1e30))
+		return r_fail(r, MR_ENONFINITE, "the target mean or scale is out of range.");
+	return 1;
+}
+
+/* Decode the rest of TASK (after CONF, which gives K) into m */
+static int
+decode_task_rest(Reader *r, MrModel *m, const MrAllocator *a)
+{
+	int32_t		K = m->cfg.n_classes;
+
+	r->p += TASK_FIXED;
+	if (mr_task_head(m->task) != MR_HEAD_SIGMOID)
+		return r_done(r);
+	if ((size_t) (r->end - r->p) != (size_t) K * 4)
+		return r_fail(r, MR_ECORRUPT, "the length does not match the label count.");
+	if (!(m->thresholds = mr_alloc(a, sizeof(float) * (size_t) K)))
+		return r_fail(r, MR_ENOMEM, "out of memory.");
+	for (int32_t k = 0; k < K; k++)
+	{
+		float		t = get_f32((uint8_t *) r->p + 4 * (size_t) k);
+
+		if (!(t > 0.0f && t < 1.0f))
+			return r_fail(r, MR_ENONFINITE, "a decision threshold is outside (0, 1).");
+		m->thresholds[k] = t;
+	}
+	r->p += (size_t) K * 4;
+	return r_done(r);
 }
 
 /* Decode SMIV (after CONF and HIST) into m */
@@ -709,7 +787,8 @@ decode_hist(Reader *r, MrModel *m, const MrAllocator *a)
 		log->val_accuracy = r_f64(r);
 		log->rows = (int64_t) m->train_rows;
 		if (!isfinite(log->loss) || log->loss < 0 ||
-			!(log->accuracy >= 0 && log->accuracy <= 1))
+			!((log->accuracy >= 0 && log->accuracy <= 1) ||
+			  (m->task == MR_TASK_REGRESSION && isnan(log->accuracy))))
 			return r_fail(r, MR_ENONFINITE, "a training loss or accuracy is out of range.");
 		/* validation figures: NaN (none) or a proper value */
 		if (!isnan(log->val_loss) && !(isfinite(log->val_loss) && log->val_loss >= 0))
@@ -826,7 +905,8 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 		return mr_set_error(err, MR_ECORRUPT, "%zu bytes follow the last section.", (size_t) (end - p));
 	for (size_t t = 0; t < N_TAGS; t++)
 		if (!sec[t].present && strcmp(known_tags(t), "VOCB") != 0 &&
-			strcmp(known_tags(t), "SERI") != 0 && strcmp(known_tags(t), "SMIV") != 0)
+			strcmp(known_tags(t), "SERI") != 0 && strcmp(known_tags(t), "SMIV") != 0 &&
+			strcmp(known_tags(t), "TASK") != 0)
 			return mr_set_error(err, MR_ECORRUPT, "Required section %s is missing.", known_tags(t));
 
 	/*
@@ -853,8 +933,15 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 	m->fingerprint_len = time_offset;
 	m->buffer = copy;
 
+	/* the task first: it sets the head, which CONF's checks depend on */
+	OPEN(9);
+	if (sec[9].present && !decode_task_head(&r, m))
+		goto fail;
 	OPEN(0);
 	if (!decode_conf(&r, m))
+		goto fail;
+	OPEN(9);
+	if (sec[9].present && !decode_task_rest(&r, m, a))
 		goto fail;
 
 	/* VOCB present exactly when there are tokens */
@@ -995,6 +1082,7 @@ mr_model_free(MrModel *m, const MrAllocator *a)
 		mr_vocab_free(m->var_index);
 	mr_free(a, m->var_mean);
 	mr_free(a, m->var_scale);
+	mr_free(a, m->thresholds);
 	mr_free(a, m->buffer);
 	mr_free(a, m);
 }

@@ -23,7 +23,7 @@
  *
  *	  offset  size  field
  *	  0		  4		magic "MRNN"
- *	  4		  2		format version (1 to 3, see above)
+ *	  4		  2		format version (1 to 4, see above)
  *	  6		  2		reserved, must be 0
  *	  8		  4		total length in bytes, including the checksum
  *	  12	  4		section count (at most MR_MODEL_MAX_SECTIONS)
@@ -65,6 +65,15 @@
  *			rows kept as written because they were not read as SMILES.
  *			Prediction averages the probabilities of the text as written
  *			and variants - 1 rewrites of it (mr_smiles.h).
+ *	  TASK	version 4.  Present exactly when the model does not classify
+ *			(mr_targets.h): u32 task (1 multilabel, 2 multitask, 3
+ *			regression), u32 loss (regression: 0 squared error, 1 Huber;
+ *			else 0), f64 target mean and f64 target scale (regression: the
+ *			standardisation of its targets, scale > 0; else 0 and 1), then
+ *			for the multi-label tasks K f32 decision thresholds in (0, 1).
+ *			A multi-label model's LABL holds its K label names, a
+ *			regression model's one name (its label column's).  The task
+ *			sets the network's head (mr_net.h): without TASK it is softmax.
  *	  TIME	required, last.  f64 training seconds, f64 creation time (Unix
  *			seconds), then n x f64 epoch seconds.  Wall-clock figures vary
  *			between identical runs, so the fingerprint (a hash of all bytes
@@ -80,11 +89,12 @@
 #include "mr_crc32c.h"
 #include "mr_net.h"
 #include "mr_smiles.h"
+#include "mr_targets.h"
 #include "mr_train.h"
 #include "mr_vocab.h"
 
 #define MR_MODEL_MAGIC			"MRNN"
-#define MR_MODEL_VERSION		3	/* the newest version this build reads */
+#define MR_MODEL_VERSION		4	/* the newest version this build reads */
 #define MR_MODEL_MAX_SECTIONS	16
 #define MR_MODEL_MAX_OPTIONS	(1024 * 1024)	/* bytes of OPTS text */
 #define MR_MODEL_HEADER_BYTES	16
@@ -108,6 +118,12 @@ typedef struct MrModel
 	int32_t		lowercase;
 	int32_t		truncating;		/* MrPadding: which end long rows lose */
 	int32_t		positive_class; /* binary models: index of the positive class, else -1 */
+	/* TASK: MR_TASK_CLASSIFICATION (0) without it */
+	int32_t		task;			/* MrTask */
+	int32_t		loss;			/* regression: MrRegressionLoss */
+	double		target_mean;	/* regression: prediction = output * scale + mean */
+	double		target_scale;
+	float	   *thresholds;		/* multi-label tasks: (K) a label is predicted at >= */
 	MrNetConfig cfg;
 	MrNet		net;			/* bound to params */
 	float	   *params;
@@ -169,6 +185,13 @@ MrStatus	mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 
 /* Free a decoded model */
 void		mr_model_free(MrModel *m, const MrAllocator *a);
+
+/* A regression model's prediction in its label's units, from its output */
+static inline double
+mr_model_value(const MrModel *m, float output)
+{
+	return (double) output * m->target_scale + m->target_mean;
+}
 
 
 #endif							/* MR_MODEL_H */

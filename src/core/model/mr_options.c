@@ -14,6 +14,7 @@
 #include "mr_net.h"
 #include "mr_series.h"
 #include "mr_smiles.h"
+#include "mr_targets.h"
 #include "mr_tokenize.h"
 
 /* ----------------------------------------------------------------------
@@ -354,6 +355,11 @@ static const char *const pooling_names[] = {"last", "max", "mean", NULL};
 static const int pooling_values[] = {MR_POOL_LAST, MR_POOL_MAX, MR_POOL_MEAN};
 static const char *const optimizer_names[] = {"adam", NULL};
 static const int optimizer_values[] = {0};
+static const char *const task_names[] = {"classification", "multilabel", "multitask", "regression", NULL};
+static const int task_values[] = {MR_TASK_CLASSIFICATION, MR_TASK_MULTILABEL, MR_TASK_MULTITASK,
+MR_TASK_REGRESSION};
+static const char *const loss_names[] = {"mse", "huber", NULL};
+static const int loss_values[] = {MR_LOSS_MSE, MR_LOSS_HUBER};
 static const char *const origin_names[] = {"zero", "first", NULL};
 static const int origin_values[] = {MR_ORIGIN_ZERO, MR_ORIGIN_FIRST};
 
@@ -430,7 +436,7 @@ const MrOptionDef mr_option_defs[] = {
 	{"validation_split", MR_OPTK_NUMBER, FIELD(validation_split), .lo = 0.0, .hi = 1.0, .hi_open = 1,
 		.inputs = EVERY_INPUT,
 		.doc_default = "0", .doc_range = "[0, 1)",
-	.help = "stratified, seeded hold-out; per-epoch `val_loss` and `val_accuracy`"},
+	.help = "seeded hold-out (stratified by class when classifying); per-epoch `val_loss` and `val_accuracy`; multi-label models choose their decision thresholds on it"},
 	{"early_stopping", MR_OPTK_CUSTOM, 0, .inputs = EVERY_INPUT,
 		.parse = parse_early_stopping, .write = write_early_stopping,
 		.doc_default = "`false`", .doc_range = "`true` (patience 3), `false`, or 1 … 10,000 epochs",
@@ -438,7 +444,7 @@ const MrOptionDef mr_option_defs[] = {
 	{"class_weight", MR_OPTK_CUSTOM, 0, .inputs = EVERY_INPUT,
 		.parse = parse_class_weight, .write = write_class_weight,
 		.doc_default = "none", .doc_range = "`\"balanced\"` or `{\"label\": weight, …}`, weights in (0, 1e6]",
-	.help = "loss weight per class; balanced is n / (K n_k), as scikit-learn"},
+	.help = "loss weight per class; balanced is n / (K n_k), as scikit-learn; for multi-label models `\"balanced\"` weighs each label's positives and negatives alike"},
 	{"dropout", MR_OPTK_NUMBER, FIELD(dropout), .lo = 0.0, .hi = 1.0, .hi_open = 1,
 		.inputs = EVERY_INPUT,
 		.doc_default = "0", .doc_range = "[0, 1)",
@@ -454,6 +460,14 @@ const MrOptionDef mr_option_defs[] = {
 		.parse = parse_positive_label, .write = write_positive_label,
 		.doc_default = "the second label", .doc_range = "a label of the training rows; two classes",
 	.help = "the positive class of a binary model (ROC-AUC, PR-AUC, `rnn_roc`)"},
+	{"task", MR_OPTK_CHOICE, FIELD(task), .idefault = -1, .omit_default = 1,
+		.choices = task_names, .values = task_values, .inputs = EVERY_INPUT,
+		.doc_default = "from the label column's type", .doc_range = "`\"classification\"`, `\"multilabel\"`, `\"multitask\"`, `\"regression\"`",
+	.help = "what the label is: one class; a set of labels (`text[]`); yes/no results with gaps (`jsonb`); a number (`float4`, `float8`, `numeric`)"},
+	{"loss", MR_OPTK_CHOICE, FIELD(loss), .idefault = MR_LOSS_MSE, .omit_default = 1,
+		.choices = loss_names, .values = loss_values, .inputs = EVERY_INPUT,
+		.doc_default = "`\"mse\"`", .doc_range = "`\"mse\"`, `\"huber\"`; regression",
+	.help = "regression loss on the standardised target: squared error, or Huber's (δ = 1 standard deviation)"},
 	{"step", MR_OPTK_CUSTOM, 0, .inputs = SERIES_ONLY,
 		.parse = parse_step, .write = write_step,
 		.doc_default = "required", .doc_range = "(0, 1e15], or an interval for timestamps",

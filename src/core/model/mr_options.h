@@ -80,6 +80,9 @@ typedef struct MrOptions
 	double		l2;
 	const char *positive_label; /* NULL for the default rule */
 	size_t		positive_label_len;
+	/* what the label means */
+	int			task;			/* MrTask, or -1: the label column's type decides */
+	int			loss;			/* regression: MrRegressionLoss */
 	/* measurement sequences */
 	double		step;			/* bin width in the sequences' time unit; 0 = not given */
 	int			step_is_interval;	/* given as an interval: seconds */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mr_blas.h"
+#include "mr_mathfun.h"
 
 /* ----------------------------------------------------------------------
  * configuration and parameter layout
@@ -47,8 +48,12 @@ mr_net_check_config(const MrNetConfig *cfg, MrError *err)
 		return mr_set_error(err, MR_EDIMS, "Bidirectional flag %d is not 0 or 1.", (int) cfg->bidirectional);
 	if (cfg->pooling < MR_POOL_LAST || cfg->pooling > MR_POOL_MEAN)
 		return mr_set_error(err, MR_EDIMS, "Pooling mode %d is not recognized.", (int) cfg->pooling);
-	if (cfg->n_classes < 2 || cfg->n_classes > MR_MAX_CLASSES)
-		return mr_set_error(err, MR_EDIMS, "Class count %d is out of range.", (int) cfg->n_classes);
+	if (cfg->head < MR_HEAD_SOFTMAX || cfg->head > MR_HEAD_LINEAR)
+		return mr_set_error(err, MR_EDIMS, "Head kind %d is not recognized.", (int) cfg->head);
+	if (cfg->n_classes < (cfg->head == MR_HEAD_SOFTMAX ? 2 : 1) ||
+		cfg->n_classes > (cfg->head == MR_HEAD_LINEAR ? 1 : MR_MAX_CLASSES))
+		return mr_set_error(err, MR_EDIMS, "Output count %d is out of range for the head.",
+							(int) cfg->n_classes);
 	return MR_OK;
 }
 
@@ -493,6 +498,17 @@ mr_softmax(float *x, int K)
 		x[k] = (float) (x[k] / sum);
 }
 
+/* The head's outputs from logits; see mr_net.h */
+void
+mr_net_head(float *x, int K, int head)
+{
+	if (head == MR_HEAD_SOFTMAX)
+		mr_softmax(x, K);
+	else if (head == MR_HEAD_SIGMOID)
+		for (int k = 0; k < K; k++)
+			x[k] = mr_sigmoidf(x[k]);
+}
+
 /* Forward pass from acts->X0 to probabilities */
 void
 mr_net_forward(const MrNet *net, const MrBatch *batch, MrActs *acts,
@@ -649,7 +665,7 @@ mr_net_forward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 				lg[k] += net->bd[k];
 				pr[k] = lg[k];
 			}
-			mr_softmax(pr, K);
+			mr_net_head(pr, K, cfg->head);
 		}
 	}
 }

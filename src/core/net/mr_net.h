@@ -25,6 +25,12 @@
  *	  for each layer l, for each direction d: Wx (I_l, 4H_l), Wh (H_l, 4H_l), b (4H_l)
  *	  Wd (D, K), bd (K)
  * where I_0 = E + F, I_l = H_{l-1} * dirs, D = H_last * dirs.
+ *
+ * The head turns the K outputs into what the task predicts (MrHead):
+ * class probabilities (softmax), independent label probabilities
+ * (sigmoid: multi-label and multi-task), or one number (linear:
+ * regression, in the standardised units the model was trained in).  Its
+ * losses are in mr_loss.h.
  */
 #ifndef MR_NET_H
 #define MR_NET_H
@@ -43,6 +49,14 @@ typedef enum MrPooling
 	MR_POOL_MAX = 1,			/* feature-wise max over real steps */
 	MR_POOL_MEAN = 2			/* mean over real steps */
 } MrPooling;
+
+/* What the K outputs mean */
+typedef enum MrHead
+{
+	MR_HEAD_SOFTMAX = 0,		/* one class of K >= 2 */
+	MR_HEAD_SIGMOID = 1,		/* K >= 1 independent yes/no labels */
+	MR_HEAD_LINEAR = 2			/* one number (K = 1) */
+} MrHead;
 
 /*
  * Weights must lie within +-MR_NET_MAX_WEIGHT: trained weights are tiny
@@ -63,8 +77,9 @@ typedef struct MrNetConfig
 	int32_t		hidden[MR_MAX_LAYERS];	/* H_l */
 	int32_t		bidirectional;	/* 0 or 1 */
 	int32_t		pooling;		/* MrPooling */
-	int32_t		n_classes;		/* K >= 2 */
+	int32_t		n_classes;		/* K: outputs (classes, labels, or 1 value) */
 	int32_t		mask;			/* 0, or 1: padding is not an input (padding must be post) */
+	int32_t		head;			/* MrHead (0, softmax, when zeroed) */
 } MrNetConfig;
 
 typedef struct MrLayerParams
@@ -121,7 +136,7 @@ typedef struct MrActs
 	float	   *pooled;			/* (B, D) */
 	int32_t    *pool_arg;		/* (B, D) step taken by max pooling */
 	float	   *logits;			/* (B, K) */
-	float	   *probs;			/* (B, K) */
+	float	   *probs;			/* (B, K) the head's outputs (mr_net_head) */
 	MrLstmMasks masks[MR_MAX_LAYERS][2];	/* dropout masks of the last forward */
 	/* backward workspace */
 	float	   *dbuf[2];		/* (T, B, max width) each: dY and dX in turn */
@@ -257,5 +272,8 @@ void		mr_net_embed_backward(const MrNet *net, const MrBatch *batch,
 
 /* Softmax over K logits in place (max-subtracted, for stability) */
 void		mr_softmax(float *x, int K);
+
+/* The head's outputs from K logits, in place: softmax, sigmoids, or as is */
+void		mr_net_head(float *x, int K, int head);
 
 #endif							/* MR_NET_H */
