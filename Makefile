@@ -19,6 +19,7 @@ PG_OBJS = \
 	src/pg/train.o \
 	src/pg/model_cache.o \
 	src/pg/predict.o \
+	src/pg/evaluate_targets.o \
 	src/pg/info.o \
 	src/pg/evaluate.o \
 	src/pg/explain.o \

@@ -233,8 +233,13 @@ rnn_evaluate(PG_FUNCTION_ARGS)
 	StringInfoData j;
 	ListCell   *lc;
 
+	MedrnnCachedModel *c;
+
 	get_args(fcinfo, &model, &relid, &input_col, &label_col);
-	score_relation(MedrnnLoadModel(CurrentMemoryContext, model), relid, input_col, label_col, &ss);
+	c = MedrnnLoadModel(CurrentMemoryContext, model);
+	if (c->model->task != MR_TASK_CLASSIFICATION)
+		return MedrnnEvaluateTargets(c, relid, input_col, label_col);
+	score_relation(c, relid, input_col, label_col, &ss);
 	m = ss.c->model;
 	K = m->cfg.n_classes;
 	if (mr_metrics_finish(ss.acc, &mt) != MR_OK)
@@ -356,6 +361,18 @@ rnn_roc(PG_FUNCTION_ARGS)
 	/* fail early, before reading any rows */
 	c = MedrnnLoadModel(CurrentMemoryContext, model);
 	m = c->model;
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		MedrnnRocTargets(fcinfo, c, relid, input_col, label_col, text_to_cstring(PG_GETARG_TEXT_PP(4)));
+		return (Datum) 0;
+	}
+	if (m->task != MR_TASK_CLASSIFICATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("rnn_roc of a %s model needs a label", mr_task_name(m->task)),
+				 m->task == MR_TASK_REGRESSION ?
+				 errhint("A regression has no ROC curve; rnn_evaluate gives its errors.") :
+				 errhint("Name one of the model's labels: rnn_roc(model, relation, input, labels, 'label').")));
 	if (m->cfg.n_classes != 2 || m->positive_class < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

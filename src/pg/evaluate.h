@@ -40,4 +40,12 @@ const float *MedrnnPredictRow(MedrnnCachedModel *c, Datum input, MedrnnInputType
  */
 void		MedrnnCheckInputKind(const MrModel *m, const MedrnnSource *src);
 
+/* rnn_evaluate's jsonb for a model that does not classify (evaluate_targets.c) */
+Datum		MedrnnEvaluateTargets(MedrnnCachedModel *c, Oid relid, const char *input_col,
+								  const char *label_col);
+
+/* rnn_roc's rows for one label of a multi-label model (evaluate_targets.c) */
+void		MedrnnRocTargets(FunctionCallInfo fcinfo, MedrnnCachedModel *c, Oid relid,
+							 const char *input_col, const char *label_col, const char *label);
+
 #endif							/* MEDRNN_EVALUATE_H */

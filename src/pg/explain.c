@@ -176,6 +176,24 @@ MedrnnExplainInput(MedrnnCachedModel *c, Datum input, MedrnnInputType type, int 
 	out->logit = e.logit;
 	out->baseline_logit = e.baseline_logit;
 	out->attr_sum = e.attr_sum;
+	/*
+	 * A regression's output is its standardised prediction: in the label's
+	 * units every attribution is scale times as large, and they add up to
+	 * the predicted value's change from the baseline
+	 */
+	if (m->task == MR_TASK_REGRESSION)
+	{
+		double		s = m->target_scale;
+
+		out->probability = mr_model_value(m, probs[0]);
+		out->logit *= s;
+		out->baseline_logit *= s;
+		out->attr_sum *= s;
+		for (int64 i = 0; out->attr && i < out->n_tokens; i++)
+			out->attr[i] *= s;
+		for (int64 i = 0; out->cell && i < (int64) m->n_vars * out->n_bins; i++)
+			out->cell[i] *= s;
+	}
 	mr_explanation_free(&e, &a);
 }
 

@@ -194,6 +194,28 @@ MedrnnModelInfoText(bytea *b, const MrModel *m)
 		append_string(&j, m->labels[m->positive_class], m->label_len[m->positive_class]);
 	else
 		appendStringInfoString(&j, "null");
+	/* what a model that does not classify predicts, and how it decides */
+	if (m->task != MR_TASK_CLASSIFICATION)
+		appendStringInfo(&j, ", \"task\": \"%s\"", mr_task_name(m->task));
+	if (m->task == MR_TASK_REGRESSION)
+	{
+		appendStringInfo(&j, ", \"loss\": \"%s\", \"target_mean\": ",
+						 m->loss == MR_LOSS_HUBER ? "huber" : "mse");
+		MedrnnAppendJsonNumber(&j, m->target_mean);
+		appendStringInfoString(&j, ", \"target_scale\": ");
+		MedrnnAppendJsonNumber(&j, m->target_scale);
+	}
+	else if (m->task != MR_TASK_CLASSIFICATION)
+	{
+		appendStringInfoString(&j, ", \"thresholds\": [");
+		for (int k = 0; k < cfg->n_classes; k++)
+		{
+			if (k)
+				appendStringInfoString(&j, ", ");
+			MedrnnAppendJsonNumber(&j, m->thresholds[k]);
+		}
+		appendStringInfoChar(&j, ']');
+	}
 	appendStringInfo(&j, ", \"maxlen\": %d, \"padding\": \"%s\", \"truncating\": \"%s\"",
 					 cfg->maxlen, cfg->padding == MR_PAD_PRE ? "pre" : "post",
 					 m->truncating == MR_PAD_PRE ? "pre" : "post");

@@ -175,6 +175,12 @@ rnn_report(PG_FUNCTION_ARGS)
 				 errmsg("model must not be NULL")));
 	b = PG_GETARG_BYTEA_PP(0);
 	c = MedrnnLoadModel(CurrentMemoryContext, b);
+	/* the page's figures (confusion, ROC, calibration) are a classifier's */
+	if (c->model->task != MR_TASK_CLASSIFICATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("rnn_report does not yet draw %s models", mr_task_name(c->model->task)),
+				 errhint("rnn_model_info and rnn_evaluate describe the model; rnn_explain explains its predictions.")));
 	if (!PG_ARGISNULL(4))
 	{
 		Jsonb	   *j = PG_GETARG_JSONB_P(4);

@@ -104,6 +104,38 @@ mr_targets_check_multi(const char *s, size_t len, int64_t *n_entries, MrError *e
 	return walk_entries(s, len, count_entry, n_entries, err);
 }
 
+/* A row's truth against a model's names */
+typedef struct Truth
+{
+	const MrVocab *names;
+	int8_t	   *truth;
+	int64_t    *unseen;
+} Truth;
+
+static MrStatus
+truth_entry(const char *name, size_t len, int value, void *arg)
+{
+	Truth	   *t = arg;
+	int32_t		k = mr_vocab_lookup(t->names, name, len);
+
+	if (k < 0)
+		(*t->unseen)++;
+	else
+		t->truth[k] = (int8_t) value;
+	return MR_OK;
+}
+
+MrStatus
+mr_targets_truth(const char *s, size_t len, const MrVocab *names, int task,
+				 int32_t K, int8_t *truth, int64_t *unseen, MrError *err)
+{
+	Truth		t = {names, truth, unseen};
+
+	*unseen = 0;
+	memset(truth, task == MR_TASK_MULTITASK ? -1 : 0, (size_t) K);
+	return walk_entries(s, len, truth_entry, &t, err);
+}
+
 /* Collecting the names, then filling one target's row */
 typedef struct Collect
 {

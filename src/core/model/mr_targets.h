@@ -71,6 +71,15 @@ int			mr_targets_parse_value(const char *s, size_t len, double *out);
  */
 MrStatus	mr_targets_check_multi(const char *s, size_t len, int64_t *n_entries, MrError *err);
 
+/*
+ * A row's truth for a multi-label model whose label names map to outputs
+ * by names: truth[k] is 1 or 0 for a label the row gives, else 0
+ * (multilabel) or -1 (multitask).  *unseen counts the row's labels the
+ * model does not know (they are left out).  MR_EINVAL for a malformed one.
+ */
+MrStatus	mr_targets_truth(const char *s, size_t len, const MrVocab *names, int task,
+							 int32_t K, int8_t *truth, int64_t *unseen, MrError *err);
+
 /* What training reads, built from the distinct labels */
 typedef struct MrTargets
 {
