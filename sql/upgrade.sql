@@ -43,6 +43,8 @@ SELECT count(*) AS registered FROM rnn_model;
 SELECT version, deployed FROM rnn_train_model('up', 'up_rows', 'note', 'dx', '{"epochs": 1, "hidden": 4, "embed_dim": 2}');
 -- and 0.3's report reads an old model
 SELECT left(rnn_report(model), 15) AS report_of_an_old_model FROM up_models WHERE seed = 1;
+-- 0.4's functions know an old model for a classifier
+SELECT rnn_predict_value(model, 'fever') FROM up_models WHERE seed = 1;
 
 \c :regress_db
 DROP DATABASE medrnn_upgrade;

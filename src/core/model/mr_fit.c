@@ -322,8 +322,13 @@ check_rows(Fit *f, int64_t n, const MrVocab *labels)
 	if (n == 0)
 	{
 		mr_error_message(f->err, MR_EDATA, "no rows to train on");
-		mr_error_detail(f->err, "Relation \"%s\" has %lld rows, %lld of them with a NULL input or label.",
-						f->spec->relation, (long long) f->seen, (long long) f->skipped_null);
+		if (f->skipped_nonfinite + f->skipped_unknown > 0)
+			mr_error_detail(f->err, "Relation \"%s\" has %lld rows: %lld with a NULL input or label, %lld with a label that trains nothing (NaN, infinite, or no known result).",
+							f->spec->relation, (long long) f->seen, (long long) f->skipped_null,
+							(long long) (f->skipped_nonfinite + f->skipped_unknown));
+		else
+			mr_error_detail(f->err, "Relation \"%s\" has %lld rows, %lld of them with a NULL input or label.",
+							f->spec->relation, (long long) f->seen, (long long) f->skipped_null);
 		mr_error_hint(f->err, "Train on rows with a non-NULL input and label.");
 		return MR_EDATA;
 	}
@@ -874,7 +879,8 @@ build_model(Fit *f, MrModel *m, const MrNetConfig *cfg, float *params, size_t n_
 	m->options_json = options_json->data;
 	m->options_len = (uint32_t) options_json->len;
 	m->rows_used = (uint64_t) f->data.n;
-	m->rows_skipped = (uint64_t) f->skipped_null;
+	/* NULLs, and labels a task cannot train on (NaN, nothing known) */
+	m->rows_skipped = (uint64_t) (f->skipped_null + f->skipped_nonfinite + f->skipped_unknown);
 	m->train_rows = (uint64_t) res->train_rows;
 	m->val_rows = (uint64_t) res->val_rows;
 	m->n_epochs = res->n_epochs;
