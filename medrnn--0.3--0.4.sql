@@ -82,7 +82,8 @@ RETURNS float8
 AS 'MODULE_PATHNAME', 'rnn_predict_value_named'
 LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10000;
 
--- the ROC curve of one label of a multi-label or multitask model
+-- the ROC curve of one label of a multi-label or multitask model, or of one
+-- class of a classifier against the rest
 
 CREATE FUNCTION rnn_roc(model bytea, relation regclass, input_col name, label_col name, label text)
 RETURNS TABLE(threshold float8, tpr float8, fpr float8, "precision" float8)
@@ -90,7 +91,7 @@ AS 'MODULE_PATHNAME', 'rnn_roc'
 LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1000;
 
 COMMENT ON FUNCTION rnn_roc(bytea, regclass, name, name, text) IS
-'ROC curve of one label of a multi-label or multitask model on a relation''s rows (its known labels only)';
+'ROC curve of one label of a multi-label or multitask model (its known labels only), or of one class of a classifier against the rest, on a relation''s rows';
 
 -- the registry trains every kind of model: a hold-out stratified by class only
 -- for classification, and the key metric of the model's kind

@@ -104,6 +104,12 @@ SELECT tpr >= 0.9 AS sensitive_enough FROM roc WHERE tpr >= 0.9 ORDER BY thresho
 CREATE TABLE ev_multi AS SELECT note, (id % 3)::text AS cls FROM ev_rows WHERE note IS NOT NULL;
 CREATE TABLE ev_multi_model AS SELECT rnn_train('ev_multi', 'note', 'cls', '{"epochs": 1, "hidden": 4, "embed_dim": 2}') AS model;
 SELECT * FROM rnn_roc((SELECT model FROM ev_multi_model), 'ev_multi', 'note', 'cls');
+-- one class against the rest: the same curve as a binary model's of that class
+SELECT count(*) > 1 AS points, min(fpr) = 0 AND max(fpr) = 1 AS full_range,
+       (SELECT (rnn_evaluate(model, 'ev_multi', 'note', 'cls')->'per_class'->'1'->>'support')::int FROM ev_multi_model)
+         = (SELECT count(*) FROM ev_multi WHERE cls = '1') AS support_agrees
+FROM rnn_roc((SELECT model FROM ev_multi_model), 'ev_multi', 'note', 'cls', '1');
+SELECT * FROM rnn_roc((SELECT model FROM ev_multi_model), 'ev_multi', 'note', 'cls', 'nine');
 SELECT (rnn_evaluate(model, 'ev_multi', 'note', 'cls') ? 'roc_auc') AS has_auc,
        jsonb_array_length(rnn_evaluate(model, 'ev_multi', 'note', 'cls') -> 'confusion_matrix' -> 'matrix') AS matrix_rows
 FROM ev_multi_model;

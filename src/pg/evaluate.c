@@ -170,7 +170,7 @@ MedrnnCheckInputKind(const MrModel *m, const MedrnnSource *src)
  */
 static void
 score_relation(MedrnnCachedModel *c, Oid relid, const char *input_col, const char *label_col,
-			   ScoreState *ss)
+			   int positive, ScoreState *ss)
 {
 	MedrnnSource src;
 	MrAllocator a = MedrnnAllocator(CurrentMemoryContext);
@@ -181,7 +181,7 @@ score_relation(MedrnnCachedModel *c, Oid relid, const char *input_col, const cha
 	MedrnnResolveSource(relid, input_col, label_col, c->model->task, &src);
 	MedrnnCheckInputKind(ss->c->model, &src);
 	ss->input_type = src.input_type;
-	if (mr_metrics_new(&a, ss->c->model->cfg.n_classes, ss->c->model->positive_class, &ss->acc) != MR_OK)
+	if (mr_metrics_new(&a, ss->c->model->cfg.n_classes, positive, &ss->acc) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	MedrnnScanSource(&src, score_row, ss);
 	MedrnnWarnUnseen(ss->c->model, &ss->unseen, ss->seen - ss->skipped_null, label_col);
@@ -239,7 +239,7 @@ rnn_evaluate(PG_FUNCTION_ARGS)
 	c = MedrnnLoadModel(CurrentMemoryContext, model);
 	if (c->model->task != MR_TASK_CLASSIFICATION)
 		return MedrnnEvaluateTargets(c, relid, input_col, label_col);
-	score_relation(c, relid, input_col, label_col, &ss);
+	score_relation(c, relid, input_col, label_col, c->model->positive_class, &ss);
 	m = ss.c->model;
 	K = m->cfg.n_classes;
 	if (mr_metrics_finish(ss.acc, &mt) != MR_OK)
@@ -356,16 +356,32 @@ rnn_roc(PG_FUNCTION_ARGS)
 	int64		n_points;
 	MedrnnCachedModel *c;
 	const MrModel *m;
+	int			positive = -1;
 
 	get_args(fcinfo, &model, &relid, &input_col, &label_col);
 	/* fail early, before reading any rows */
 	c = MedrnnLoadModel(CurrentMemoryContext, model);
 	m = c->model;
-	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4) && m->task != MR_TASK_CLASSIFICATION)
 	{
 		MedrnnRocTargets(fcinfo, c, relid, input_col, label_col, text_to_cstring(PG_GETARG_TEXT_PP(4)));
 		return (Datum) 0;
 	}
+	/* a class of a classifier: that class against the rest */
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		size_t		len;
+		char	   *u = MedrnnTextToUtf8(PG_GETARG_TEXT_PP(4), &len);
+
+		positive = mr_vocab_lookup(m->label_index, u, len);
+		if (positive < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("label \"%s\" is not one of the model's labels",
+							text_to_cstring(PG_GETARG_TEXT_PP(4)))));
+	}
+	else if (m->task == MR_TASK_CLASSIFICATION)
+		positive = m->positive_class;
 	if (m->task != MR_TASK_CLASSIFICATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -373,16 +389,16 @@ rnn_roc(PG_FUNCTION_ARGS)
 				 m->task == MR_TASK_REGRESSION ?
 				 errhint("A regression has no ROC curve; rnn_evaluate gives its errors.") :
 				 errhint("Name one of the model's labels: rnn_roc(model, relation, input, labels, 'label').")));
-	if (m->cfg.n_classes != 2 || m->positive_class < 0)
+	if (positive < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("rnn_roc needs a binary model"),
 				 m->cfg.n_classes != 2 ?
 				 errdetail("The model has %d classes.", m->cfg.n_classes) :
 				 errdetail("The model names no positive class."),
-				 errhint("Use rnn_evaluate for per-class metrics of a multi-class model.")));
+				 errhint("Name a class for its curve against the rest: rnn_roc(model, relation, input, label_col, 'class').")));
 	InitMaterializedSRF(fcinfo, 0);
-	score_relation(c, relid, input_col, label_col, &ss);
+	score_relation(c, relid, input_col, label_col, positive, &ss);
 	if (mr_roc_curve(ss.acc, &points, &n_points) != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	for (int64 i = 0; i < n_points; i++)

@@ -12,7 +12,10 @@
 # src/core/model/mr_model.h): T and T2, binary word-tokenizer text models with
 # different seeds; C, a three-class char-tokenizer bidirectional two-layer
 # model; K, a token-array model; and S, a measurement-series model where the
-# extension has the rnnseq type:
+# extension has the rnnseq type; and models of the other tasks, whose images
+# carry a TASK section: reg_text and multi_text (a regression and a
+# multi-label model of text), and their token and series twins, which
+# rnn_predict_value and rnn_predict_labels are called with:
 #
 #	trunc		every proper prefix of T and of K
 #	hdrflip		every single-bit flip of the 16-byte header, of each section
@@ -23,14 +26,15 @@
 #				header's length field updated)
 #	random		random bytes; "MRNN" plus random bytes; a well-formed header
 #				and section table around random payloads
-#	version		the version field set to 4..255, newer than the 3 this build
+#	version		the version field set to 5..255, newer than the 4 this build
 #				reads (must be exactly 0A000)
 #	resealed	damage with the length and CRC-32C fixed afterwards, so that
 #				it reaches the structural checks: bit flips, CONF fields set to
 #				boundary values, sections dropped, duplicated or reordered,
 #				non-finite weights and histories, crafted labels, vocabulary
 #				and options; a resealed value may also be a valid model, so
-#				it may succeed, or raise 42804 (input kind flipped)
+#				it may succeed, or raise 42804 (input kind flipped) or 42809
+#				(a valid model of another task)
 #
 # Each function is called as "SELECT f(m, ...) FROM (VALUES (valid), (case))"
 # so that the per-call-site model cache first holds a valid model.  Its other
@@ -104,6 +108,20 @@ INSERT INTO hm_base
 INSERT INTO hm_base
   SELECT 'K', 'tokens', rnn_train('hm_tok_rows', 'note', 'dx', '{"epochs": 2, "hidden": 4, "embed_dim": 3}');
 
+-- models of the other tasks: a number and a label set per row
+ALTER TABLE hm_rows ADD COLUMN sev float8, ADD COLUMN findings text[];
+UPDATE hm_rows SET sev = id % 2 * 2.5 + id % 4, findings = CASE WHEN id % 3 = 0 THEN ARRAY['a'] ELSE ARRAY['a', 'b'] END;
+ALTER TABLE hm_tok_rows ADD COLUMN sev float8, ADD COLUMN findings text[];
+UPDATE hm_tok_rows SET sev = id % 2 * 2.5 + id % 4, findings = CASE WHEN id % 3 = 0 THEN ARRAY['a'] ELSE ARRAY['a', 'b'] END;
+INSERT INTO hm_base
+  SELECT 'reg_text', 'reg_text', rnn_train('hm_rows', 'note', 'sev', '{"epochs": 1, "hidden": 4, "embed_dim": 4, "loss": "huber"}')
+  UNION ALL
+  SELECT 'multi_text', 'multi_text', rnn_train('hm_rows', 'note', 'findings', '{"epochs": 1, "hidden": 4, "embed_dim": 4, "validation_split": 0.3}')
+  UNION ALL
+  SELECT 'reg_tokens', 'reg_tokens', rnn_train('hm_tok_rows', 'note', 'sev', '{"epochs": 1, "hidden": 4, "embed_dim": 3}')
+  UNION ALL
+  SELECT 'multi_tokens', 'multi_tokens', rnn_train('hm_tok_rows', 'note', 'findings', '{"epochs": 1, "hidden": 4, "embed_dim": 3}');
+
 -- a series model, where the extension has the rnnseq type
 DO $$
 BEGIN
@@ -116,6 +134,12 @@ BEGIN
         FROM generate_series(1, 20) AS i$q$;
     INSERT INTO hm_base
       SELECT 'S', 'series', rnn_train('hm_seq_rows', 'note', 'dx', '{"epochs": 1, "hidden": 4, "step": 30}');
+    ALTER TABLE hm_seq_rows ADD COLUMN sev float8, ADD COLUMN findings text[];
+    UPDATE hm_seq_rows SET sev = id % 2 * 2.5, findings = CASE WHEN id % 2 = 0 THEN ARRAY['a'] ELSE ARRAY['a', 'b'] END;
+    INSERT INTO hm_base
+      SELECT 'reg_series', 'reg_series', rnn_train('hm_seq_rows', 'note', 'sev', '{"epochs": 1, "hidden": 4, "step": 30}')
+      UNION ALL
+      SELECT 'multi_series', 'multi_series', rnn_train('hm_seq_rows', 'note', 'findings', '{"epochs": 1, "hidden": 4, "step": 30}');
   END IF;
 END $$;
 SQL
@@ -269,7 +293,7 @@ SELECT setseed(0.4242);
 INSERT INTO hm_cases (kind, note, model)
 SELECT 'trunc', b.name || ' first ' || k, substring(b.model FROM 1 FOR k)
 FROM hm_base b, generate_series(0, length(b.model) - 1) AS k
-WHERE b.name IN ('T', 'K');
+WHERE b.name IN ('T', 'K', 'reg_text', 'multi_text');
 
 -- every bit of the header, of each section header and of the checksum
 INSERT INTO hm_cases (kind, note, model)
@@ -279,7 +303,7 @@ FROM hm_base b,
               UNION SELECT generate_series(length(b.model) - 4, length(b.model) - 1)
               UNION SELECT s.off + j FROM hm_sections(b.model) AS s, generate_series(0, 7) AS j) AS h,
      generate_series(0, 7) AS k
-WHERE b.name IN ('T', 'K', 'S');
+WHERE b.name IN ('T', 'K', 'S', 'reg_text', 'multi_tokens');
 
 -- sampled bits across the whole image of every model
 INSERT INTO hm_cases (kind, note, model)
@@ -325,11 +349,11 @@ SELECT 'random', 'MRNN v1 header, ' || k || ' random sections',
                       FROM generate_series(1, k) AS j WHERE j > 0 * g))
 FROM (SELECT g, (random() * 9)::int AS k FROM generate_series(1, 600) AS g) AS r;
 
--- the version field: 4..255 is a newer format than this build's 3 (0A000);
+-- the version field: 5..255 is a newer format than this build's 4 (0A000);
 -- and a few beyond
 INSERT INTO hm_cases (kind, note, model)
 SELECT 'version', b.name || ' version ' || v, set_byte(b.model, 4, v)
-FROM hm_base b, generate_series(4, 255) AS v WHERE b.name IN ('T', 'K');
+FROM hm_base b, generate_series(5, 255) AS v WHERE b.name IN ('T', 'K');
 INSERT INTO hm_cases (kind, note, model)
 SELECT 'version', b.name || ' version ' || (v * 256 + 1), set_byte(b.model, 5, v)
 FROM hm_base b, generate_series(1, 255, 16) AS v WHERE b.name IN ('T', 'K');
@@ -528,6 +552,12 @@ BEGIN
   ELSIF to_regtype('rnnseq') = ANY (ARRAY(SELECT unnest(p.proargtypes))) THEN
     fam := 'series';
   END IF;
+  -- the functions of one task get a valid model of that task
+  IF p.proname = 'rnn_predict_value' THEN
+    fam := 'reg_' || fam;
+  ELSIF p.proname = 'rnn_predict_labels' THEN
+    fam := 'multi_' || fam;
+  END IF;
   FOR i IN 1 .. cardinality(types) LOOP
     CONTINUE WHEN modes[i] IN ('o', 't');
     t := format_type(types[i], NULL);
@@ -603,7 +633,7 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 UPDATE hm_functions f SET problem = 'fails with a valid model: ' || r
 FROM (SELECT fn, hm_try(call, b.model, b.model) AS r
-      FROM hm_functions h JOIN hm_base b ON b.name = CASE h.family WHEN 'tokens' THEN 'K' WHEN 'series' THEN 'S' ELSE 'T' END
+      FROM hm_functions h JOIN hm_base b ON b.name = CASE h.family WHEN 'tokens' THEN 'K' WHEN 'series' THEN 'S' WHEN 'text' THEN 'T' ELSE h.family END
       WHERE problem IS NULL) AS s
 WHERE s.fn = f.fn AND s.r <> 'OK';
 SQL
@@ -636,7 +666,8 @@ DECLARE
   msg text;
 BEGIN
   FOR f IN SELECT fn, family, call FROM hm_functions WHERE problem IS NULL ORDER BY fn::text LOOP
-    SELECT model INTO valid FROM hm_base WHERE name = CASE f.family WHEN 'tokens' THEN 'K' WHEN 'series' THEN 'S' ELSE 'T' END;
+    SELECT model INTO valid FROM hm_base
+     WHERE name = CASE f.family WHEN 'tokens' THEN 'K' WHEN 'series' THEN 'S' WHEN 'text' THEN 'T' ELSE f.family END;
     FOR c IN SELECT id, model FROM hm_cases ORDER BY id LOOP
       BEGIN
         EXECUTE f.call USING c.model, valid;
@@ -681,13 +712,14 @@ q -c "SELECT 'per SQLSTATE: ' || string_agg(state || ' = ' || n, ', ' ORDER BY s
 
 # Anything else than the allowed SQLSTATEs, per kind
 # (a resealed value that some function accepted is a valid, different
-# model: it may then read the other input kind (42804) or lack the label
-# the synthesized arguments name (22023))
+# model: it may then read the other input kind (42804), be of another
+# task than the function answers for (42809), or lack the label the
+# synthesized arguments name (22023))
 WRONG="FROM hm_results r JOIN hm_cases c ON c.id = r.case_id
        WHERE CASE c.kind
                WHEN 'version' THEN r.state <> '0A000'
                WHEN 'resealed' THEN r.state NOT IN ('22P03', '0A000')
-                                    AND NOT (r.state IN ('OK', '42804', '22023')
+                                    AND NOT (r.state IN ('OK', '42804', '42809', '22023')
                                              AND EXISTS (SELECT 1 FROM hm_results a
                                                          WHERE a.case_id = r.case_id AND a.state = 'OK'))
                ELSE r.state NOT IN ('22P03', '0A000')
@@ -695,7 +727,7 @@ WRONG="FROM hm_results r JOIN hm_cases c ON c.id = r.case_id
 nres=$(q -c "SELECT count(*) FROM hm_results" 2>/dev/null || echo 0)
 nwrong=$(q -c "SELECT count(*) $WRONG" 2>/dev/null || echo -1)
 ok "$([ "$nres" -gt 0 ] && [ "$nwrong" -eq 0 ] && echo 0 || echo 1)" \
-	"every call gave 22P03 or 0A000 (exactly 0A000 for versions 4..255; resealed values may be valid models): $nwrong of $nres did not"
+	"every call gave 22P03 or 0A000 (exactly 0A000 for versions 5..255; resealed values may be valid models): $nwrong of $nres did not"
 if [ "$nwrong" != 0 ]; then
 	q -c "SELECT r.fn || ' | ' || c.kind || ' | ' || c.note || ' | ' || r.state || ' ' || coalesce(r.message, '')
 	      $WRONG ORDER BY r.state, c.kind, c.id LIMIT 40" 2>/dev/null | sed 's/^/wrong: /' | diag || true
@@ -703,11 +735,11 @@ if [ "$nwrong" != 0 ]; then
 	             || min(c.kind || ' ' || c.note) $WRONG GROUP BY r.state" 2>/dev/null | sed 's/^/wrong: /' | diag || true
 fi
 
-# Versions 4..255 exactly: the newer-format error, never "invalid"
+# Versions 5..255 exactly: the newer-format error, never "invalid"
 nver=$(q -c "SELECT count(*) FROM hm_results r JOIN hm_cases c ON c.id = r.case_id
              WHERE c.kind = 'version' AND r.state = '0A000'" 2>/dev/null || echo 0)
-ok "$([ "$nver" -ge $((2 * 252 * nfn)) ] && echo 0 || echo 1)" \
-	"versions 4..255 of both models give 0A000 in every function ($nver calls)"
+ok "$([ "$nver" -ge $((2 * 251 * nfn)) ] && echo 0 || echo 1)" \
+	"versions 5..255 of both models give 0A000 in every function ($nver calls)"
 
 # Nothing but the resealed cases may ever succeed
 nlive=$(q -c "SELECT count(*) FROM hm_results r JOIN hm_cases c ON c.id = r.case_id
