@@ -86,6 +86,34 @@ SELECT e->>'task' AS task, (e->>'skipped_unknown')::int AS unknown_rows,
 FROM (SELECT rnn_evaluate(model, 'tg_rows', 'note', 'results') AS e FROM tg_mt) s;
 SELECT rnn_predict_labels(model, 'fever angina') FROM tg_mt;
 
+-- every input: SMILES with variants (the prediction averages the rewrites)
+CREATE TABLE tg_mol AS
+SELECT m AS smiles, length(regexp_replace(m, '[^C]', '', 'g'))::float8 AS carbons
+FROM unnest(ARRAY['CCO', 'CCCO', 'CCCCO', 'OCCO', 'CC(C)O', 'CC(C)CO', 'CCC(C)CO', 'CCCCCO',
+                  'CC(=O)O', 'CCC(=O)O', 'OC(C)C(C)O', 'CCOCC', 'CCCCCCO', 'CC(C)(C)O']) AS m;
+CREATE TABLE tg_mol_model AS
+SELECT rnn_train('tg_mol', 'smiles', 'carbons',
+                 '{"tokenizer": "smiles", "smiles_variants": 4, "epochs": 30, "hidden": 8, "embed_dim": 4,
+                   "learning_rate": 0.02, "seed": 2}') AS model;
+SELECT rnn_model_info(model)->>'smiles_variants' AS variants,
+       rnn_predict_value(model, 'CCCCCCO') > rnn_predict_value(model, 'CO') AS longer_more
+FROM tg_mol_model;
+-- and measurement sequences (rnnseq) with a label set
+CREATE TABLE tg_seq AS
+SELECT i AS id,
+       format('[[0, "HR", %s], [30, "HR", %s], [60, "SBP", %s]]', 70 + i % 2 * 50, 75 + i % 2 * 45 + i % 5,
+              120 - (i % 3 = 0)::int * 45 + i % 4)::rnnseq AS vitals,
+       array_remove(ARRAY[CASE WHEN i % 2 = 1 THEN 'tachycardia' END,
+                          CASE WHEN i % 3 = 0 THEN 'hypotension' END], NULL) AS alarms
+FROM generate_series(1, 120) AS i;
+CREATE TABLE tg_seq_model AS
+SELECT rnn_train('tg_seq', 'vitals', 'alarms',
+                 '{"step": 30, "maxlen": 3, "hidden": 8, "epochs": 30, "learning_rate": 0.02, "seed": 1}') AS model;
+SELECT rnn_predict_labels(model, '[[0, "HR", 125], [30, "HR", 124], [60, "SBP", 75]]'::rnnseq) AS both,
+       rnn_predict_labels(model, '[[0, "HR", 70], [30, "HR", 72], [60, "SBP", 121]]'::rnnseq) AS none,
+       (rnn_evaluate(model, 'tg_seq', 'vitals', 'alarms')->>'micro_f1')::float8 > 0.9 AS f1_high
+FROM tg_seq_model;
+
 -- bad labels and options
 CREATE TABLE tg_bad (note text, j jsonb, t text[], s text, v float8);
 INSERT INTO tg_bad VALUES ('fever', '[1, 2]', '{""}', 'x', 1), ('rash', '{"a": 2}', '{a}', 'y', 1);
@@ -112,9 +140,9 @@ FROM rnn_train_model('tg_sev', 'tg_rows', 'note', 'severity', '{"epochs": 2, "hi
 SELECT rnn_predict_value('tg_sev', 'angina') > rnn_predict_value('tg_sev', 'stable') IS NOT NULL AS answered;
 SELECT rnn_predict('tg_sev', 'angina');
 SELECT rnn_predict_labels('tg_sev', 'angina');
-SELECT rnn_report((SELECT model FROM tg_ml));
+SELECT rnn_report(model) LIKE '<!DOCTYPE html>%' AS reported FROM tg_ml;
 DELETE FROM rnn_deployment WHERE name = 'tg_sev';
 DELETE FROM rnn_model WHERE name = 'tg_sev';
 
-DROP TABLE tg_rows, tg_reg, tg_ml, tg_mt, tg_bad;
+DROP TABLE tg_rows, tg_reg, tg_ml, tg_mt, tg_bad, tg_mol, tg_mol_model, tg_seq, tg_seq_model;
 DROP FUNCTION tg_draw;

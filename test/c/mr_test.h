@@ -70,6 +70,8 @@ void		test_model(void);
 void		test_options(void);
 void		test_fit(void);
 void		test_metrics(void);
+void		test_metrics_targets(void);
+void		test_targets(void);
 void		test_report(void);
 
 #endif							/* MR_TEST_H */

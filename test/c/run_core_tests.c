@@ -101,6 +101,8 @@ main(int argc, char **argv)
 		{"options", test_options},
 		{"fit", test_fit},
 		{"metrics", test_metrics},
+		{"metrics_targets", test_metrics_targets},
+		{"targets", test_targets},
 		{"report", test_report},
 	};
 

@@ -490,8 +490,11 @@ label_weights(Fit *f, float **out)
 /*
  * The decision threshold of every label of a multi-label model: the one
  * with the best F1 on the validation rows (mr_train's own split), or 0.5
- * without them.  The validation rows are scored as written (SMILES
- * variants are averaged only at prediction).
+ * without them.  The best is one of the rows' scores; the threshold is set
+ * halfway down to the next lower score, which classifies the validation
+ * rows alike but does not sit on a score that new rows only just miss.
+ * The validation rows are scored as written (SMILES variants are averaged
+ * only at prediction).
  */
 static MrStatus
 choose_thresholds(Fit *f, const MrNet *net, const MrTrainConfig *tc, float **out)
@@ -543,11 +546,22 @@ choose_thresholds(Fit *f, const MrNet *net, const MrTrainConfig *tc, float **out
 	{
 		float		t;
 
+		float		below = -1.0f;
+
 		if ((st = mr_best_f1_threshold(f->a, truth + k, K, scores + k, K, n_val, &t)) != MR_OK)
 		{
 			mr_set_error(f->err, st, "Could not choose the thresholds.");
 			goto done;
 		}
+		for (int64_t i = 0; i < n_val; i++)
+		{
+			float		s = scores[(size_t) i * K + k];
+
+			if (truth[(size_t) i * K + k] >= 0 && s < t && s > below)
+				below = s;
+		}
+		if (below >= 0.0f)
+			t = below + 0.5f * (t - below);
 		/* a threshold is stored within (0, 1); a score can round to 1 */
 		if (!(t > 1e-6f))
 			t = 1e-6f;
@@ -930,6 +944,7 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 	*len = 0;
 	memset(&f, 0, sizeof(f));
 	memset(&res, 0, sizeof(res));
+	memset(&m, 0, sizeof(m));
 	f.spec = spec;
 	f.o = o;
 	f.hooks = hooks;
@@ -1033,14 +1048,15 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 	if ((st = build_model(&f, &m, &cfg, params, n_params, positive, &res, &options_json)) != MR_OK)
 		goto done;
 	st = mr_model_encode(&m, a, image, len, err);
+
+done:
+	/* the model's lists, also when building it failed partway */
 	mr_free(a, m.tokens);
 	mr_free(a, m.token_len);
 	mr_free(a, m.var_names);
 	mr_free(a, m.var_name_len);
 	mr_free(a, m.labels);
 	mr_free(a, m.label_len);
-
-done:
 	mr_free(a, params);
 	mr_free(a, weights);
 	mr_free(a, thresholds);

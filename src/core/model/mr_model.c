@@ -299,7 +299,8 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 	if (m->task < MR_TASK_CLASSIFICATION || m->task > MR_TASK_REGRESSION ||
 		cfg->head != mr_task_head(m->task) ||
 		(m->task == MR_TASK_REGRESSION &&
-		 (!isfinite(m->target_mean) || !(isfinite(m->target_scale) && m->target_scale > 0.0) ||
+		 (!(fabs(m->target_mean) <= MR_MAX_TARGET) ||
+		  !(m->target_scale > 0.0 && m->target_scale <= MR_MAX_TARGET) ||
 		  (m->loss != MR_LOSS_MSE && m->loss != MR_LOSS_HUBER))))
 		return mr_set_error(err, MR_EINVAL, "The model's task is inconsistent.");
 	if (mr_task_head(m->task) == MR_HEAD_SIGMOID)
@@ -640,7 +641,8 @@ decode_conf(Reader *r, MrModel *m)
 		(m->truncating != MR_PAD_PRE && m->truncating != MR_PAD_POST))
 		return r_fail(r, MR_ECORRUPT, "a flag is out of range.");
 	if (m->positive_class != -1 &&
-		(cfg->n_classes != 2 || m->positive_class < 0 || m->positive_class > 1))
+		(cfg->n_classes != 2 || m->positive_class < 0 || m->positive_class > 1 ||
+		 cfg->head != MR_HEAD_SOFTMAX))
 		return r_fail(r, MR_ECORRUPT, "the positive class is out of range.");
 	return 1;
 }
@@ -662,7 +664,8 @@ decode_task_head(Reader *r, MrModel *m)
 		m->loss != 0 || m->target_mean != 0.0 || m->target_scale != 1.0)
 		return r_fail(r, MR_ECORRUPT, "the loss or the target scale does not fit the task.");
 	/* |mean| and scale bounded so that output * scale + mean stays finite */
-	if (!(fabs(m->target_mean) <= 1e30 && m->target_scale > 0.0 && m->target_scale <= 1e30))
+	if (!(fabs(m->target_mean) <= MR_MAX_TARGET && m->target_scale > 0.0 &&
+		  m->target_scale <= MR_MAX_TARGET))
 		return r_fail(r, MR_ENONFINITE, "the target mean or scale is out of range.");
 	return 1;
 }
@@ -981,8 +984,9 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 		goto fail;
 	}
 
+	/* class labels may be empty strings; label names and column names not */
 	OPEN(2);
-	if (!r_strings(&r, m->cfg.n_classes, 0, MR_MAX_LABEL_BYTES, a,
+	if (!r_strings(&r, m->cfg.n_classes, m->task == MR_TASK_CLASSIFICATION ? 0 : 1, MR_MAX_LABEL_BYTES, a,
 				   &m->labels, &m->label_len, &m->label_index) || !r_done(&r))
 		goto fail;
 

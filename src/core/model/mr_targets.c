@@ -264,6 +264,14 @@ build_regression(MrTargets *t, const MrVocab *labels, const int32_t *label_of,
 	for (int64_t r = 0; r < rows; r++)
 		ss += (v[row_target[r]] - t->mean) * (v[row_target[r]] - t->mean);
 	t->scale = rows > 0 ? sqrt(ss / rows) : 0.0;
+	for (int32_t i = 0; i < t->n; i++)
+		if (!(fabs(v[i]) <= MR_MAX_TARGET))
+		{
+			mr_error_message(err, MR_EDATA, "regression label %g is beyond the limit of %g", v[i], MR_MAX_TARGET);
+			mr_error_hint(err, "Rescale the label column, e.g. to other units.");
+			mr_free(a, v);
+			return MR_EDATA;
+		}
 	if (!(t->scale > 0.0) || !isfinite(t->scale) || !isfinite(t->mean))
 	{
 		mr_free(a, v);
@@ -286,12 +294,17 @@ mr_targets_build(MrTargets *t, int task, const MrVocab *labels, const int32_t *l
 				 int32_t n, const int32_t *row_target, int64_t rows,
 				 const MrAllocator *a, MrError *err)
 {
+	MrStatus	st;
+
 	memset(t, 0, sizeof(*t));
 	t->task = task;
 	t->n = n;
-	if (task == MR_TASK_REGRESSION)
-		return build_regression(t, labels, label_of, row_target, rows, a, err);
-	return build_multi(t, labels, label_of, row_target, rows, a, err);
+	st = task == MR_TASK_REGRESSION ?
+		build_regression(t, labels, label_of, row_target, rows, a, err) :
+		build_multi(t, labels, label_of, row_target, rows, a, err);
+	if (st != MR_OK)
+		mr_targets_free(t, a);
+	return st;
 }
 
 void

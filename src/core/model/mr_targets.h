@@ -55,6 +55,13 @@ typedef enum MrRegressionLoss
 	MR_LOSS_HUBER = 1
 } MrRegressionLoss;
 
+/*
+ * A regression's target mean and scale lie within +-MR_MAX_TARGET: the
+ * model format refuses larger ones, which keeps output * scale + mean
+ * finite in double arithmetic, so training refuses labels beyond it first
+ */
+#define MR_MAX_TARGET 1e30
+
 /* Huber's threshold, in standard deviations of the target (Keras's default 1) */
 #define MR_HUBER_DELTA 1.0f
 
@@ -103,7 +110,8 @@ typedef struct MrTargets
  * id in labels of target t, and the rows' targets (rows of them) are
  * row_target[i], which weigh the means and counts.  MR_EDATA with a
  * message when the rows cannot train the task (all targets equal, no
- * label name), MR_EINVAL for a malformed label, MR_ENOMEM.
+ * label name, a target beyond +-MR_MAX_TARGET), MR_EINVAL for a malformed
+ * label, MR_ENOMEM.  On failure t holds nothing to free.
  */
 MrStatus	mr_targets_build(MrTargets *t, int task, const MrVocab *labels, const int32_t *label_of,
 							 int32_t n, const int32_t *row_target, int64_t rows,
