@@ -187,6 +187,8 @@ typedef struct ModelSpec
 	int			per_label;		/* rows taken per label */
 	MrSourceKind source;		/* text, or the text split at spaces as text[] */
 	const char *options;		/* rnn_train's options */
+	int			task;			/* MrTask: regression learns the text's length,
+								 * multilabel the class and whether it is long */
 } ModelSpec;
 
 static const ModelSpec specs[] = {
@@ -208,6 +210,13 @@ static const ModelSpec specs[] = {
 	{"tokens_bidir_max.mrnn", 0, 6, MR_SOURCE_TOKENS,
 		"{\"num_words\": 32, \"embed_dim\": 4, \"maxlen\": 8, \"hidden\": [4, 3], \"bidirectional\": true, "
 	"\"pooling\": \"max\", \"epochs\": 2, \"batch_size\": 8, \"learning_rate\": 0.01, \"seed\": 42}"},
+	{"regression_huber.mrnn", 0, 6, MR_SOURCE_TEXT,
+		"{\"num_words\": 24, \"embed_dim\": 4, \"maxlen\": 10, \"hidden\": 4, \"loss\": \"huber\", "
+	"\"epochs\": 2, \"batch_size\": 8, \"learning_rate\": 0.01, \"seed\": 42}", MR_TASK_REGRESSION},
+	{"multilabel_thresholds.mrnn", 1, 10, MR_SOURCE_TEXT,
+		"{\"tokenizer\": \"smiles\", \"num_words\": 32, \"embed_dim\": 4, \"maxlen\": 20, \"hidden\": 4, "
+		"\"validation_split\": 0.3, \"class_weight\": \"balanced\", \"epochs\": 2, \"batch_size\": 8, "
+	"\"learning_rate\": 0.01, \"seed\": 42}", MR_TASK_MULTILABEL},
 };
 
 /* The rows a model trains on: the first per_label rows of every label */
@@ -221,6 +230,7 @@ typedef struct SpecRows
 	int			n_labels;
 	const char *toks[4096];		/* a text[] row: the text split at spaces */
 	size_t		lens[4096];
+	char		label[MR_MAX_LABEL_BYTES + 16];	/* an encoded target (mr_targets.h) */
 } SpecRows;
 
 static void
@@ -247,6 +257,26 @@ spec_next(MrRow *row, void *state)
 		sr->counts[k]++;
 		row->label = r->label;
 		row->label_len = strlen(r->label);
+		if (sr->spec->task == MR_TASK_REGRESSION)
+		{
+			snprintf(sr->label, sizeof(sr->label), "%zu", strlen(r->text));
+			row->label = sr->label;
+			row->label_len = strlen(sr->label);
+		}
+		else if (sr->spec->task == MR_TASK_MULTILABEL)
+		{
+			/* '1' + the class + NUL, and '1' "long" NUL for a long text */
+			int			n = snprintf(sr->label, sizeof(sr->label) - 8, "1%s", r->label);
+
+			sr->label[n++] = '\0';
+			if (strlen(r->text) > 40)
+			{
+				memcpy(sr->label + n, "1long", 6);
+				n += 6;
+			}
+			row->label = sr->label;
+			row->label_len = (size_t) n;
+		}
 		if (sr->spec->source == MR_SOURCE_TEXT)
 		{
 			row->kind = MR_ROW_TEXT;
@@ -282,7 +312,7 @@ spec_next(MrRow *row, void *state)
  * image depends only on the data, code and CPU
  */
 static uint8_t *
-fit_model(const char *options, MrSourceKind source, const MrRowSource *src, size_t *len)
+fit_model(const char *options, MrSourceKind source, int task, const MrRowSource *src, size_t *len)
 {
 	const MrAllocator *a = &mr_malloc_allocator;
 	MrArena		ar;
@@ -299,6 +329,7 @@ fit_model(const char *options, MrSourceKind source, const MrRowSource *src, size
 		mr_options_parse(&spec.options, json, NULL, &ar.allocator, &err) != MR_OK)
 		die("bad options", err.message[0] ? err.message : err.detail);
 	spec.source = source;
+	spec.task = task;
 	spec.relation = "seeds";
 	spec.input_column = "text";
 	spec.threads = 1;
@@ -326,7 +357,7 @@ train_model(const ModelSpec *s, const Rows *data, size_t *len)
 	memset(&sr, 0, sizeof(sr));
 	sr.spec = s;
 	sr.data = data;
-	return fit_model(s->options, s->source, &(MrRowSource) {spec_next, &sr}, len);
+	return fit_model(s->options, s->source, s->task, &(MrRowSource) {spec_next, &sr}, len);
 }
 
 /* The variables the measurement model reads */
@@ -447,7 +478,7 @@ train_series_model(const char *events_path, const char *outcomes_path, size_t *l
 	sr.rid = -1;
 	image = fit_model("{\"maxlen\": 12, \"step\": 240, \"hidden\": [6], \"epochs\": 2, "
 					  "\"batch_size\": 8, \"learning_rate\": 0.01, \"seed\": 42}",
-					  MR_SOURCE_SEQ, &(MrRowSource) {stay_next, &sr}, len);
+					  MR_SOURCE_SEQ, MR_TASK_CLASSIFICATION, &(MrRowSource) {stay_next, &sr}, len);
 	free(sr.events);
 	free(sr.outcomes);
 	return image;

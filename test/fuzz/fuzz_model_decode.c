@@ -54,27 +54,40 @@ forward_macs(const MrNetConfig *cfg)
 	return macs + (double) mr_net_pooled_width(cfg) * cfg->n_classes;
 }
 
-/* K probabilities must be finite, in [0, 1], and sum to 1 */
+/*
+ * The head's K outputs: probabilities in [0, 1] (that sum to 1 for a
+ * softmax), or for a regression one finite value whose prediction in the
+ * label's units is finite too
+ */
+static const MrModel *checked_model;
+
 static void
 check_probs(const float *p, int K, const char *window)
 {
+	int			head = checked_model->cfg.head;
 	double		sum = 0.0;
+	char		msg[128];
 
+	if (head == MR_HEAD_LINEAR)
+	{
+		if (!isfinite(p[0]) || !isfinite(mr_model_value(checked_model, p[0])))
+		{
+			snprintf(msg, sizeof(msg), "%s window: output %g", window, (double) p[0]);
+			fail("inference gave a value that is not finite", msg);
+		}
+		return;
+	}
 	for (int k = 0; k < K; k++)
 	{
 		if (!isfinite(p[k]) || p[k] < 0.0f || p[k] > 1.0f)
 		{
-			char		msg[128];
-
 			snprintf(msg, sizeof(msg), "%s window: probability %d is %g", window, k, (double) p[k]);
 			fail("inference gave an invalid probability", msg);
 		}
 		sum += p[k];
 	}
-	if (fabs(sum - 1.0) > 1e-3)
+	if (head == MR_HEAD_SOFTMAX && fabs(sum - 1.0) > 1e-3)
 	{
-		char		msg[128];
-
 		snprintf(msg, sizeof(msg), "%s window: sum %.6f over %d classes", window, sum, K);
 		fail("probabilities do not sum to 1", msg);
 	}
@@ -182,6 +195,8 @@ check_inference(const MrModel *m, const uint8_t *data, size_t size)
 	float	   *probs,
 			   *feats = NULL;
 	int32_t		L;
+
+	checked_model = m;
 
 	if (T > MAX_MAXLEN || forward_macs(cfg) > MAX_FORWARD_MACS ||
 		mr_infer_size(cfg, &infer_bytes) != MR_OK || infer_bytes > (64u << 20))
