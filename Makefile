@@ -68,7 +68,7 @@ CORE_TEST_CFLAGS = -std=c99 -D_POSIX_C_SOURCE=200809L $(CORE_OPT) -g $(OPTFLAGS)
 	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror \
 	$(CORE_INCLUDES) -DMEDRNN_CBLAS
 
-test/c/run_core_tests: $(CORE_SRCS) $(CORE_TEST_SRCS) $(CORE_HDRS) test/c/mr_test.h
+test/c/run_core_tests: $(CORE_SRCS) $(CORE_TEST_SRCS) $(CORE_HDRS) $(wildcard test/c/*.h)
 	$(CC) $(CORE_TEST_CFLAGS) -o $@ $(CORE_SRCS) $(CORE_TEST_SRCS) -lopenblas -lm -pthread
 
 .PHONY: check-core

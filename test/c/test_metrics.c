@@ -6,6 +6,7 @@
  *	  seeded cases of metrics_cases.h (tools/gen_metrics_cases.py).
  */
 #include "mr_test.h"
+#include "test_alloc.h"
 
 #include <float.h>
 #include <math.h>
@@ -14,55 +15,6 @@
 
 #include "metrics_cases.h"
 #include "mr_metrics.h"
-
-/*
- * An allocator that counts live blocks and fails every allocation after
- * the first fail_after ones (-1: never), so each ENOMEM path can be hit.
- */
-typedef struct TestAlloc
-{
-	long		fail_after;
-	long		calls;
-	long		live;
-} TestAlloc;
-
-/* alloc callback of TestAlloc */
-static void *
-test_alloc_fn(size_t size, void *state)
-{
-	TestAlloc  *t = state;
-	void	   *p;
-
-	if (t->fail_after >= 0 && t->calls >= t->fail_after)
-		return NULL;
-	t->calls++;
-	p = malloc(size ? size : 1);
-	if (p)
-		t->live++;
-	return p;
-}
-
-/* free callback of TestAlloc */
-static void
-test_free_fn(void *ptr, void *state)
-{
-	TestAlloc  *t = state;
-
-	t->live--;
-	free(ptr);
-}
-
-/* A TestAlloc-backed allocator */
-static MrAllocator
-test_allocator(TestAlloc *t, long fail_after)
-{
-	MrAllocator a = {test_alloc_fn, test_free_fn, t};
-
-	t->fail_after = fail_after;
-	t->calls = 0;
-	t->live = 0;
-	return a;
-}
 
 /* a and b agree to tol relative, or are both NaN */
 static int
