@@ -153,14 +153,20 @@ MedrnnPredictedClass(const MrModel *m, const float *p, const char *fn)
 	return MedrnnLabelText(m, MedrnnArgmax(p, m->cfg.n_classes));
 }
 
-/* The labels at or above their thresholds, in the model's order (multi-label models) */
+/*
+ * rnn_predict_labels: the labels at or above their thresholds, in the
+ * model's order (multi-label models; the task is checked before predicting)
+ */
 ArrayType *
-MedrnnPredictedLabels(const MrModel *m, const float *p, const char *fn)
+MedrnnAnswerLabels(MedrnnCachedModel *c, Datum input, Oid type)
 {
+	const MrModel *m = c->model;
+	const float *p;
 	Datum	   *elems;
 	int			n = 0;
 
-	MedrnnRequireTask(m, fn, (1u << MR_TASK_MULTILABEL) | (1u << MR_TASK_MULTITASK));
+	MedrnnRequireTask(m, "rnn_predict_labels", (1u << MR_TASK_MULTILABEL) | (1u << MR_TASK_MULTITASK));
+	p = MedrnnPredictDatum(c, input, type);
 	elems = palloc(sizeof(Datum) * m->cfg.n_classes);
 	for (int k = 0; k < m->cfg.n_classes; k++)
 		if (p[k] >= m->thresholds[k])
@@ -168,12 +174,12 @@ MedrnnPredictedLabels(const MrModel *m, const float *p, const char *fn)
 	return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
 }
 
-/* The predicted number, in the label's units (regression models) */
+/* rnn_predict_value: the predicted number in the label's units (regression models) */
 float8
-MedrnnPredictedValue(const MrModel *m, const float *p, const char *fn)
+MedrnnAnswerValue(MedrnnCachedModel *c, Datum input, Oid type)
 {
-	MedrnnRequireTask(m, fn, 1u << MR_TASK_REGRESSION);
-	return mr_model_value(m, p[0]);
+	MedrnnRequireTask(c->model, "rnn_predict_value", 1u << MR_TASK_REGRESSION);
+	return mr_model_value(c->model, MedrnnPredictDatum(c, input, type)[0]);
 }
 
 /* A float as the shortest decimal numeric that reads back as the same value */
@@ -304,13 +310,8 @@ Datum
 rnn_predict_labels(PG_FUNCTION_ARGS)
 {
 	Oid			type = MedrnnInputArgType(fcinfo, 1);
-	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
-	const float *p;
 
-	MedrnnRequireTask(c->model, "rnn_predict_labels",
-					  (1u << MR_TASK_MULTILABEL) | (1u << MR_TASK_MULTITASK));
-	p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
-	PG_RETURN_ARRAYTYPE_P(MedrnnPredictedLabels(c->model, p, "rnn_predict_labels"));
+	PG_RETURN_ARRAYTYPE_P(MedrnnAnswerLabels(MedrnnGetModel(fcinfo, 0), PG_GETARG_DATUM(1), type));
 }
 
 PG_FUNCTION_INFO_V1(rnn_predict_value);
@@ -320,10 +321,6 @@ Datum
 rnn_predict_value(PG_FUNCTION_ARGS)
 {
 	Oid			type = MedrnnInputArgType(fcinfo, 1);
-	MedrnnCachedModel *c = MedrnnGetModel(fcinfo, 0);
-	const float *p;
 
-	MedrnnRequireTask(c->model, "rnn_predict_value", 1u << MR_TASK_REGRESSION);
-	p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
-	PG_RETURN_FLOAT8(MedrnnPredictedValue(c->model, p, "rnn_predict_value"));
+	PG_RETURN_FLOAT8(MedrnnAnswerValue(MedrnnGetModel(fcinfo, 0), PG_GETARG_DATUM(1), type));
 }

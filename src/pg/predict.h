@@ -26,7 +26,9 @@ Jsonb	   *MedrnnProbaJsonb(const MrModel *m, const float *p);
  */
 void		MedrnnRequireTask(const MrModel *m, const char *fn, unsigned tasks);
 text	   *MedrnnPredictedClass(const MrModel *m, const float *p, const char *fn);
-ArrayType  *MedrnnPredictedLabels(const MrModel *m, const float *p, const char *fn);
-float8		MedrnnPredictedValue(const MrModel *m, const float *p, const char *fn);
+
+/* rnn_predict_labels' and rnn_predict_value's answers for an input of type */
+ArrayType  *MedrnnAnswerLabels(MedrnnCachedModel *c, Datum input, Oid type);
+float8		MedrnnAnswerValue(MedrnnCachedModel *c, Datum input, Oid type);
 
 #endif							/* MEDRNN_PREDICT_H */

@@ -337,13 +337,8 @@ Datum
 rnn_predict_labels_named(PG_FUNCTION_ARGS)
 {
 	Oid			type = MedrnnInputArgType(fcinfo, 1);
-	MedrnnCachedModel *c = named_model(fcinfo);
-	const float *p;
 
-	MedrnnRequireTask(c->model, "rnn_predict_labels",
-					  (1u << MR_TASK_MULTILABEL) | (1u << MR_TASK_MULTITASK));
-	p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
-	PG_RETURN_ARRAYTYPE_P(MedrnnPredictedLabels(c->model, p, "rnn_predict_labels"));
+	PG_RETURN_ARRAYTYPE_P(MedrnnAnswerLabels(named_model(fcinfo), PG_GETARG_DATUM(1), type));
 }
 
 PG_FUNCTION_INFO_V1(rnn_predict_value_named);
@@ -353,10 +348,6 @@ Datum
 rnn_predict_value_named(PG_FUNCTION_ARGS)
 {
 	Oid			type = MedrnnInputArgType(fcinfo, 1);
-	MedrnnCachedModel *c = named_model(fcinfo);
-	const float *p;
 
-	MedrnnRequireTask(c->model, "rnn_predict_value", 1u << MR_TASK_REGRESSION);
-	p = MedrnnPredictDatum(c, PG_GETARG_DATUM(1), type);
-	PG_RETURN_FLOAT8(MedrnnPredictedValue(c->model, p, "rnn_predict_value"));
+	PG_RETURN_FLOAT8(MedrnnAnswerValue(named_model(fcinfo), PG_GETARG_DATUM(1), type));
 }
