@@ -7,7 +7,10 @@
  * user, like rnn_evaluate: every row is predicted, scored and offered to
  * the example picker, and only the picked rows' inputs are kept (copies,
  * replaced as better ones come), so memory does not grow with the
- * relation; only those rows are explained, after the scan.
+ * relation but for the metrics' own per-row figures; only those rows are
+ * explained, after the scan.  Labels of every task are read as
+ * rnn_evaluate reads them: a class, a regression's number, or a
+ * multi-label row's set of 1, 0 and unknown labels.
  */
 #include "postgres.h"
 
@@ -38,7 +41,11 @@ typedef struct ReportScan
 	MrReportScorer *scorer;
 	int64		rows_read;
 	int64		skipped_null;
-	MedrnnUnseenLabels unseen;	/* labels the model never saw */
+	MedrnnUnseenLabels unseen;	/* classifier: labels the model never saw */
+	int64		skipped_nonfinite;	/* regression: NaN, infinite (or no number) */
+	int64		skipped_unknown;	/* multitask: rows that know no label */
+	int64		unseen_entries; /* multi-label: labels of the rows the model does not know */
+	int8	   *truth;			/* multi-label: (K) the current row's */
 	Datum	   *kept;			/* (examples) the picked rows' inputs, by slot */
 	MemoryContext keep;			/* where they live */
 } ReportScan;
@@ -48,6 +55,66 @@ static const char *
 utf8_cstr(const char *s)
 {
 	return s ? pg_server_to_any(s, strlen(s), PG_UTF8) : NULL;
+}
+
+/*
+ * Score one row of a model that does not classify, with its label read as
+ * rnn_evaluate reads it (evaluate_targets.c): a regression's must be a
+ * finite number, a multitask row must know one label.  Returns the example
+ * slot the row took, or -1.
+ */
+static int
+report_target_row(ReportScan *rs, Datum input, const char *label, size_t label_len)
+{
+	const MrModel *m = rs->c->model;
+	const float *probs;
+	MrStatus	st;
+	int			slot;
+
+	if (m->task == MR_TASK_REGRESSION)
+	{
+		double		y;
+
+		if (rs->labelled && mr_targets_parse_value(label, label_len, &y) != 1)
+		{
+			rs->skipped_nonfinite++;
+			return -1;
+		}
+		probs = MedrnnPredictRow(rs->c, input, rs->input_type);
+		st = mr_report_scorer_add_value(rs->scorer, rs->rows_read, rs->labelled ? &y : NULL, probs, &slot);
+	}
+	else
+	{
+		if (rs->labelled)
+		{
+			int64		unseen;
+			bool		known = false;
+			MrError		err;
+
+			if (mr_targets_truth(label, label_len, m->label_index, m->task, m->cfg.n_classes,
+								 rs->truth, &unseen, &err) != MR_OK)
+				MedrnnReportError(&err);
+			rs->unseen_entries += unseen;
+			for (int k = 0; k < m->cfg.n_classes && !known; k++)
+				known = rs->truth[k] >= 0;
+			if (!known)
+			{
+				rs->skipped_unknown++;
+				return -1;
+			}
+		}
+		probs = MedrnnPredictRow(rs->c, input, rs->input_type);
+		st = mr_report_scorer_add_labels(rs->scorer, rs->rows_read, rs->labelled ? rs->truth : NULL,
+										 probs, &slot);
+	}
+	/* the labels were checked above: only an output can be out of range */
+	if (st == MR_EINVAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("a prediction is not a finite number")));
+	if (st != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	return slot;
 }
 
 /* Predict, score and maybe keep one row */
@@ -66,19 +133,24 @@ report_row(Datum input, bool input_null, const char *label, size_t label_len, vo
 		rs->skipped_null++;
 		return;
 	}
-	if (rs->labelled)
+	if (rs->c->model->task != MR_TASK_CLASSIFICATION)
+		slot = report_target_row(rs, input, label, label_len);
+	else
 	{
-		k = mr_vocab_lookup(rs->c->model->label_index, label, label_len);
-		if (k < 0)
+		if (rs->labelled)
 		{
-			/* as rnn_evaluate: a label the model never saw cannot be scored */
-			MedrnnNoteUnseenLabel(&rs->unseen, label, label_len);
-			return;
+			k = mr_vocab_lookup(rs->c->model->label_index, label, label_len);
+			if (k < 0)
+			{
+				/* as rnn_evaluate: a label the model never saw cannot be scored */
+				MedrnnNoteUnseenLabel(&rs->unseen, label, label_len);
+				return;
+			}
 		}
+		probs = MedrnnPredictRow(rs->c, input, rs->input_type);
+		if (mr_report_scorer_add(rs->scorer, rs->rows_read, k, probs, &slot) != MR_OK)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	}
-	probs = MedrnnPredictRow(rs->c, input, rs->input_type);
-	if (mr_report_scorer_add(rs->scorer, rs->rows_read, k, probs, &slot) != MR_OK)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	if (slot >= 0)
 	{
 		MemoryContext old = MemoryContextSwitchTo(rs->keep);
@@ -175,12 +247,6 @@ rnn_report(PG_FUNCTION_ARGS)
 				 errmsg("model must not be NULL")));
 	b = PG_GETARG_BYTEA_PP(0);
 	c = MedrnnLoadModel(CurrentMemoryContext, b);
-	/* the page's figures (confusion, ROC, calibration) are a classifier's */
-	if (c->model->task != MR_TASK_CLASSIFICATION)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("rnn_report does not yet draw %s models", mr_task_name(c->model->task)),
-				 errhint("rnn_model_info and rnn_evaluate describe the model; rnn_explain explains its predictions.")));
 	if (!PG_ARGISNULL(4))
 	{
 		Jsonb	   *j = PG_GETARG_JSONB_P(4);
@@ -223,13 +289,20 @@ rnn_report(PG_FUNCTION_ARGS)
 		rs.keep = CurrentMemoryContext;
 		rs.unseen.keep = CurrentMemoryContext;
 		rs.kept = palloc0(sizeof(Datum) * (opts.examples + 1));
+		rs.truth = palloc(c->model->cfg.n_classes);
 		st = mr_report_scorer_new(c->model, &opts, rs.labelled, &a, &rs.scorer);
 		if (st != MR_OK)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 		MedrnnScanSource(&src, report_row, &rs);
-		if (rs.labelled)
+		if (rs.labelled && c->model->task == MR_TASK_CLASSIFICATION)
 			MedrnnWarnUnseen(c->model, &rs.unseen, rs.rows_read - rs.skipped_null,
 							 NameStr(*PG_GETARG_NAME(3)));
+		if (rs.unseen_entries > 0)
+			ereport(WARNING,
+					(errcode(ERRCODE_WARNING),
+					 errmsg(INT64_FORMAT " labels in column \"%s\" are not among the model's %d", rs.unseen_entries,
+							NameStr(*PG_GETARG_NAME(3)), c->model->cfg.n_classes),
+					 errdetail("They are not scored; the rows' other labels are.")));
 
 		examples = palloc0(sizeof(MrReportExample) * (opts.examples + 1));
 		in.n_examples = explain_examples(&rs, &opts, examples);
@@ -242,6 +315,9 @@ rnn_report(PG_FUNCTION_ARGS)
 		in.rows_read = rs.rows_read;
 		in.skipped_null = rs.skipped_null;
 		in.unseen_label_rows = rs.unseen.rows;
+		in.skipped_nonfinite = rs.skipped_nonfinite;
+		in.skipped_unknown = rs.skipped_unknown;
+		in.unseen_labels = rs.unseen_entries;
 	}
 
 	mr_buf_init(&out, &a);

@@ -2,9 +2,10 @@
  * test_report.c
  *	  The model report's core: HTML escaping of hostile strings, the
  *	  options, the example picker's orders and bounds, and the page: its
- *	  sections by model kind, figures equal to the metrics core's, a
- *	  threshold table recounted by hand, bounded curve size, balanced
- *	  markup, and no markup from the data.
+ *	  sections by model kind (classifiers, regression, multi-label and
+ *	  multitask models), figures equal to the metrics core's, a threshold
+ *	  table and a residual histogram recounted by hand, a bounded scatter
+ *	  sample and curve size, balanced markup, and no markup from the data.
  */
 #include "mr_test.h"
 
@@ -111,11 +112,13 @@ check_options(void)
 }
 
 /* A hand-built model: K classes, a few epochs; labels may be hostile */
+#define TINY_LABELS 16
 typedef struct TinyModel
 {
 	MrModel		m;
-	const char *labels[4];
-	uint32_t	label_len[4];
+	const char *labels[TINY_LABELS];
+	uint32_t	label_len[TINY_LABELS];
+	float		thresholds[TINY_LABELS];
 	MrEpochLog	epochs[3];
 	const char *vars[2];
 	uint32_t	var_len[2];
@@ -298,12 +301,13 @@ balanced(const char *html)
 static double
 page_value(const char *from, const char *name)
 {
-	char		key[64];
+	char		key[128];
 	const char *p;
 
 	snprintf(key, sizeof(key), "data-metric=\"%s\" data-value=\"", name);
 	p = strstr(from, key);
-	return p ? strtod(p + strlen(key), NULL) : NAN;
+	/* null: not finite */
+	return p && strncmp(p + strlen(key), "null", 4) != 0 ? strtod(p + strlen(key), NULL) : NAN;
 }
 
 /* A binary model's page */
@@ -488,6 +492,620 @@ check_series_and_size(void)
 	free(probs);
 }
 
+
+/* ----------------------------------------------------------------------
+ * Models that do not classify
+ */
+
+/* The info document every page's card shows here */
+static const MrJson *
+test_info(void)
+{
+	static const char *const text = "{\"format_version\": 4, \"task\": \"<i>task\", \"epochs\": [{\"epoch\": 1}]}";
+	MrJson	   *info = NULL;
+	MrError		err;
+
+	mr_json_parse(text, strlen(text), &json_arena.allocator, &info, &err);
+	return info;
+}
+
+/* The page's figure equals the metric's: the same number, or both undefined */
+static int
+same(double page, double metric)
+{
+	return page == metric || (isnan(page) && isnan(metric));
+}
+
+/* A page of model t from a scorer the caller filled; NULL if rendering failed */
+static char *
+page_of(TinyModel *t, const MrReportOptions *o, MrReportScorer *s, const char *label_col,
+		const MrReportExample *ex, int n_ex, int64_t rows_read, MrReportInput *extra)
+{
+	MrReportInput in = *extra;
+	MrBuf		b;
+
+	in.model = &t->m;
+	in.info = test_info();
+	in.opts = o;
+	in.relation = "public.\"<notes>\"";
+	in.input_col = "note";
+	in.label_col = label_col;
+	in.generated_at = "2026-12-03 <now>";
+	in.rows_read = rows_read;
+	in.scorer = s;
+	in.examples = ex;
+	in.n_examples = n_ex;
+	mr_buf_init(&b, &mr_malloc_allocator);
+	if (mr_report_html(&in, &b) != MR_OK)
+	{
+		mr_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* The part of html from the chart with data-chart="id" to its end (a copy), or NULL */
+static char *
+chart_of(const char *html, const char *id)
+{
+	char		key[64];
+	const char *from,
+			   *to;
+	char	   *c;
+
+	snprintf(key, sizeof(key), "data-chart=\"%s\"", id);
+	from = html ? strstr(html, key) : NULL;
+	to = from ? strstr(from, "</svg>") : NULL;
+	if (!to)
+		return NULL;
+	c = malloc((size_t) (to - from) + 1);
+	memcpy(c, from, (size_t) (to - from));
+	c[to - from] = '\0';
+	return c;
+}
+
+/* The sections of a page, in order, as "card training ..." into out */
+static void
+sections_of(const char *html, char *out, size_t size)
+{
+	const char *p = html;
+
+	out[0] = '\0';
+	while (p && (p = strstr(p, "data-section=\"")) != NULL)
+	{
+		const char *q;
+
+		p += strlen("data-section=\"");
+		q = strchr(p, '"');
+		if (!q)
+			break;
+		if (out[0] && strlen(out) + 1 < size)
+			strcat(out, " ");
+		if (strlen(out) + (size_t) (q - p) < size)
+			strncat(out, p, (size_t) (q - p));
+	}
+}
+
+/* A regression model: K = 1, linear head, no accuracy in its history */
+static void
+regression_model(TinyModel *t, const char *label)
+{
+	const char *labels[1] = {label};
+
+	tiny_model(t, 1, labels);
+	t->m.task = MR_TASK_REGRESSION;
+	t->m.positive_class = -1;
+	t->m.loss = MR_LOSS_HUBER;
+	t->m.target_mean = 3.5;
+	t->m.target_scale = 2.0;
+	for (int e = 0; e < 3; e++)
+		t->epochs[e].accuracy = t->epochs[e].val_accuracy = NAN;
+}
+
+/* Compare by row, for sorting a sample */
+static int
+point_row_cmp(const void *a, const void *b)
+{
+	int64_t		x = ((const MrReportPoint *) a)->row,
+				y = ((const MrReportPoint *) b)->row;
+
+	return (x > y) - (x < y);
+}
+
+/* A regression's page: figures, bounded scatter, histogram, examples */
+static void
+check_regression_page(void)
+{
+	enum
+	{
+	N = 5000};
+	static const char label[] = "<b>los</b> & \"days\"";
+	TinyModel	t;
+	MrReportOptions o;
+	MrReportScorer *s,
+			   *rev;
+	MrRegAcc   *ref;
+	MrRegMetrics rm;
+	MrReportInput extra;
+	double	   *residual = malloc(sizeof(double) * N);
+	double		worst = -1,
+				lo,
+				hi,
+				hlo,
+				width;
+	int64_t		worst_row = 0,
+				counts[MR_REPORT_HIST_BARS],
+				want[MR_REPORT_HIST_BARS],
+				total = 0;
+	int			slot,
+				ok = 1,
+				n,
+				bars,
+				slots[MR_REPORT_MAX_EXAMPLES];
+	MrReportPick picks[MR_REPORT_MAX_EXAMPLES];
+	MrReportExample ex[MR_REPORT_MAX_EXAMPLES];
+	MrReportToken toks[2] = {{"<img src=x onerror=alert(1)>", 28, 0.75}, {"stay", 4, -0.5}};
+	const MrReportPoint *pts,
+			   *rpts;
+	MrReportPoint *a,
+			   *b;
+	char		secs[200],
+			   *html,
+			   *scatter,
+			   *resid;
+	const char *p;
+
+	regression_model(&t, label);
+	mr_report_options_parse(NULL, &o, NULL);
+	o.examples = 4;
+	mr_report_scorer_new(&t.m, &o, 1, &mr_malloc_allocator, &s);
+	mr_report_scorer_new(&t.m, &o, 1, &mr_malloc_allocator, &rev);
+	mr_reg_metrics_new(&mr_malloc_allocator, &ref);
+	for (int i = 0; i < N; i++)
+	{
+		double		y = 3.5 + 2 * sin(i * 0.37) + (i % 11) * 0.05;
+		float		out = (float) ((y - 3.5) / 2 + 0.15 * cos(i * 1.3));
+		double		pred = mr_model_value(&t.m, out);
+
+		ok &= mr_report_scorer_add_value(s, i + 1, &y, &out, &slot) == MR_OK;
+		ok &= mr_reg_metrics_add(ref, y, pred) == MR_OK;
+		residual[i] = pred - y;
+		if (fabs(pred - y) > worst)
+		{
+			worst = fabs(pred - y);
+			worst_row = i + 1;
+		}
+	}
+	/* the same rows read in the other order */
+	for (int i = N - 1; i >= 0; i--)
+	{
+		double		y = 3.5 + 2 * sin(i * 0.37) + (i % 11) * 0.05;
+		float		out = (float) ((y - 3.5) / 2 + 0.15 * cos(i * 1.3));
+
+		ok &= mr_report_scorer_add_value(rev, i + 1, &y, &out, &slot) == MR_OK;
+	}
+	mr_reg_metrics_finish(ref, &rm);
+	MR_CHECK(ok, "a regression's rows are scored");
+
+	n = mr_report_scorer_examples(s, slots, picks);
+	for (int i = 0; i < n; i++)
+	{
+		memset(&ex[i], 0, sizeof(ex[i]));
+		ex[i].pick = picks[i];
+		ex[i].target = 0;
+		ex[i].logit = picks[i].value_pred - t.m.target_mean;
+		ex[i].baseline_logit = 0.1;
+		ex[i].attr_sum = ex[i].logit - 0.1;
+		ex[i].n_tokens = 2;
+		ex[i].tokens = toks;
+	}
+	MR_CHECK(n == 4 && picks[0].row == worst_row && fabs(fabs(picks[0].value_pred - picks[0].value_true) - worst) < 1e-12 &&
+			 fabs(picks[0].value_pred - picks[0].value_true) >= fabs(picks[3].value_pred - picks[3].value_true),
+			 "errors first: the largest absolute error is row %lld (picked %lld)",
+			 (long long) worst_row, (long long) picks[0].row);
+
+	memset(&extra, 0, sizeof(extra));
+	extra.skipped_null = 3;
+	extra.skipped_nonfinite = 2;
+	html = page_of(&t, &o, s, "stay", ex, n, N + 5, &extra);
+	MR_CHECK(html != NULL, "a regression's page renders");
+	if (!html)
+		return;
+	sections_of(html, secs, sizeof(secs));
+	MR_CHECK(strcmp(secs, "card training metrics curves examples") == 0,
+			 "a regression's sections: %s", secs);
+	MR_CHECK(strstr(html, "data-chart=\"loss\"") && !strstr(html, "data-chart=\"accuracy\"") &&
+			 strstr(html, "data-chart=\"scatter\"") && strstr(html, "data-chart=\"residuals\"") &&
+			 !strstr(html, "data-chart=\"roc\"") && strstr(html, "data-table=\"target\"") &&
+			 page_value(html, "target_mean") == 3.5 && page_value(html, "target_scale") == 2.0 &&
+			 strstr(html, "Huber"),
+			 "its plots: the loss (no accuracy), predictions against the truth, residuals; its target in the card");
+	{
+		int			same = page_value(html, "rows") == N && page_value(html, "skipped_null") == 3 &&
+			page_value(html, "skipped_nonfinite") == 2 &&
+			page_value(html, "rmse") == rm.rmse && page_value(html, "mae") == rm.mae &&
+			page_value(html, "r2") == rm.r2 && page_value(html, "mean_true") == rm.mean_true &&
+			page_value(html, "std_true") == rm.std_true && page_value(html, "mean_residual") == rm.mean_residual &&
+			page_value(html, "max_abs_error") == rm.max_abs_error;
+
+		for (int q = 0; q < MR_REG_QUANTILES; q++)
+		{
+			char		name[64];
+
+			snprintf(name, sizeof(name), "residual_quantile_%g", mr_reg_quantile_levels[q]);
+			same &= page_value(html, name) == rm.residual_quantile[q];
+		}
+		MR_CHECK(same, "figures on the page are the regression metrics' (RMSE %.17g), quantiles too", rm.rmse);
+	}
+
+	/* the scatter: a bounded, deterministic sample */
+	scatter = chart_of(html, "scatter");
+	n = mr_report_scorer_sample(s, &pts, &lo, &hi);
+	MR_CHECK(scatter && count_of(scatter, "r=\"2.5\"") == MR_REPORT_MAX_POINTS && n == MR_REPORT_MAX_POINTS &&
+			 page_value(html, "points") == MR_REPORT_MAX_POINTS && strstr(html, "A sample of"),
+			 "%d rows plot as %d points, and the page says it is a sample", N, MR_REPORT_MAX_POINTS);
+	a = malloc(sizeof(MrReportPoint) * MR_REPORT_MAX_POINTS);
+	b = malloc(sizeof(MrReportPoint) * MR_REPORT_MAX_POINTS);
+	memcpy(a, pts, sizeof(MrReportPoint) * MR_REPORT_MAX_POINTS);
+	mr_report_scorer_sample(rev, &rpts, &lo, &hi);
+	memcpy(b, rpts, sizeof(MrReportPoint) * MR_REPORT_MAX_POINTS);
+	qsort(a, MR_REPORT_MAX_POINTS, sizeof(MrReportPoint), point_row_cmp);
+	qsort(b, MR_REPORT_MAX_POINTS, sizeof(MrReportPoint), point_row_cmp);
+	ok = 1;
+	for (int i = 0; i < MR_REPORT_MAX_POINTS; i++)
+		ok &= a[i].row == b[i].row && a[i].truth == b[i].truth && a[i].prediction == b[i].prediction;
+	MR_CHECK(ok && a[0].row >= 1 && a[MR_REPORT_MAX_POINTS - 1].row <= N,
+			 "the sample is the same rows whatever order they are read in");
+	MR_CHECK(a[MR_REPORT_MAX_POINTS / 2].row > N / 4 && a[MR_REPORT_MAX_POINTS / 2].row < 3 * N / 4,
+			 "and spread over the relation (median sampled row %lld of %d)",
+			 (long long) a[MR_REPORT_MAX_POINTS / 2].row, N);
+	free(a);
+	free(b);
+
+	/* the histogram: every row, recounted */
+	bars = mr_report_scorer_residuals(s, &hlo, &width, counts);
+	memset(want, 0, sizeof(want));
+	ok = bars > 5 && bars <= MR_REPORT_HIST_BARS && width > 0 && frexp(width, &slot) == 0.5;
+	for (int i = 0; i < N && ok; i++)
+	{
+		long		k = (long) (floor(residual[i] / width) - floor(hlo / width));
+
+		ok = k >= 0 && k < bars;
+		if (ok)
+			want[k]++;
+	}
+	for (int i = 0; i < bars && ok; i++)
+		ok = want[i] == counts[i];
+	MR_CHECK(ok, "the residual histogram: %d bars of width %g (a power of two) from %g count every row", bars, width, hlo);
+	resid = chart_of(html, "residuals");
+	for (p = resid ? strstr(resid, "data-count=\"") : NULL; p; p = strstr(p + 1, "data-count=\""))
+		total += strtoll(p + strlen("data-count=\""), NULL, 10);
+	MR_CHECK(total == N && resid && strstr(resid, "data-mark=\"0\""), "its bars hold %lld rows, and 0 is marked", (long long) total);
+
+	MR_CHECK(count_of(html, "<b>los") == 0 && count_of(html, "<img") == 0 &&
+			 strstr(html, "&lt;b&gt;los&lt;/b&gt; &amp; &quot;days&quot;") &&
+			 strstr(html, "&lt;img src=x onerror=alert(1)&gt;") && strstr(html, "&lt;i&gt;task"),
+			 "the label, tokens and card are text, not markup");
+	{
+		const char *e1 = strstr(html, "data-example=\"1\"");
+		char		key[64];
+
+		snprintf(key, sizeof(key), "data-row=\"%lld\"", (long long) worst_row);
+		MR_CHECK(e1 && strncmp(e1 + strlen("data-example=\"1\" "), key, strlen(key)) == 0 &&
+				 strstr(e1, "toward a higher value") && strstr(e1, "data-attr=\"0.75\"") &&
+				 strstr(html, "the largest errors first"),
+				 "the first example is the worst row, coloured toward higher and lower values");
+	}
+	MR_CHECK(balanced(html), "a regression's markup is balanced");
+	free(scatter);
+	free(resid);
+	free(html);
+	mr_report_scorer_free(s);
+	mr_report_scorer_free(rev);
+	mr_reg_metrics_free(ref);
+
+	/* without labels: no evaluation, the farthest predictions first */
+	mr_report_scorer_new(&t.m, &o, 0, &mr_malloc_allocator, &s);
+	for (int i = 0; i < 30; i++)
+	{
+		float		out = (float) ((i % 10) - 4.5) / 3;
+
+		mr_report_scorer_add_value(s, i + 1, NULL, &out, &slot);
+	}
+	n = mr_report_scorer_examples(s, slots, picks);
+	html = page_of(&t, &o, s, NULL, NULL, 0, 30, &extra);
+	sections_of(html, secs, sizeof(secs));
+	MR_CHECK(html && strcmp(secs, "card training examples") == 0 && n == 4 && picks[0].row == 1 &&
+			 picks[1].row == 10 && picks[0].true_class == -1 && isnan(picks[0].value_true) &&
+			 strstr(html, "without labels, the predictions farthest from the training mean first"),
+			 "unlabelled: card, training and examples (%s), the farthest predictions first (rows %lld, %lld)",
+			 secs, (long long) picks[0].row, (long long) picks[1].row);
+	free(html);
+	mr_report_scorer_free(s);
+
+	/* residuals of exactly 0, before and after others */
+	t.m.target_mean = 0;
+	t.m.target_scale = 1;
+	mr_report_scorer_new(&t.m, &o, 1, &mr_malloc_allocator, &s);
+	for (int i = 0; i < 3; i++)
+	{
+		double		y = 0.5;
+		float		out = 0.5f;
+
+		mr_report_scorer_add_value(s, i + 1, &y, &out, &slot);
+	}
+	bars = mr_report_scorer_residuals(s, &hlo, &width, counts);
+	ok = bars == 1 && counts[0] == 3 && hlo < 0 && hlo + width > 0;
+	{
+		double		y = 0.25;
+		float		out = 0.5f;
+
+		mr_report_scorer_add_value(s, 4, &y, &out, &slot);
+		y = -1000;
+		mr_report_scorer_add_value(s, 5, &y, &out, &slot);
+	}
+	bars = mr_report_scorer_residuals(s, &hlo, &width, counts);
+	total = 0;
+	for (int i = 0; i < bars; i++)
+		total += counts[i];
+	MR_CHECK(ok && total == 5 && bars <= MR_REPORT_HIST_BARS && hlo <= 0 && hlo + bars * width > 1000.5,
+			 "all-zero residuals make one bar; with others they are kept as the bins widen (%d bars of %g)",
+			 bars, width);
+	{
+		double		y = 1;
+		float		out = NAN;
+
+		MR_CHECK(mr_report_scorer_add_value(s, 6, &y, &out, &slot) == MR_EINVAL,
+				 "a prediction that is not a number is refused");
+	}
+	mr_report_scorer_free(s);
+	free(residual);
+}
+
+/* The escaped form of a label, as a data-class attribute */
+static char *
+class_key(const char *label)
+{
+	MrBuf		b;
+
+	mr_buf_init(&b, &mr_malloc_allocator);
+	mr_buf_puts(&b, "data-class=\"");
+	mr_html_cstr(&b, label);
+	mr_buf_puts(&b, "\"");
+	return b.data;
+}
+
+/* A multi-label (or multitask, with unknown labels) model's page */
+static void
+check_multilabel_page(int task)
+{
+	enum
+	{
+	N = 400, K = 12};
+	static const char *const labels[K] = {"<script>a</script>", "b & c", "\"q\"", "d", "e", "f", "g",
+	"h", "i", "j", "k", "l'"};
+	const char *name = task == MR_TASK_MULTITASK ? "multitask" : "multi-label";
+	TinyModel	t;
+	MrReportOptions o;
+	MrReportScorer *s;
+	MrMultiAcc *ref;
+	MrMultiMetrics mm;
+	MrReportInput extra;
+	int8_t	   *truth = malloc((size_t) N * K);
+	float	   *probs = malloc(sizeof(float) * N * K);
+	int			slot,
+				ok = 1,
+				n,
+				rows = 0,
+				skipped = 0,
+				max_wrong = 0,
+				slots[MR_REPORT_MAX_EXAMPLES],
+				top[10];
+	MrReportPick picks[MR_REPORT_MAX_EXAMPLES];
+	MrReportExample ex[MR_REPORT_MAX_EXAMPLES];
+	MrReportToken toks[2] = {{"<img src=x>", 11, 0.5}, {"fever", 5, -0.25}};
+	uint32_t	lcg = 12345;
+	char		secs[200],
+			   *html,
+			   *roc;
+
+	tiny_model(&t, K, labels);
+	t.m.task = task;
+	t.m.positive_class = -1;
+	for (int k = 0; k < K; k++)
+		t.thresholds[k] = 0.3f + 0.03f * k;
+	t.m.thresholds = t.thresholds;
+	mr_report_options_parse(NULL, &o, NULL);
+	o.examples = 5;
+	mr_report_scorer_new(&t.m, &o, 1, &mr_malloc_allocator, &s);
+	mr_multi_metrics_new(&mr_malloc_allocator, K, t.thresholds, &ref);
+	for (int i = 0; i < N; i++)
+	{
+		int8_t	   *y = truth + (size_t) i * K;
+		float	   *p = probs + (size_t) i * K;
+		int			known = 0,
+					wrong = 0;
+
+		for (int k = 0; k < K; k++)
+		{
+			lcg = lcg * 1103515245u + 12345u;
+			/* label k is positive in about (k + 1) / 14 of the rows */
+			y[k] = (int8_t) ((i * 5 + k * 3) % 14 <= k);
+			if (task == MR_TASK_MULTITASK && ((i + k) % 5 == 0 || i % 37 == 0))
+				y[k] = -1;
+			p[k] = (float) ((y[k] == 1 ? 0.3 : 0.05) + 0.6 * ((lcg >> 8) % 1000) / 1000.0);
+			known += y[k] >= 0;
+			wrong += y[k] >= 0 && (p[k] >= t.thresholds[k]) != (y[k] == 1);
+		}
+		if (!known)
+		{
+			/* as the server: a row that knows no label is skipped and counted */
+			skipped++;
+			continue;
+		}
+		rows++;
+		max_wrong = wrong > max_wrong ? wrong : max_wrong;
+		ok &= mr_report_scorer_add_labels(s, i + 1, y, p, &slot) == MR_OK;
+		ok &= mr_multi_metrics_add(ref, y, p) == MR_OK;
+	}
+	ok &= mr_multi_metrics_finish(ref, &mm) == MR_OK;
+	MR_CHECK(ok && (task != MR_TASK_MULTITASK || skipped > 0), "%s: rows scored (%d skipped: no known label)", name, skipped);
+
+	n = mr_report_scorer_examples(s, slots, picks);
+	for (int i = 0; i < n; i++)
+	{
+		memset(&ex[i], 0, sizeof(ex[i]));
+		ex[i].pick = picks[i];
+		ex[i].target = picks[i].pred_class;
+		ex[i].logit = 1.25;
+		ex[i].attr_sum = 1.0;
+		ex[i].n_tokens = 2;
+		ex[i].tokens = toks;
+	}
+	{
+		const MrReportPick *p0 = &picks[0];
+		const float *p = probs + (size_t) (p0->row - 1) * K;
+		const int8_t *y = truth + (size_t) (p0->row - 1) * K;
+		int			argmax = 0,
+					either = 0,
+					sorted = 1,
+					listed = 1;
+
+		for (int k = 1; k < K; k++)
+			argmax = p[k] > p[argmax] ? k : argmax;
+		for (int k = 0; k < K; k++)
+			either += y[k] == 1 || p[k] >= t.thresholds[k];
+		for (int j = 1; j < p0->n_marks; j++)
+			sorted &= p0->marks[j - 1].probability >= p0->marks[j].probability;
+		for (int j = 0; j < p0->n_marks; j++)
+			listed &= p[p0->marks[j].label] == p0->marks[j].probability && y[p0->marks[j].label] == p0->marks[j].truth;
+		MR_CHECK(n == 5 && p0->wrong == max_wrong && p0->pred_class == argmax && p0->confidence == p[argmax] &&
+				 p0->pred_truth == y[argmax] && p0->n_either == either &&
+				 p0->n_marks == (either < MR_REPORT_MAX_MARKS ? either : MR_REPORT_MAX_MARKS) && sorted && listed,
+				 "%s: the first example has the most wrong labels (%d), is explained toward its most probable label, "
+				 "and lists its true or predicted labels by probability", name, max_wrong);
+	}
+
+	memset(&extra, 0, sizeof(extra));
+	extra.skipped_unknown = skipped;
+	extra.unseen_labels = 7;
+	html = page_of(&t, &o, s, "findings", ex, n, N, &extra);
+	MR_CHECK(html != NULL, "%s: the page renders", name);
+	if (!html)
+		return;
+	sections_of(html, secs, sizeof(secs));
+	MR_CHECK(strcmp(secs, "card training metrics curves examples") == 0 &&
+			 strstr(html, "data-chart=\"loss\"") && strstr(html, "Label accuracy per epoch") &&
+			 strstr(html, "data-table=\"labels\"") && strstr(html, "data-table=\"per_label\""),
+			 "%s: sections %s; label accuracy per epoch; the labels' thresholds in the card", name, secs);
+	MR_CHECK(page_value(html, "rows") == mm.rows && page_value(html, "known_labels") == mm.known &&
+			 page_value(html, "skipped_unknown") == skipped && page_value(html, "unseen_labels") == 7 &&
+			 page_value(html, "mean_roc_auc") == mm.mean_roc_auc && page_value(html, "mean_pr_auc") == mm.mean_pr_auc &&
+			 page_value(html, "auc_labels") == mm.auc_labels &&
+			 page_value(html, "micro_f1") == mm.micro_f1 && page_value(html, "macro_f1") == mm.macro_f1 &&
+			 page_value(html, "example_f1") == mm.example_f1 && page_value(html, "subset_accuracy") == mm.subset_accuracy &&
+			 page_value(html, "hamming_loss") == mm.hamming_loss && isfinite(mm.mean_roc_auc),
+			 "%s: figures on the page are the multi-label metrics' (mean ROC-AUC %.17g)", name, mm.mean_roc_auc);
+	{
+		const char *table = strstr(html, "data-table=\"per_label\"");
+		const char *card = strstr(html, "data-table=\"labels\"");
+		int			equal = table != NULL && card != NULL;
+
+		for (int k = 0; k < K && equal; k++)
+		{
+			char	   *key = class_key(labels[k]);
+			const char *row = strstr(table, key),
+					   *crow = strstr(card, key);
+
+			equal = row && crow && page_value(row, "known") == mm.known_k[k] &&
+				page_value(row, "positives") == mm.positives_k[k] && page_value(row, "predicted") == mm.predicted_k[k] &&
+				page_value(row, "threshold") == t.thresholds[k] && page_value(crow, "threshold") == t.thresholds[k] &&
+				same(page_value(row, "precision"), mm.precision[k]) && same(page_value(row, "recall"), mm.recall[k]) &&
+				same(page_value(row, "f1"), mm.f1[k]) && same(page_value(row, "roc_auc"), mm.roc_auc[k]) &&
+				same(page_value(row, "pr_auc"), mm.pr_auc[k]);
+			if (!equal)
+				mr_diag("label %d (%s) differs", k, key);
+			free(key);
+		}
+		MR_CHECK(equal, "%s: the per-label table is the metrics' and the model's thresholds", name);
+	}
+
+	/* the curves: the 10 labels with the most positives, most first */
+	for (int i = 0; i < 10; i++)
+	{
+		int			best = -1;
+
+		for (int k = 0; k < K; k++)
+		{
+			int			taken = 0;
+
+			for (int j = 0; j < i; j++)
+				taken |= top[j] == k;
+			if (!taken && isfinite(mm.roc_auc[k]) && (best < 0 || mm.positives_k[k] > mm.positives_k[best]))
+				best = k;
+		}
+		top[i] = best;
+	}
+	roc = chart_of(html, "roc");
+	{
+		const char *auc = strstr(html, "data-table=\"auc\"");
+		int			order = auc != NULL;
+
+		for (int i = 0; i < 10 && order; i++)
+		{
+			char	   *key = class_key(labels[top[i]]);
+
+			auc = strstr(auc, key);
+			order = auc != NULL && page_value(auc, "roc_auc") == mm.roc_auc[top[i]];
+			free(key);
+		}
+		MR_CHECK(roc && count_of(roc, "<polyline") == 10 && order && count_of(strstr(html, "data-table=\"auc\""), "<tr data-class") == 10,
+				 "%s: ROC curves of the 10 labels (of %d) with the most positives, most first", name, K);
+	}
+	MR_CHECK(count_of(html, "<script") == 0 && count_of(html, "<img") == 0 && count_of(html, "\"q\"") == 0 &&
+			 strstr(html, "&lt;script&gt;a&lt;/script&gt;") && strstr(html, "b &amp; c") &&
+			 strstr(html, "&quot;q&quot;") && strstr(html, "l&#39;") && strstr(html, "&lt;img src=x&gt;"),
+			 "%s: hostile label names and tokens are text, not markup", name);
+	{
+		const char *e1 = strstr(html, "data-example=\"1\"");
+		char	   *key = class_key(labels[picks[0].pred_class]);
+		MrBuf		want;
+
+		mr_buf_init(&want, &mr_malloc_allocator);
+		mr_buf_puts(&want, "Explained toward <b data-explained>");
+		mr_html_cstr(&want, labels[picks[0].pred_class]);
+		mr_buf_puts(&want, "</b>, its most probable label");
+		MR_CHECK(e1 && strstr(e1, want.data) && strstr(e1, "class=\"badge wrong\"") && strstr(e1, "against <b>") &&
+				 strstr(e1, "data-label=") && strstr(html, "the rows with the most wrong labels first"),
+				 "%s: an example says which label it explains and lists the row's labels", name);
+		mr_buf_free(&want);
+		free(key);
+	}
+	MR_CHECK(!strstr(html, "data-section=\"confusion\"") && !strstr(html, "data-section=\"calibration\"") &&
+			 !strstr(html, "data-section=\"thresholds\"") && balanced(html),
+			 "%s: no classifier sections; markup balanced", name);
+	free(roc);
+	free(html);
+
+	/* only the card, and a page without rows */
+	o.sections = MR_REPORT_CARD;
+	html = page_of(&t, &o, s, "findings", NULL, 0, N, &extra);
+	sections_of(html, secs, sizeof(secs));
+	MR_CHECK(html && strcmp(secs, "card") == 0 && !strstr(html, "<svg"), "%s: \"sections\" leaves the others out", name);
+	free(html);
+	mr_report_scorer_free(s);
+	mr_multi_metrics_free(ref);
+	o.sections = MR_REPORT_ALL;
+	mr_report_scorer_new(&t.m, &o, 1, &mr_malloc_allocator, &s);
+	html = page_of(&t, &o, s, "findings", NULL, 0, 0, &extra);
+	MR_CHECK(html && strstr(html, "No row had both an input and a known label.") && balanced(html),
+			 "%s: no row to score is said", name);
+	free(html);
+	mr_report_scorer_free(s);
+	free(truth);
+	free(probs);
+}
+
 void
 test_report(void)
 {
@@ -498,5 +1116,8 @@ test_report(void)
 	check_binary_page();
 	check_multiclass_page();
 	check_series_and_size();
+	check_regression_page();
+	check_multilabel_page(MR_TASK_MULTILABEL);
+	check_multilabel_page(MR_TASK_MULTITASK);
 	mr_arena_free(&json_arena);
 }

@@ -3,16 +3,18 @@
 # test/suites/report_browser.sh
 #	  rnn_report's pages in a real browser: headless Chromium (Debian's
 #	  chromium package) opens the reports of a text model (medical
-#	  abstracts), a SMILES model (ClinTox) and a measurement-sequence model
-#	  (PhysioNet 2012 sample), all trained here on the shipped data, and a
-#	  page built from hostile notes and labels.  For each it checks that the
-#	  page loaded with no console error, exception or blocked load; that the
-#	  expected sections are there and every SVG plot was laid out at a
-#	  visible size; that the figures on the page (summary, per class, the
-#	  confusion matrix) are rnn_evaluate's, in full precision and as shown;
-#	  and, for the hostile page, that nothing from the data became an element
-#	  or ran.  A positive control first proves the console check catches a
-#	  script the page's Content-Security-Policy blocks.
+#	  abstracts), a SMILES model (ClinTox), a measurement-sequence model
+#	  (PhysioNet 2012 sample), a SMILES regression (ESOL solubility), all
+#	  trained here on the shipped data, a multi-label model of notes whose
+#	  label names are hostile, and a page built from hostile notes and
+#	  labels.  For each it checks that the page loaded with no console
+#	  error, exception or blocked load; that the expected sections are there
+#	  and every SVG plot was laid out at a visible size; that the figures on
+#	  the page (summary, per class or per label, the confusion matrix) are
+#	  rnn_evaluate's, in full precision and as shown; and, for the hostile
+#	  pages, that nothing from the data became an element or ran.  A
+#	  positive control first proves the console check catches a script the
+#	  page's Content-Security-Policy blocks.
 #
 # The browser is driven by test/browser/cdp_page.py (the DevTools protocol
 # over a pipe).  Screenshots of the three pages are taken; with
@@ -53,7 +55,7 @@ q()
 	psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"
 }
 
-echo "1..16"
+echo "1..25"
 
 # ---------------------------------------------------------------------------
 # A page that runs a script and fetches an image: the CSP blocks both, and
@@ -78,6 +80,8 @@ cp "$ROOT/data/medical-abstracts/test.csv" "$WORK/abstracts_test.csv"
 cp "$ROOT/data/clintox/train.csv" "$WORK/clintox_train.csv"
 cp "$ROOT/data/clintox/test.csv" "$WORK/clintox_test.csv"
 cp "$ROOT"/data/physionet2012-sample/{events.csv.gz,outcomes.csv,split.csv} "$WORK/"
+cp "$ROOT/data/esol/train.csv" "$WORK/esol_train.csv"
+cp "$ROOT/data/esol/test.csv" "$WORK/esol_test.csv"
 chmod 644 "$WORK"/*.csv "$WORK"/*.gz
 t0=$SECONDS
 rc=0
@@ -104,6 +108,20 @@ CREATE TABLE stays AS
   GROUP BY o.record_id, o.died, s.split;
 CREATE VIEW stays_train AS SELECT * FROM stays WHERE split = 'train';
 CREATE VIEW stays_test AS SELECT * FROM stays WHERE split <> 'train';
+CREATE TABLE esol_train (id serial, smiles text, solubility float8);
+CREATE TABLE esol_test (id serial, smiles text, solubility float8);
+\\copy esol_train (smiles, solubility) FROM '$WORK/esol_train.csv' WITH (FORMAT csv, HEADER true)
+\\copy esol_test (smiles, solubility) FROM '$WORK/esol_test.csv' WITH (FORMAT csv, HEADER true)
+
+-- a multi-label model whose label names try to become markup
+CREATE TABLE findings AS
+  SELECT i AS id,
+         concat_ws(' ', CASE WHEN i % 2 = 0 THEN 'fever' END, CASE WHEN i % 3 = 0 THEN 'rash' END,
+                   CASE WHEN i % 5 = 0 THEN 'angina' END, (ARRAY['seen', 'stable', 'today', 'naïve'])[i % 4 + 1]) AS note,
+         array_remove(ARRAY[CASE WHEN i % 2 = 0 THEN '<script>document.title = ''pwned''</script>' END,
+                            CASE WHEN i % 3 = 0 THEN 'rash & "itch" ünï' END,
+                            CASE WHEN i % 5 = 0 THEN '"><img src=x onerror="document.title = ''pwned''">' END], NULL) AS labels
+  FROM generate_series(1, 300) AS i;
 
 -- tokens and labels that try to become markup (token arrays: shown verbatim)
 CREATE TABLE hostile AS
@@ -121,8 +139,12 @@ INSERT INTO models SELECT 'smiles', rnn_train('clintox_train', 'smiles', 'toxic'
 INSERT INTO models SELECT 'series', rnn_train('stays_train', 'vitals', 'died',
   '{"step": 60, "maxlen": 48, "hidden": 32, "class_weight": "balanced", "epochs": 6, "validation_split": 0.2, "seed": 0}');
 INSERT INTO models SELECT 'hostile', rnn_train('hostile', 'note', 'label', '{"epochs": 2, "hidden": 8, "embed_dim": 4, "seed": 0}');
+INSERT INTO models SELECT 'esol', rnn_train('esol_train', 'smiles', 'solubility',
+  '{"tokenizer": "smiles", "maxlen": 100, "epochs": 6, "validation_split": 0.2, "mask": true, "seed": 0}');
+INSERT INTO models SELECT 'findings', rnn_train('findings', 'note', 'labels',
+  '{"epochs": 8, "hidden": 16, "embed_dim": 8, "learning_rate": 0.01, "validation_split": 0.2, "seed": 0}');
 SQL
-ok "$rc" "setup: the shipped data, four models trained ($((SECONDS - t0)) s)"
+ok "$rc" "setup: the shipped data, six models trained ($((SECONDS - t0)) s)"
 [ "$rc" -eq 0 ] || diag <"$WORK/setup.out"
 
 # kind, relation, input column, label column, options (the hostile page
@@ -132,6 +154,8 @@ CASES=(
 	'smiles clintox_test smiles toxic {"examples": 4, "steps": 16}'
 	'series stays_test vitals died {"examples": 4, "steps": 16}'
 	'hostile hostile note label {"examples": 3, "example_order": "first", "steps": 16}'
+	'esol esol_test smiles solubility {"examples": 4, "steps": 16}'
+	'findings findings note labels {"examples": 4, "steps": 16}'
 )
 
 # What the browser is asked, after load
@@ -140,6 +164,10 @@ PROBES=(
 	--probe "charts=Array.from(document.querySelectorAll('svg.chart')).map(s => { const r = s.getBoundingClientRect(); return [s.dataset.chart, Math.round(r.width), Math.round(r.height)]; })"
 	--probe "summary=Object.fromEntries(Array.from(document.querySelectorAll('#metrics table.kv [data-metric]')).map(e => [e.dataset.metric, [e.dataset.value || null, e.textContent]]))"
 	--probe "per_class=Array.from(document.querySelectorAll('table[data-table=per_class] tr[data-class]')).map(tr => [tr.dataset.class].concat(['precision', 'recall', 'f1', 'support'].map(m => tr.querySelector('[data-metric=' + m + ']').dataset.value)))"
+	--probe "per_label=Array.from(document.querySelectorAll('table[data-table=per_label] tr[data-class]')).map(tr => [tr.dataset.class].concat(['known', 'positives', 'predicted', 'threshold', 'precision', 'recall', 'f1', 'roc_auc', 'pr_auc'].map(m => tr.querySelector('[data-metric=' + m + ']').dataset.value)))"
+	--probe "quantiles=Object.fromEntries(Array.from(document.querySelectorAll('table[data-table=residual_quantiles] [data-metric]')).map(e => [e.dataset.metric, e.dataset.value]))"
+	--probe "bars=Array.from(document.querySelectorAll('svg[data-chart=residuals] rect[data-count]')).reduce((n, r) => n + Number(r.dataset.count), 0)"
+	--probe "points=document.querySelectorAll('svg[data-chart=scatter] circle[r=\"2.5\"]').length"
 	--probe "confusion=Array.from(document.querySelectorAll('table[data-table=confusion] td[data-cell]')).map(td => [td.dataset.cell, td.textContent])"
 	--probe "elements=document.querySelectorAll('script, img, iframe, object, embed, link, form, input, base, meta[http-equiv=refresh]').length"
 	--probe "on_attributes=Array.from(document.querySelectorAll('*')).filter(e => Array.from(e.attributes).some(a => a.name.toLowerCase().startsWith('on'))).length"
@@ -188,44 +216,81 @@ out(page.get("loaded") and not problems,
     f"{kind} report: loaded in Chromium with no console error, exception or blocked load"
     + ("" if not problems else ": " + "; ".join(c["kind"] + " " + c["text"][:200] for c in problems[:3])))
 
-binary = "roc_auc" in ev
-want = ["card", "training", "metrics", "confusion", "curves"] + (["calibration", "thresholds"] if binary else []) + ["examples"]
+task = ev.get("task", "classification")
+binary = "roc_auc" in ev and task == "classification"
+if task == "regression":
+    want = ["card", "training", "metrics", "curves", "examples"]
+    want_charts = {"loss", "scatter", "residuals"}
+elif task != "classification":
+    want = ["card", "training", "metrics", "curves", "examples"]
+    want_charts = {"loss", "accuracy", "roc", "pr"}
+else:
+    want = ["card", "training", "metrics", "confusion", "curves"] + (["calibration", "thresholds"] if binary else []) + ["examples"]
+    want_charts = {"loss", "accuracy", "confusion", "roc", "pr"} | ({"calibration"} if binary else set()) \
+        | ({"example-1"} if kind == "series" else set())
 charts = p.get("charts") or []
 drawn = {c[0] for c in charts if c[1] >= 200 and c[2] >= 100}
-want_charts = {"loss", "accuracy", "confusion", "roc", "pr"} | ({"calibration"} if binary else set()) \
-    | ({"example-1"} if kind == "series" else set())
 out(p.get("sections") == " ".join(want) and want_charts <= drawn,
     f"{kind} report: sections {p.get('sections')!r}; {len(charts)} SVG plots laid out"
     + ("" if want_charts <= drawn else f", missing or collapsed: {sorted(want_charts - drawn)}"))
 
+def num(v):
+    return None if v is None or v == "null" else float(v)
+
 # every figure is rnn_evaluate's, and shown rounded to four decimals
 bad = []
 s = p.get("summary") or {}
-keys = ["rows", "skipped_null", "unseen_label_rows", "accuracy", "macro_f1", "weighted_f1", "log_loss"] \
-    + (["positives", "roc_auc", "pr_auc", "brier"] if binary else [])
+if task == "classification":
+    keys = ["rows", "skipped_null", "unseen_label_rows", "accuracy", "macro_f1", "weighted_f1", "log_loss"] \
+        + (["positives", "roc_auc", "pr_auc", "brier"] if binary else [])
+else:
+    keys = [k for k, v in ev.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
 for k in keys:
     if k not in s:
         bad.append(f"{k} missing")
         continue
     value, shown = s[k]
-    if float(value) != float(ev[k]):
+    if num(value) != num(ev[k]):
         bad.append(f"{k}: page {value}, rnn_evaluate {ev[k]}")
     elif isinstance(ev[k], float) and shown != f"{ev[k]:.4f}":
         bad.append(f"{k} shown as {shown!r}")
-pc = {row[0]: row[1:] for row in p.get("per_class") or []}
-for label, m in ev["per_class"].items():
-    got = pc.get(label)
-    if got is None or [float(x) for x in got] != [float(m[x]) for x in ("precision", "recall", "f1", "support")]:
-        bad.append(f"class {label!r}: page {got}")
-labels = ev["confusion_matrix"]["labels"]
-cells = {c: int(t) for c, t in p.get("confusion") or []}
-for t, row in enumerate(ev["confusion_matrix"]["matrix"]):
-    for q, n in enumerate(row):
-        if cells.get(f"{t},{q}") != n:
-            bad.append(f"confusion ({labels[t]}, {labels[q]}): page {cells.get(f'{t},{q}')}, rnn_evaluate {n}")
-out(not bad and len(pc) == len(ev["per_class"]),
-    f"{kind} report: {len(keys)} summary figures, {len(pc)} classes and {len(cells)} confusion cells equal rnn_evaluate's"
-    + ("" if not bad else ": " + "; ".join(bad[:4])))
+if task == "classification":
+    pc = {row[0]: row[1:] for row in p.get("per_class") or []}
+    for label, m in ev["per_class"].items():
+        got = pc.get(label)
+        if got is None or [float(x) for x in got] != [float(m[x]) for x in ("precision", "recall", "f1", "support")]:
+            bad.append(f"class {label!r}: page {got}")
+    labels = ev["confusion_matrix"]["labels"]
+    cells = {c: int(t) for c, t in p.get("confusion") or []}
+    for t, row in enumerate(ev["confusion_matrix"]["matrix"]):
+        for q, n in enumerate(row):
+            if cells.get(f"{t},{q}") != n:
+                bad.append(f"confusion ({labels[t]}, {labels[q]}): page {cells.get(f'{t},{q}')}, rnn_evaluate {n}")
+    out(not bad and len(pc) == len(ev["per_class"]),
+        f"{kind} report: {len(keys)} summary figures, {len(pc)} classes and {len(cells)} confusion cells equal rnn_evaluate's"
+        + ("" if not bad else ": " + "; ".join(bad[:4])))
+elif task == "regression":
+    qs = p.get("quantiles") or {}
+    for q, v in ev["residual_quantiles"].items():
+        if num(qs.get("residual_quantile_" + q)) != num(v):
+            bad.append(f"residual quantile {q}: page {qs.get('residual_quantile_' + q)}, rnn_evaluate {v}")
+    if p.get("bars") != ev["rows"]:
+        bad.append(f"the histogram counts {p.get('bars')} rows of {ev['rows']}")
+    if p.get("points") != min(ev["rows"], 2000):
+        bad.append(f"the scatter plot has {p.get('points')} points for {ev['rows']} rows")
+    out(not bad,
+        f"{kind} report: {len(keys)} summary figures, {len(qs)} residual quantiles, the histogram's rows and the scatter's points agree with rnn_evaluate"
+        + ("" if not bad else ": " + "; ".join(bad[:4])))
+else:
+    pl = {row[0]: row[1:] for row in p.get("per_label") or []}
+    fields = ("known", "positives", "predicted", "threshold", "precision", "recall", "f1", "roc_auc", "pr_auc")
+    for label, m in ev["per_label"].items():
+        got = pl.get(label)
+        if got is None or [num(x) for x in got] != [num(m[x]) for x in fields]:
+            bad.append(f"label {label!r}: page {got}")
+    out(not bad and len(pl) == len(ev["per_label"]),
+        f"{kind} report: {len(keys)} summary figures and {len(pl)} labels' {len(fields)} figures equal rnn_evaluate's"
+        + ("" if not bad else ": " + "; ".join(bad[:4])))
 
 shown = p.get("tokens", 0) if kind != "series" else sum(1 for c in charts if c[0].startswith("example-"))
 out(p.get("examples") == 4 and shown > 0,
@@ -233,7 +298,7 @@ out(p.get("examples") == 4 and shown > 0,
 PYTHON
 }
 
-for kind in text smiles series; do
+for kind in text smiles series esol findings; do
 	while IFS=$'\t' read -r status text; do
 		ok "$status" "$text"
 	done < <(check_page "$kind")
@@ -254,14 +319,28 @@ PYTHON
 )
 is "$got" "True 0 0 0 True 0" "hostile notes and labels (<script>, \"><img onerror=…>, &, quotes, non-ASCII): shown as text, no element or handler made from them, nothing ran, no console error"
 
+# The multi-label page's hostile label names: text, never elements
+got=$(python3 - "$WORK" <<'PYTHON' 2>&1 || true
+import json, sys
+p = json.load(open(sys.argv[1] + "/findings.json"))
+pr = p.get("probes", {})
+text = pr.get("text") or ""
+need = ["<script>document.title = 'pwned'</script>", "rash & \"itch\" ünï", "\"><img src=x onerror=\"document.title = 'pwned'\">"]
+missing = [n for n in need if n not in text]
+print(p.get("loaded"), len(p.get("console", [])) + ("error" in p), pr.get("elements"), pr.get("on_attributes"),
+      pr.get("title") != "pwned", len(missing))
+PYTHON
+)
+is "$got" "True 0 0 0 True 0" "hostile label names of a multi-label model (<script>, \"><img onerror=…>, &, quotes): shown as text, no element or handler made from them, nothing ran"
+
 # Screenshots: PNG files of the whole page
 shots=0
-for kind in text smiles series; do
+for kind in text smiles series esol findings; do
 	if [ -s "$WORK/report-$kind.png" ] && head -c 8 "$WORK/report-$kind.png" | grep -q PNG; then
 		shots=$((shots + 1))
 	fi
 done
-is "$shots" 3 "screenshots of the three reports (PNG, the whole page)"
+is "$shots" 5 "screenshots of the five reports (PNG, the whole page)"
 
 # The README's pictures (docs/): a part of each page
 if [ -n "${MEDRNN_REPORT_SCREENSHOTS:-}" ]; then

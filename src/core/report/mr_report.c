@@ -2,14 +2,15 @@
  * mr_report.c
  *	  The report page (see mr_report.h): a model card, training curves,
  *	  evaluation tables and plots, and explained examples, as one HTML
- *	  document with inline CSS and SVG.
+ *	  document with inline CSS and SVG.  A regression's and a multi-label
+ *	  model's evaluation sections are in mr_report_targets.c.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mr_html.h"
-#include "mr_report.h"
+#include "mr_report_page.h"
 #include "mr_svg.h"
 #include "mr_tokenize.h"
 
@@ -46,6 +47,7 @@ static const char *const page_css =
 ".tok.null{color:#999}"
 ".badge{display:inline-block;padding:1px 6px;border-radius:3px;font-size:.85em;color:#fff}"
 ".badge.wrong{background:#b2182b}.badge.right{background:#2f7d32}.badge.unknown{background:#777}"
+".mark{font-weight:600}.mark.wrong{color:#b2182b}.mark.right{color:#2f7d32}.mark.unknown{color:#555}"
 ".scale span{display:inline-block;width:28px;height:12px;vertical-align:middle}"
 "footer{color:#777;font-size:.85em;margin:16px 0}";
 
@@ -54,8 +56,8 @@ static const char *const page_css =
  */
 
 /* A label of the model as escaped text */
-static void
-label_text(MrBuf *b, const MrModel *m, int k)
+void
+mr_report_label(MrBuf *b, const MrModel *m, int k)
 {
 	if (k >= 0 && k < m->cfg.n_classes)
 		mr_html_text(b, m->labels[k], m->label_len[k]);
@@ -64,8 +66,8 @@ label_text(MrBuf *b, const MrModel *m, int k)
 }
 
 /* A NUL-terminated copy of s[0..n), for SVG names */
-static char *
-text_copy(const MrAllocator *a, const char *s, size_t n)
+char *
+mr_report_copy(const MrAllocator *a, const char *s, size_t n)
 {
 	char	   *c = mr_alloc(a, n + 1);
 
@@ -93,8 +95,8 @@ kind_name(const MrModel *m)
 }
 
 /* data-value="..." in full precision, or null when not finite */
-static void
-data_value(MrBuf *b, double v, MrFormatDouble fmt)
+void
+mr_report_value_attr(MrBuf *b, double v, MrFormatDouble fmt)
 {
 	mr_buf_puts(b, " data-value=\"");
 	mr_buf_json_number(b, v, fmt);
@@ -102,40 +104,53 @@ data_value(MrBuf *b, double v, MrFormatDouble fmt)
 }
 
 /* A table cell with a metric: name for tests, four decimals for people */
-static void
-metric_cell(MrBuf *b, const char *name, double v, MrFormatDouble fmt)
+void
+mr_report_metric_cell(MrBuf *b, const char *name, double v, MrFormatDouble fmt)
 {
 	mr_buf_printf(b, "<td class=\"num\" data-metric=\"%s\"", name);
-	data_value(b, v, fmt);
+	mr_report_value_attr(b, v, fmt);
 	mr_buf_putc(b, '>');
 	mr_html_number(b, v, 4);
 	mr_buf_puts(b, "</td>");
 }
 
 /* A table cell with a count */
-static void
-count_cell(MrBuf *b, const char *name, int64_t v)
+void
+mr_report_count_cell(MrBuf *b, const char *name, int64_t v)
 {
 	mr_buf_printf(b, "<td class=\"num\" data-metric=\"%s\" data-value=\"%lld\">%lld</td>",
 				  name, (long long) v, (long long) v);
 }
 
 /* A row of a two-column table: what it is, and the metric's cell */
-static void
-metric_row(MrBuf *b, const char *text, const char *name, double v, MrFormatDouble fmt)
+void
+mr_report_metric_row(MrBuf *b, const char *text, const char *name, double v, MrFormatDouble fmt)
 {
 	mr_buf_printf(b, "<tr><td>%s</td>", text);
-	metric_cell(b, name, v, fmt);
+	mr_report_metric_cell(b, name, v, fmt);
 	mr_buf_puts(b, "</tr>\n");
 }
 
 /* The same for a count */
-static void
-count_row(MrBuf *b, const char *text, const char *name, int64_t v)
+void
+mr_report_count_row(MrBuf *b, const char *text, const char *name, int64_t v)
 {
 	mr_buf_printf(b, "<tr><td>%s</td>", text);
-	count_cell(b, name, v);
+	mr_report_count_cell(b, name, v);
 	mr_buf_puts(b, "</tr>\n");
+}
+
+/* Where the evaluation's rows come from */
+void
+mr_report_source(MrBuf *b, const MrReportInput *in)
+{
+	mr_buf_puts(b, "On the rows of <b>");
+	mr_html_cstr(b, in->relation);
+	mr_buf_puts(b, "</b> (input <b>");
+	mr_html_cstr(b, in->input_col);
+	mr_buf_puts(b, "</b>, label <b>");
+	mr_html_cstr(b, in->label_col);
+	mr_buf_puts(b, "</b>), as rnn_evaluate scores them.");
 }
 
 /* ----------------------------------------------------------------------
@@ -277,6 +292,44 @@ json_grid(MrBuf *b, const MrJson *v, const char *skip)
 	mr_buf_puts(b, "</div>");
 }
 
+/* What a model that does not classify predicts: its target, or its labels and thresholds */
+static void
+task_table(MrBuf *b, const MrReportInput *in)
+{
+	const MrModel *m = in->model;
+
+	if (m->task == MR_TASK_REGRESSION)
+	{
+		mr_buf_puts(b, "<h3>Target</h3>\n<table class=\"kv\" data-table=\"target\">\n"
+					"<tr><td>task</td><td data-metric=\"task\">regression</td></tr>\n<tr><td>label</td><td>");
+		mr_report_label(b, m, 0);
+		mr_buf_printf(b, "</td></tr>\n<tr><td>loss</td><td data-metric=\"loss\">%s</td></tr>\n",
+					  m->loss == MR_LOSS_HUBER ? "Huber (on standardised targets)" : "squared error (on standardised targets)");
+		mr_report_metric_row(b, "target mean (training rows)", "target_mean", m->target_mean, in->fmt);
+		mr_report_metric_row(b, "target scale (their standard deviation)", "target_scale", m->target_scale, in->fmt);
+		mr_buf_puts(b, "</table>\n<p class=\"note\">The network predicts (value - mean) / scale; "
+					"predictions and attributions are shown in the label's units.</p>\n");
+		return;
+	}
+	mr_buf_printf(b, "<h3>Labels</h3>\n<p class=\"sub\">A %s model: one sigmoid per label, "
+				  "which is predicted when its probability is at least its threshold%s.</p>\n"
+				  "<table data-table=\"labels\"><tr><th>label</th><th>threshold</th></tr>\n",
+				  m->task == MR_TASK_MULTITASK ? "multitask" : "multi-label",
+				  m->task == MR_TASK_MULTITASK ? "; a row that does not give a label leaves it unknown" : "");
+	for (int k = 0; k < m->cfg.n_classes; k++)
+	{
+		mr_buf_puts(b, "<tr data-class=\"");
+		mr_report_label(b, m, k);
+		mr_buf_puts(b, "\"><td>");
+		mr_report_label(b, m, k);
+		mr_buf_puts(b, "</td>");
+		mr_report_metric_cell(b, "threshold", m->thresholds[k], in->fmt);
+		mr_buf_puts(b, "</tr>\n");
+	}
+	mr_buf_puts(b, "</table>\n");
+}
+
+/* The model: rnn_model_info's document, its task, and the lineage */
 static void
 card_section(MrBuf *b, const MrReportInput *in)
 {
@@ -284,6 +337,8 @@ card_section(MrBuf *b, const MrReportInput *in)
 	if (in->info && in->info->type == MR_JSON_OBJECT)
 		/* the epochs are the training section's */
 		json_grid(b, in->info, "epochs");
+	if (in->model->task != MR_TASK_CLASSIFICATION)
+		task_table(b, in);
 	if (in->opts->lineage)
 	{
 		mr_buf_puts(b, "<h3>Lineage</h3>\n");
@@ -296,6 +351,7 @@ card_section(MrBuf *b, const MrReportInput *in)
  * Training curves
  */
 
+/* Loss (and accuracy) per epoch, training and validation, the kept epoch marked */
 static void
 training_section(MrBuf *b, const MrReportInput *in)
 {
@@ -329,7 +385,14 @@ training_section(MrBuf *b, const MrReportInput *in)
 	if (m->best_epoch > 0)
 		mr_buf_printf(b, "; the weights of epoch <span data-metric=\"best_epoch\">%d</span> were kept%s",
 					  m->best_epoch, m->stopped_early ? " (stopped early)" : "");
-	mr_buf_puts(b, ".</p>\n<div class=\"charts\">\n");
+	mr_buf_puts(b, ".</p>\n");
+	if (m->task == MR_TASK_REGRESSION)
+		mr_buf_printf(b, "<p class=\"note\">The loss is the %s of the standardised targets; a regression has no accuracy.</p>\n",
+					  m->loss == MR_LOSS_HUBER ? "Huber loss" : "mean squared error");
+	else if (m->task != MR_TASK_CLASSIFICATION)
+		mr_buf_puts(b, "<p class=\"note\">The loss is the binary cross-entropy per label (unknown labels count nothing); "
+					"label accuracy is each row's share of known labels called right at probability 0.5, averaged over the rows.</p>\n");
+	mr_buf_puts(b, "<div class=\"charts\">\n");
 	snprintf(mark, sizeof(mark), "kept: epoch %d", m->best_epoch);
 	memset(&c, 0, sizeof(c));
 	c.x_label = "epoch";
@@ -339,13 +402,16 @@ training_section(MrBuf *b, const MrReportInput *in)
 	c.n_series = has_val ? 2 : 1;
 	c.mark_x = m->best_epoch > 0 ? m->best_epoch : NAN;
 	c.mark_label = mark;
-	for (int panel = 0; panel < 2; panel++)
+	/* a regression's accuracy is NaN: its page has the loss alone */
+	for (int panel = 0; panel < (m->task == MR_TASK_REGRESSION ? 1 : 2); panel++)
 	{
+		int			labels = m->task != MR_TASK_CLASSIFICATION;
+
 		s[0] = (MrSvgSeries) {"training", x, x + (panel ? 3 : 1) * n, n, 0, 0, n <= 40};
 		s[1] = (MrSvgSeries) {"validation", x, x + (panel ? 4 : 2) * n, n, 1, 1, n <= 40};
 		c.id = panel ? "accuracy" : "loss";
-		c.title = panel ? "Accuracy per epoch" : "Loss per epoch";
-		c.y_label = panel ? "accuracy" : "loss";
+		c.title = panel ? (labels ? "Label accuracy per epoch" : "Accuracy per epoch") : "Loss per epoch";
+		c.y_label = panel ? (labels ? "label accuracy" : "accuracy") : "loss";
 		c.y_min = panel ? 0 : NAN;
 		c.y_max = panel ? 1 : NAN;
 		if (!panel)
@@ -362,55 +428,52 @@ training_section(MrBuf *b, const MrReportInput *in)
  * Evaluation: metrics, confusion matrix, curves, calibration, thresholds
  */
 
+/* A classifier's evaluation: rnn_evaluate's figures and the per-class table */
 static void
 metrics_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 {
 	const MrModel *m = in->model;
 
 	mr_buf_puts(b, "<section id=\"metrics\" data-section=\"metrics\"><h2>Evaluation</h2>\n<p class=\"sub\">");
-	mr_buf_puts(b, "On the rows of <b>");
-	mr_html_cstr(b, in->relation);
-	mr_buf_puts(b, "</b> (input <b>");
-	mr_html_cstr(b, in->input_col);
-	mr_buf_puts(b, "</b>, label <b>");
-	mr_html_cstr(b, in->label_col);
-	mr_buf_puts(b, "</b>), as rnn_evaluate scores them.</p>\n<table class=\"kv\">\n");
-	count_row(b, "rows scored", "rows", mt->rows);
-	count_row(b, "rows skipped: NULL input or label", "skipped_null", in->skipped_null);
-	count_row(b, "rows skipped: a label the model was not trained on", "unseen_label_rows", in->unseen_label_rows);
-	metric_row(b, "accuracy", "accuracy", mt->accuracy, in->fmt);
-	metric_row(b, "macro F1", "macro_f1", mt->macro_f1, in->fmt);
-	metric_row(b, "weighted F1", "weighted_f1", mt->weighted_f1, in->fmt);
-	metric_row(b, "log loss", "log_loss", mt->log_loss, in->fmt);
+	mr_report_source(b, in);
+	mr_buf_puts(b, "</p>\n<table class=\"kv\">\n");
+	mr_report_count_row(b, "rows scored", "rows", mt->rows);
+	mr_report_count_row(b, "rows skipped: NULL input or label", "skipped_null", in->skipped_null);
+	mr_report_count_row(b, "rows skipped: a label the model was not trained on", "unseen_label_rows", in->unseen_label_rows);
+	mr_report_metric_row(b, "accuracy", "accuracy", mt->accuracy, in->fmt);
+	mr_report_metric_row(b, "macro F1", "macro_f1", mt->macro_f1, in->fmt);
+	mr_report_metric_row(b, "weighted F1", "weighted_f1", mt->weighted_f1, in->fmt);
+	mr_report_metric_row(b, "log loss", "log_loss", mt->log_loss, in->fmt);
 	if (mt->positive_class >= 0)
 	{
 		mr_buf_puts(b, "<tr><td>positive label</td><td data-metric=\"positive_label\">");
-		label_text(b, m, mt->positive_class);
+		mr_report_label(b, m, mt->positive_class);
 		mr_buf_puts(b, "</td></tr>\n");
-		count_row(b, "positives", "positives", mt->positives);
-		metric_row(b, "ROC-AUC", "roc_auc", mt->roc_auc, in->fmt);
-		metric_row(b, "PR-AUC (average precision)", "pr_auc", mt->pr_auc, in->fmt);
-		metric_row(b, "Brier score", "brier", mt->brier, in->fmt);
+		mr_report_count_row(b, "positives", "positives", mt->positives);
+		mr_report_metric_row(b, "ROC-AUC", "roc_auc", mt->roc_auc, in->fmt);
+		mr_report_metric_row(b, "PR-AUC (average precision)", "pr_auc", mt->pr_auc, in->fmt);
+		mr_report_metric_row(b, "Brier score", "brier", mt->brier, in->fmt);
 	}
 	mr_buf_puts(b, "</table>\n<h3>Per class</h3>\n<table data-table=\"per_class\"><tr><th>label</th>"
 				"<th>precision</th><th>recall</th><th>F1</th><th>support</th><th>predicted</th></tr>\n");
 	for (int k = 0; k < mt->K; k++)
 	{
 		mr_buf_puts(b, "<tr data-class=\"");
-		label_text(b, m, k);
+		mr_report_label(b, m, k);
 		mr_buf_puts(b, "\"><td>");
-		label_text(b, m, k);
+		mr_report_label(b, m, k);
 		mr_buf_puts(b, "</td>");
-		metric_cell(b, "precision", mt->precision[k], in->fmt);
-		metric_cell(b, "recall", mt->recall[k], in->fmt);
-		metric_cell(b, "f1", mt->f1[k], in->fmt);
-		count_cell(b, "support", mt->support[k]);
-		count_cell(b, "predicted", mt->predicted[k]);
+		mr_report_metric_cell(b, "precision", mt->precision[k], in->fmt);
+		mr_report_metric_cell(b, "recall", mt->recall[k], in->fmt);
+		mr_report_metric_cell(b, "f1", mt->f1[k], in->fmt);
+		mr_report_count_cell(b, "support", mt->support[k]);
+		mr_report_count_cell(b, "predicted", mt->predicted[k]);
 		mr_buf_puts(b, "</tr>\n");
 	}
 	mr_buf_puts(b, "</table>\n</section>\n");
 }
 
+/* The confusion matrix as a heat map, and as a table */
 static void
 confusion_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 {
@@ -443,7 +506,7 @@ confusion_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 	for (int64_t i = 0; i < mt->n_confusion; i++)
 		count[(size_t) mt->confusion[i].true_class * K + mt->confusion[i].pred_class] = mt->confusion[i].count;
 	for (int k = 0; k < K; k++)
-		names[k] = text_copy(a, in->model->labels[k], in->model->label_len[k]);
+		names[k] = mr_report_copy(a, in->model->labels[k], in->model->label_len[k]);
 	for (int t = 0; t < K; t++)
 		for (int p = 0; p < K; p++)
 		{
@@ -508,21 +571,6 @@ confusion_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 	mr_free(a, title);
 }
 
-/* One class's curves: its points, as x/y arrays */
-typedef struct Curve
-{
-	int			cls;
-	const MrRocPoint *points;
-	int64_t		n;
-	double		roc_auc;
-	double		pr_auc;
-	double	   *fpr,
-			   *tpr,
-			   *precision;
-	char	   *name;			/* legend of the ROC curve: label and ROC-AUC */
-	char	   *pr_name;		/* of the precision-recall curve: label and average precision */
-} Curve;
-
 /* A curve's legend: its label and an area ("AUC 0.912"), from a */
 static char *
 legend(const MrAllocator *a, const MrModel *m, int cls, const char *area, double v)
@@ -538,79 +586,44 @@ legend(const MrAllocator *a, const MrModel *m, int cls, const char *area, double
 	return nb.data;
 }
 
-static void
-curves_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
+/* Copy a class's points and name its curves; see mr_report_page.h */
+int
+mr_report_curve_set(const MrAllocator *a, const MrModel *m, MrReportCurve *c,
+					const MrRocPoint *points, int64_t n)
 {
-	const MrAllocator *a = b->a;
+	c->n = n;
+	c->fpr = mr_alloc(a, sizeof(double) * 3 * (size_t) (n + 1));
+	c->name = legend(a, m, c->cls, "AUC", c->roc_auc);
+	c->pr_name = legend(a, m, c->cls, "AP", c->pr_auc);
+	if (!c->fpr || !c->name || !c->pr_name)
+	{
+		mr_free(a, c->fpr);
+		mr_free(a, c->name);
+		mr_free(a, c->pr_name);
+		c->fpr = NULL;
+		c->name = c->pr_name = NULL;
+		return 0;
+	}
+	c->tpr = c->fpr + n;
+	c->precision = c->tpr + n;
+	for (int64_t p = 0; p < n; p++)
+	{
+		c->fpr[p] = points[p].fpr;
+		c->tpr[p] = points[p].tpr;
+		c->precision[p] = points[p].precision;
+	}
+	return 1;
+}
+
+/* The curves' charts and areas; see mr_report_page.h */
+void
+mr_report_curves_draw(MrBuf *b, const MrReportInput *in, MrReportCurve *cv, int n)
+{
 	const MrModel *m = in->model;
-	Curve		cv[MR_REPORT_MAX_CURVES];
 	MrSvgSeries s[MR_REPORT_MAX_CURVES];
-	int			n = 0;
 	MrSvgChart	c;
 
-	mr_buf_puts(b, "<section id=\"curves\" data-section=\"curves\"><h2>ROC and precision-recall curves</h2>\n");
-	if (mt->positive_class >= 0)
-	{
-		cv[n].cls = mt->positive_class;
-		cv[n].roc_auc = mt->roc_auc;
-		cv[n].pr_auc = mt->pr_auc;
-		if (mr_roc_curve(mr_report_scorer_metrics(in->scorer), &cv[n].points, &cv[n].n) == MR_OK)
-			n++;
-	}
-	else
-		for (int k = 0; mr_report_scorer_one_vs_rest(in->scorer, k); k++)
-		{
-			MrMetricsAcc *acc = mr_report_scorer_one_vs_rest(in->scorer, k);
-			MrMetrics	one;
-
-			if (mr_metrics_finish(acc, &one) != MR_OK ||
-				mr_roc_curve(acc, &cv[n].points, &cv[n].n) != MR_OK)
-			{
-				b->failed = 1;
-				break;
-			}
-			cv[n].cls = k;
-			cv[n].roc_auc = one.roc_auc;
-			cv[n].pr_auc = one.pr_auc;
-			n++;
-		}
-	if (n == 0)
-	{
-		mr_buf_printf(b, "<p class=\"note\">%d classes: one-vs-rest curves are drawn for up to %d.</p>\n</section>\n",
-					  mt->K, MR_REPORT_MAX_CURVES);
-		return;
-	}
-	for (int i = 0; i < n; i++)
-	{
-		cv[i].fpr = mr_alloc(a, sizeof(double) * 3 * (size_t) (cv[i].n + 1));
-		if (!cv[i].fpr)
-		{
-			b->failed = 1;
-			n = i;
-			break;
-		}
-		cv[i].tpr = cv[i].fpr + cv[i].n;
-		cv[i].precision = cv[i].tpr + cv[i].n;
-		for (int64_t p = 0; p < cv[i].n; p++)
-		{
-			cv[i].fpr[p] = cv[i].points[p].fpr;
-			cv[i].tpr[p] = cv[i].points[p].tpr;
-			cv[i].precision[p] = cv[i].points[p].precision;
-		}
-		cv[i].name = legend(a, m, cv[i].cls, "AUC", cv[i].roc_auc);
-		cv[i].pr_name = legend(a, m, cv[i].cls, "AP", cv[i].pr_auc);
-		b->failed |= cv[i].name == NULL || cv[i].pr_name == NULL;
-	}
-	mr_buf_puts(b, "<p class=\"sub\">");
-	if (mt->positive_class >= 0)
-	{
-		mr_buf_puts(b, "Positive label <b>");
-		label_text(b, m, mt->positive_class);
-		mr_buf_puts(b, "</b>.");
-	}
-	else
-		mr_buf_puts(b, "Each class against the rest.");
-	mr_buf_puts(b, "</p>\n<div class=\"charts\">\n<figure><figcaption>ROC curve</figcaption>\n");
+	mr_buf_puts(b, "<div class=\"charts\">\n<figure><figcaption>ROC curve</figcaption>\n");
 	memset(&c, 0, sizeof(c));
 	c.x_min = c.y_min = 0;
 	c.x_max = c.y_max = 1;
@@ -641,23 +654,91 @@ curves_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 	for (int i = 0; i < n; i++)
 	{
 		mr_buf_puts(b, "<tr data-class=\"");
-		label_text(b, m, cv[i].cls);
+		mr_report_label(b, m, cv[i].cls);
 		mr_buf_puts(b, "\"><td>");
-		label_text(b, m, cv[i].cls);
+		mr_report_label(b, m, cv[i].cls);
 		mr_buf_puts(b, "</td>");
-		metric_cell(b, "roc_auc", cv[i].roc_auc, in->fmt);
-		metric_cell(b, "pr_auc", cv[i].pr_auc, in->fmt);
+		mr_report_metric_cell(b, "roc_auc", cv[i].roc_auc, in->fmt);
+		mr_report_metric_cell(b, "pr_auc", cv[i].pr_auc, in->fmt);
 		mr_buf_puts(b, "</tr>\n");
 	}
-	mr_buf_puts(b, "</table>\n</section>\n");
+	mr_buf_puts(b, "</table>\n");
 	for (int i = 0; i < n; i++)
 	{
-		mr_free(a, cv[i].fpr);
-		mr_free(a, cv[i].name);
-		mr_free(a, cv[i].pr_name);
+		mr_free(b->a, cv[i].fpr);
+		mr_free(b->a, cv[i].name);
+		mr_free(b->a, cv[i].pr_name);
 	}
 }
 
+/* A classifier's ROC and precision-recall curves: the positive class, or each class against the rest */
+static void
+curves_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
+{
+	const MrAllocator *a = b->a;
+	const MrModel *m = in->model;
+	MrReportCurve cv[MR_REPORT_MAX_CURVES];
+	const MrRocPoint *pts;
+	int64_t		n_pts;
+	int			n = 0;
+
+	mr_buf_puts(b, "<section id=\"curves\" data-section=\"curves\"><h2>ROC and precision-recall curves</h2>\n");
+	if (mt->positive_class >= 0)
+	{
+		cv[0].cls = mt->positive_class;
+		cv[0].roc_auc = mt->roc_auc;
+		cv[0].pr_auc = mt->pr_auc;
+		if (mr_roc_curve(mr_report_scorer_metrics(in->scorer), &pts, &n_pts) != MR_OK ||
+			!mr_report_curve_set(a, m, &cv[0], pts, n_pts))
+			b->failed = 1;
+		else
+			n++;
+	}
+	else
+		for (int k = 0; mr_report_scorer_one_vs_rest(in->scorer, k); k++)
+		{
+			MrMetricsAcc *acc = mr_report_scorer_one_vs_rest(in->scorer, k);
+			MrMetrics	one;
+
+			cv[n].cls = k;
+			if (mr_metrics_finish(acc, &one) != MR_OK ||
+				mr_roc_curve(acc, &pts, &n_pts) != MR_OK)
+			{
+				b->failed = 1;
+				break;
+			}
+			cv[n].roc_auc = one.roc_auc;
+			cv[n].pr_auc = one.pr_auc;
+			if (!mr_report_curve_set(a, m, &cv[n], pts, n_pts))
+			{
+				b->failed = 1;
+				break;
+			}
+			n++;
+		}
+	if (n == 0)
+	{
+		if (!b->failed)
+			mr_buf_printf(b, "<p class=\"note\">%d classes: one-vs-rest curves are drawn for up to %d.</p>\n",
+						  mt->K, MR_REPORT_MAX_CURVES);
+		mr_buf_puts(b, "</section>\n");
+		return;
+	}
+	mr_buf_puts(b, "<p class=\"sub\">");
+	if (mt->positive_class >= 0)
+	{
+		mr_buf_puts(b, "Positive label <b>");
+		mr_report_label(b, m, mt->positive_class);
+		mr_buf_puts(b, "</b>.");
+	}
+	else
+		mr_buf_puts(b, "Each class against the rest.");
+	mr_buf_puts(b, "</p>\n");
+	mr_report_curves_draw(b, in, cv, n);
+	mr_buf_puts(b, "</section>\n");
+}
+
+/* The reliability diagram of a binary model */
 static void
 calibration_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 {
@@ -676,10 +757,10 @@ calibration_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 		}
 	mr_buf_puts(b, "<section id=\"calibration\" data-section=\"calibration\"><h2>Calibration</h2>\n<p class=\"sub\">"
 				"Rows binned by the predicted probability of <b>");
-	label_text(b, in->model, mt->positive_class);
+	mr_report_label(b, in->model, mt->positive_class);
 	mr_buf_puts(b, "</b> (ten bins of width 0.1): the mean prediction of each bin against the share of its rows that are positive.  On the diagonal, a predicted 30 % comes true 30 % of the time.  Brier score ");
 	mr_buf_puts(b, "<span data-metric=\"brier\"");
-	data_value(b, mt->brier, in->fmt);
+	mr_report_value_attr(b, mt->brier, in->fmt);
 	mr_buf_putc(b, '>');
 	mr_html_number(b, mt->brier, 4);
 	mr_buf_puts(b, "</span>.</p>\n<div class=\"charts\"><figure>\n");
@@ -700,14 +781,15 @@ calibration_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 	for (int i = 0; i < MR_CALIBRATION_BINS; i++)
 	{
 		mr_buf_printf(b, "<tr><td>%.1f\xE2\x80\x93%.1f</td>", i * 0.1, (i + 1) * 0.1);
-		count_cell(b, "count", mt->calibration[i].count);
-		metric_cell(b, "mean_predicted", mt->calibration[i].mean_score, in->fmt);
-		metric_cell(b, "fraction_positive", mt->calibration[i].frac_positive, in->fmt);
+		mr_report_count_cell(b, "count", mt->calibration[i].count);
+		mr_report_metric_cell(b, "mean_predicted", mt->calibration[i].mean_score, in->fmt);
+		mr_report_metric_cell(b, "fraction_positive", mt->calibration[i].frac_positive, in->fmt);
 		mr_buf_puts(b, "</tr>\n");
 	}
 	mr_buf_puts(b, "</table></figure></div>\n</section>\n");
 }
 
+/* A binary model's figures at thresholds 0.1 ... 0.9 */
 static void
 thresholds_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 {
@@ -723,7 +805,7 @@ thresholds_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 	}
 	mr_buf_puts(b, "<section id=\"thresholds\" data-section=\"thresholds\"><h2>Decision thresholds</h2>\n<p class=\"sub\">"
 				"Rows whose probability of <b>");
-	label_text(b, in->model, mt->positive_class);
+	mr_report_label(b, in->model, mt->positive_class);
 	mr_buf_puts(b, "</b> is at least the threshold are called positive (rnn_predict calls the most probable label, which for two classes is a threshold of 0.5).</p>\n"
 				"<table data-table=\"thresholds\"><tr><th>threshold</th><th>called positive</th><th>true positives</th>"
 				"<th>sensitivity (recall)</th><th>specificity</th><th>precision</th><th>F1</th></tr>\n");
@@ -749,12 +831,12 @@ thresholds_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 		f1 = isfinite(precision) && isfinite(tpr) && precision + tpr > 0 ?
 			2 * precision * tpr / (precision + tpr) : NAN;
 		mr_buf_printf(b, "<tr data-threshold=\"%.1f\"><td class=\"num\">%.1f</td>", t, t);
-		count_cell(b, "called_positive", tp + fp);
-		count_cell(b, "true_positives", tp);
-		metric_cell(b, "sensitivity", P > 0 ? tpr : NAN, in->fmt);
-		metric_cell(b, "specificity", N > 0 ? 1 - fpr : NAN, in->fmt);
-		metric_cell(b, "precision", tp + fp > 0 ? precision : NAN, in->fmt);
-		metric_cell(b, "f1", f1, in->fmt);
+		mr_report_count_cell(b, "called_positive", tp + fp);
+		mr_report_count_cell(b, "true_positives", tp);
+		mr_report_metric_cell(b, "sensitivity", P > 0 ? tpr : NAN, in->fmt);
+		mr_report_metric_cell(b, "specificity", N > 0 ? 1 - fpr : NAN, in->fmt);
+		mr_report_metric_cell(b, "precision", tp + fp > 0 ? precision : NAN, in->fmt);
+		mr_report_metric_cell(b, "f1", f1, in->fmt);
 		mr_buf_puts(b, "</tr>\n");
 	}
 	mr_buf_puts(b, "</table>\n</section>\n");
@@ -768,7 +850,18 @@ thresholds_section(MrBuf *b, const MrReportInput *in, const MrMetrics *mt)
 static void
 colour_key(MrBuf *b, const MrModel *m, int target)
 {
-	mr_buf_puts(b, "<p class=\"scale note\">toward other labels ");
+	int			task = m->task;
+
+	if (task == MR_TASK_REGRESSION)
+		mr_buf_puts(b, "<p class=\"scale note\">toward a lower value ");
+	else if (task == MR_TASK_CLASSIFICATION)
+		mr_buf_puts(b, "<p class=\"scale note\">toward other labels ");
+	else
+	{
+		mr_buf_puts(b, "<p class=\"scale note\">against <b>");
+		mr_report_label(b, m, target);
+		mr_buf_puts(b, "</b> ");
+	}
 	for (int i = -4; i <= 4; i++)
 	{
 		char		col[8];
@@ -776,10 +869,16 @@ colour_key(MrBuf *b, const MrModel *m, int target)
 		mr_svg_diverging(i / 4.0, col);
 		mr_buf_printf(b, "<span style=\"background:%s\"></span>", col);
 	}
-	mr_buf_puts(b, " toward <b>");
-	label_text(b, m, target);
-	mr_buf_puts(b, m->input_kind == MR_INPUT_SERIES ? "</b>; grey: time bins the model did not read.</p>\n" :
-				"</b>; grey italics: not read by the model (unknown, or beyond maxlen).</p>\n");
+	if (task == MR_TASK_REGRESSION)
+		mr_buf_puts(b, " toward a higher value");
+	else
+	{
+		mr_buf_puts(b, " toward <b>");
+		mr_report_label(b, m, target);
+		mr_buf_puts(b, "</b>");
+	}
+	mr_buf_puts(b, m->input_kind == MR_INPUT_SERIES ? "; grey: time bins the model did not read.</p>\n" :
+				"; grey italics: not read by the model (unknown, or beyond maxlen).</p>\n");
 }
 
 /*
@@ -858,7 +957,7 @@ series_map(MrBuf *b, const MrModel *m, const MrReportExample *e, int index)
 			scale = fabs(e->cell_attr[i]);
 	for (int v = 0; v < V; v++)
 	{
-		rows[v] = text_copy(a, m->var_names[v], m->var_name_len[v]);
+		rows[v] = mr_report_copy(a, m->var_names[v], m->var_name_len[v]);
 	}
 	for (int t = 0; t < T; t++)
 	{
@@ -908,48 +1007,184 @@ series_map(MrBuf *b, const MrModel *m, const MrReportExample *e, int index)
 	mr_free(a, title);
 }
 
-static const char *const order_text[] = {
-	"wrong predictions first, the most confident of them first; then the right ones the model was least sure of",
-	"the most confident predictions",
-	"the least confident predictions",
-	"the first rows read"
-};
+/* Which rows the examples are, by task and order, with and without labels */
+static const char *
+order_text(const MrReportInput *in)
+{
+	static const char *const classes[4] = {
+		"wrong predictions first, the most confident of them first; then the right ones the model was least sure of",
+		"the most confident predictions",
+		"the least confident predictions",
+		"the first rows read"
+	};
+	static const char *const values[4] = {
+		"the largest errors first",
+		"the smallest errors first",
+		"the predictions farthest from the training mean first (a regression has no probability to be unsure of)",
+		"the first rows read"
+	};
+	static const char *const labels[4] = {
+		"the rows with the most wrong labels first, the surest mistake first; then the right ones with a label nearest its threshold",
+		"the rows whose labels all lie farthest from their thresholds",
+		"the rows with a label nearest its threshold",
+		"the first rows read"
+	};
+	int			task = in->model->task;
+	MrReportOrder o = in->opts->order;
 
+	if (o == MR_ORDER_ERRORS && !in->label_col)
+		return task == MR_TASK_REGRESSION ?
+			"without labels, the predictions farthest from the training mean first" :
+			task == MR_TASK_CLASSIFICATION ? "without labels, the most confident predictions" :
+			"without labels, the rows whose labels all lie farthest from their thresholds";
+	if (o == MR_ORDER_CONFIDENT && !in->label_col && task == MR_TASK_REGRESSION)
+		return "without labels, the predictions nearest the training mean first";
+	return task == MR_TASK_REGRESSION ? values[o] : task == MR_TASK_CLASSIFICATION ? classes[o] : labels[o];
+}
+
+/* A number in a data-value attribute and shown with four significant digits */
+static void
+value_span(MrBuf *b, const char *attr, double v, MrFormatDouble fmt)
+{
+	mr_buf_printf(b, "<b %s", attr);
+	mr_report_value_attr(b, v, fmt);
+	mr_buf_printf(b, ">%.4g</b>", v);
+}
+
+/* A regression example's prediction, truth and error */
+static void
+value_example(MrBuf *b, const MrReportInput *in, const MrReportExample *e)
+{
+	const MrReportPick *p = &e->pick;
+
+	mr_buf_puts(b, "</h3>\n<p>");
+	if (p->true_class >= 0)
+	{
+		mr_buf_puts(b, "true ");
+		value_span(b, "data-true", p->value_true, in->fmt);
+		mr_buf_puts(b, ", ");
+	}
+	mr_buf_puts(b, "predicted ");
+	value_span(b, "data-predicted", p->value_pred, in->fmt);
+	if (p->true_class >= 0)
+	{
+		mr_buf_puts(b, " (error ");
+		value_span(b, "data-error", p->value_pred - p->value_true, in->fmt);
+		mr_buf_putc(b, ')');
+	}
+	/* the explanation's logits are output x scale: add the mean for values */
+	mr_buf_printf(b, ".  From the baseline's prediction of %.4g, attributions sum to %.4g; the prediction moved by %.4g.</p>\n",
+				  e->baseline_logit + in->model->target_mean, e->attr_sum, e->logit - e->baseline_logit);
+}
+
+/* A multi-label example: the label explained, and the labels true or predicted */
+static void
+labels_example(MrBuf *b, const MrReportInput *in, const MrReportExample *e)
+{
+	const MrModel *m = in->model;
+	const MrReportPick *p = &e->pick;
+	static const char *const truth_text[] = {"unknown", "negative", "positive"};
+
+	if (p->true_class < 0)
+		mr_buf_puts(b, "<span class=\"badge unknown\">no labels</span>");
+	else if (p->wrong > 0)
+		mr_buf_printf(b, "<span class=\"badge wrong\">%d label%s wrong</span>", p->wrong, p->wrong == 1 ? "" : "s");
+	else
+		mr_buf_puts(b, "<span class=\"badge right\">known labels right</span>");
+	mr_buf_puts(b, "</h3>\n<p>Explained toward <b data-explained>");
+	mr_report_label(b, m, e->target);
+	mr_buf_printf(b, "</b>, its most probable label: probability %.3f (threshold %.3f)",
+				  p->confidence, p->pred_class >= 0 && p->pred_class < m->cfg.n_classes ?
+				  m->thresholds[p->pred_class] : NAN);
+	if (p->true_class >= 0)
+		mr_buf_printf(b, ", truly %s", truth_text[p->pred_truth < 0 ? 0 : p->pred_truth + 1]);
+	mr_buf_printf(b, ".  Attributions sum to %.4g; the logit moved by %.4g from the baseline.</p>\n",
+				  e->attr_sum, e->logit - e->baseline_logit);
+	mr_buf_printf(b, "<p class=\"labels\" data-true-count=\"%d\" data-predicted-count=\"%d\">",
+				  p->n_true, p->n_predicted);
+	if (p->true_class >= 0)
+		mr_buf_printf(b, "%d label%s positive, ", p->n_true, p->n_true == 1 ? "" : "s");
+	mr_buf_printf(b, "%d predicted", p->n_predicted);
+	if (p->n_unknown > 0)
+		mr_buf_printf(b, ", %d unknown", p->n_unknown);
+	mr_buf_puts(b, p->n_marks ? ": " : ".");
+	for (int j = 0; j < p->n_marks; j++)
+	{
+		const MrReportMark *mk = &p->marks[j];
+		int			called = mk->label >= 0 && mk->label < m->cfg.n_classes &&
+			mk->probability >= m->thresholds[mk->label];
+		const char *what = mk->truth == 1 ? (called ? "right" : "missed") :
+			mk->truth == 0 ? "false alarm" : "predicted";
+
+		mr_buf_puts(b, j ? ", " : "");
+		mr_buf_printf(b, "<span class=\"mark %s\" data-label=\"", mk->truth == 1 && called ? "right" :
+					  mk->truth < 0 ? "unknown" : "wrong");
+		mr_report_label(b, m, mk->label);
+		mr_buf_puts(b, "\">");
+		mr_report_label(b, m, mk->label);
+		mr_buf_printf(b, "</span> (%.3f, %s)", mk->probability, what);
+	}
+	if (p->n_either > p->n_marks)
+		mr_buf_printf(b, " <span class=\"note\">and %d more</span>", p->n_either - p->n_marks);
+	mr_buf_puts(b, p->n_marks ? ".</p>\n" : "</p>\n");
+}
+
+/* A classifier's example: true and predicted classes */
+static void
+class_example(MrBuf *b, const MrReportInput *in, const MrReportExample *e)
+{
+	const MrModel *m = in->model;
+	const MrReportPick *p = &e->pick;
+	const char *verdict = p->true_class < 0 ? "unknown" : p->true_class == p->pred_class ? "right" : "wrong";
+
+	mr_buf_printf(b, "<span class=\"badge %s\">%s</span></h3>\n<p>", verdict,
+				  p->true_class < 0 ? "no label" : verdict);
+	if (p->true_class >= 0)
+	{
+		mr_buf_puts(b, "true <b data-true>");
+		mr_report_label(b, m, p->true_class);
+		mr_buf_puts(b, "</b>, ");
+	}
+	mr_buf_puts(b, "predicted <b data-predicted>");
+	mr_report_label(b, m, p->pred_class);
+	mr_buf_printf(b, "</b> with probability %.3f.  Attributions sum to %.4g; the logit moved by %.4g from the baseline.</p>\n",
+				  p->confidence, e->attr_sum, e->logit - e->baseline_logit);
+}
+
+/* The chosen rows, each with its explanation */
 static void
 examples_section(MrBuf *b, const MrReportInput *in)
 {
 	const MrModel *m = in->model;
+	int			task = m->task;
 
 	mr_buf_puts(b, "<section id=\"examples\" data-section=\"examples\"><h2>Examples and their explanations</h2>\n<p class=\"sub\">");
 	mr_buf_printf(b, "%d row%s of <b>", in->n_examples, in->n_examples == 1 ? "" : "s");
 	mr_html_cstr(b, in->relation);
-	mr_buf_printf(b, "</b>: %s.  Each %s is coloured by its integrated-gradients attribution toward the predicted label "
-				  "(%d-point quadrature from %s): how much it moved that label's logit.  Hover for the value.</p>\n",
-				  order_text[in->opts->order],
+	mr_buf_printf(b, "</b>: %s.  Each %s is coloured by its integrated-gradients attribution toward %s "
+				  "(%d-point quadrature from %s): %s.  Hover for the value.</p>\n",
+				  order_text(in),
 				  m->input_kind == MR_INPUT_SERIES ? "variable in each time bin" : "token",
+				  task == MR_TASK_REGRESSION ? "the predicted value, in the label's units" :
+				  task == MR_TASK_CLASSIFICATION ? "the predicted label" : "the row's most probable label",
 				  in->opts->steps, m->input_kind == MR_INPUT_SERIES ? "all-zero inputs" :
-				  m->cfg.mask ? "zero embeddings" : "an all-padding row");
+				  m->cfg.mask ? "zero embeddings" : "an all-padding row",
+				  task == MR_TASK_REGRESSION ? "how much it moved the prediction" : "how much it moved that label's logit");
 	for (int i = 0; i < in->n_examples; i++)
 	{
 		const MrReportExample *e = &in->examples[i];
 		const MrReportPick *p = &e->pick;
-		const char *verdict = p->true_class < 0 ? "unknown" : p->true_class == p->pred_class ? "right" : "wrong";
 
 		mr_buf_printf(b, "<div class=\"example\" data-example=\"%d\" data-row=\"%lld\"><h3>Row %lld ",
 					  i + 1, (long long) p->row, (long long) p->row);
-		mr_buf_printf(b, "<span class=\"badge %s\">%s</span></h3>\n<p>", verdict,
-					  p->true_class < 0 ? "no label" : verdict);
-		if (p->true_class >= 0)
-		{
-			mr_buf_puts(b, "true <b data-true>");
-			label_text(b, m, p->true_class);
-			mr_buf_puts(b, "</b>, ");
-		}
-		mr_buf_puts(b, "predicted <b data-predicted>");
-		label_text(b, m, p->pred_class);
-		mr_buf_printf(b, "</b> with probability %.3f.  Attributions sum to %.4g; the logit moved by %.4g from the baseline.</p>\n",
-					  p->confidence, e->attr_sum, e->logit - e->baseline_logit);
-		if (i == 0 || e->target != in->examples[i - 1].target)
+		if (task == MR_TASK_REGRESSION)
+			value_example(b, in, e);
+		else if (task == MR_TASK_CLASSIFICATION)
+			class_example(b, in, e);
+		else
+			labels_example(b, in, e);
+		/* a regression's key is the same for every row */
+		if (i == 0 || (task != MR_TASK_REGRESSION && e->target != in->examples[i - 1].target))
 			colour_key(b, m, e->target);
 		if (m->input_kind == MR_INPUT_SERIES)
 			series_map(b, m, e, i);
@@ -988,9 +1223,19 @@ mr_report_html(const MrReportInput *in, MrBuf *b)
 	mr_buf_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n<h1>", page_css);
 	mr_html_cstr(b, title);
 	mr_buf_puts(b, "</h1>\n<p class=\"sub\">");
-	mr_buf_printf(b, "A %s model: %d classes, %llu training rows.",
-				  kind_name(in->model), in->model->cfg.n_classes,
-				  (unsigned long long) in->model->train_rows);
+	if (in->model->task == MR_TASK_REGRESSION)
+	{
+		mr_buf_printf(b, "A %s regression model predicting <b>", kind_name(in->model));
+		mr_report_label(b, in->model, 0);
+		mr_buf_printf(b, "</b>, %llu training rows.", (unsigned long long) in->model->train_rows);
+	}
+	else
+		mr_buf_printf(b, "A %s %s: %d %s, %llu training rows.", kind_name(in->model),
+					  in->model->task == MR_TASK_MULTILABEL ? "multi-label model" :
+					  in->model->task == MR_TASK_MULTITASK ? "multitask model" : "model",
+					  in->model->cfg.n_classes,
+					  in->model->task == MR_TASK_CLASSIFICATION ? "classes" : "labels",
+					  (unsigned long long) in->model->train_rows);
 	if (in->relation)
 	{
 		mr_buf_puts(b, "  Rows from <b>");
@@ -1003,7 +1248,17 @@ mr_report_html(const MrReportInput *in, MrBuf *b)
 		card_section(b, in);
 	if ((o->sections & MR_REPORT_TRAINING) && in->model->n_epochs > 0)
 		training_section(b, in);
-	if (have_metrics)
+	if (in->model->task == MR_TASK_REGRESSION)
+	{
+		if (in->scorer && mr_report_scorer_regression(in->scorer))
+			mr_report_regression_sections(b, in);
+	}
+	else if (in->model->task != MR_TASK_CLASSIFICATION)
+	{
+		if (in->scorer && mr_report_scorer_multilabel(in->scorer))
+			mr_report_multilabel_sections(b, in);
+	}
+	else if (have_metrics)
 	{
 		if (o->sections & MR_REPORT_METRICS)
 			metrics_section(b, in, &mt);

@@ -5,7 +5,8 @@
  *
  * The page has no script and fetches nothing (inline CSS and SVG only), so
  * it opens offline and under "Content-Security-Policy: default-src 'none';
- * style-src 'unsafe-inline'", which it declares itself.  Sections:
+ * style-src 'unsafe-inline'", which it declares itself.  Sections of a
+ * classifier:
  *	  card		 the model: rnn_model_info's document as tables, and the
  *				 lineage the registry adds
  *	  training	 loss and accuracy per epoch, validation curves, the kept
@@ -20,14 +21,30 @@
  *				 0.1 ... 0.9 of the positive class's probability (binary)
  *	  examples	 chosen rows with their tokens (or a sequence's bins and
  *				 variables) coloured by integrated-gradients attribution
+ * A regression model's page (MR_TASK_REGRESSION) has the card with its
+ * target (mean, scale, loss), the loss per epoch, rnn_evaluate's figures
+ * (RMSE, MAE, R², residual quantiles) in "metrics", under "curves" the
+ * predictions against the truth (a deterministic sample of at most
+ * MR_REPORT_MAX_POINTS rows, with y = x) and a histogram of the residuals
+ * of every row, and examples explained toward the predicted value in the
+ * label's units.  A multi-label or multitask model's page has the card
+ * with each label's decision threshold, loss and label accuracy per epoch,
+ * in "metrics" the summary (mean ROC-AUC and PR-AUC, micro, macro and
+ * example F1, subset accuracy, Hamming loss) and a per-label table, under
+ * "curves" ROC and precision-recall curves of the MR_REPORT_MAX_CURVES
+ * labels with the most positives, and examples explained toward their
+ * most probable label.  Confusion, calibration and thresholds are a
+ * classifier's only.
  * A section without its inputs (no labelled relation, not binary) is left
  * out.  Every figure is also in a data-value attribute in full precision,
  * so a test can compare the page with rnn_evaluate.
  *
  * The reading side is here too, so the server glue only feeds rows: the
- * scorer takes each row's true class and probabilities once, accumulates
- * the metrics, the per-class curves and the examples to show (a bounded
- * selection: memory does not grow with the relation).
+ * scorer takes each row's truth and outputs once, accumulates the metrics,
+ * the curves, a regression's plotted sample and residual histogram, and
+ * the examples to show (a bounded selection: memory kept per row is the
+ * metrics' own, as rnn_evaluate's, and nothing else grows with the
+ * relation).
  */
 #ifndef MR_REPORT_H
 #define MR_REPORT_H
@@ -37,12 +54,16 @@
 #include "mr_buf.h"
 #include "mr_json.h"
 #include "mr_metrics.h"
+#include "mr_metrics_targets.h"
 #include "mr_model.h"
 
 #define MR_REPORT_MAX_EXAMPLES	50
-#define MR_REPORT_MAX_CURVES	10	/* one-vs-rest curves of a multi-class model */
+#define MR_REPORT_MAX_CURVES	10	/* one-vs-rest curves of a multi-class model, or labels' curves */
 #define MR_REPORT_MAX_TITLE		200 /* characters */
 #define MR_REPORT_MAX_TOKENS	1000	/* tokens shown per example; the rest are counted */
+#define MR_REPORT_MAX_POINTS	2000	/* points of a regression's scatter plot */
+#define MR_REPORT_HIST_BARS		40	/* most bars of the residual histogram */
+#define MR_REPORT_MAX_MARKS		12	/* labels listed per multi-label example */
 
 /* Sections, as bits of MrReportOptions.sections */
 #define MR_REPORT_CARD			0x01
@@ -55,7 +76,16 @@
 #define MR_REPORT_EXAMPLES		0x80
 #define MR_REPORT_ALL			0xff
 
-/* Which rows the examples section shows */
+/*
+ * Which rows the examples section shows.  A classifier's confidence is the
+ * predicted class's probability.  A multi-label model's is its margin: how
+ * far its label nearest to the decision threshold lies from it; its errors
+ * are the rows with the most wrong labels, the surest mistake first.  A
+ * regression's errors are the largest absolute errors, its confident rows
+ * the smallest, and its uncertain ones the predictions farthest from the
+ * training mean (it has no probability to be unsure of).  Without labels,
+ * errors are the confident order (a regression: the farthest predictions).
+ */
 typedef enum MrReportOrder
 {
 	MR_ORDER_ERRORS,			/* wrong predictions, most confident first; then the least sure right ones */
@@ -81,14 +111,34 @@ typedef struct MrReportOptions
  */
 MrStatus	mr_report_options_parse(const MrJson *json, MrReportOptions *opts, MrError *err);
 
+/* A label of a multi-label example that is truly or predicted positive */
+typedef struct MrReportMark
+{
+	int32_t		label;
+	int8_t		truth;			/* 1, 0, or -1 unknown */
+	float		probability;
+} MrReportMark;
+
 /* A row picked as an example */
 typedef struct MrReportPick
 {
 	int64_t		row;			/* 1-based, in the order the relation was read */
-	int32_t		true_class;		/* -1: unlabelled */
-	int32_t		pred_class;
-	double		confidence;		/* probability of pred_class */
+	int32_t		true_class;		/* -1: unlabelled (regression, multi-label: 0 when labelled) */
+	int32_t		pred_class;		/* multi-label: the most probable label */
+	double		confidence;		/* probability of pred_class (regression: NaN) */
 	double		key;			/* higher is shown first */
+	/* regression */
+	double		value_true;		/* NaN: unlabelled */
+	double		value_pred;		/* in the label's units */
+	/* multi-label and multitask (counts over the K labels) */
+	int32_t		pred_truth;		/* pred_class's truth: 1, 0, -1 unknown */
+	int32_t		wrong;			/* known labels called wrong */
+	int32_t		n_true;			/* labels truly positive */
+	int32_t		n_predicted;	/* labels at or above their threshold */
+	int32_t		n_unknown;
+	int32_t		n_either;		/* labels truly or predicted positive ... */
+	int32_t		n_marks;		/* ... the most probable of them, first to last */
+	MrReportMark marks[MR_REPORT_MAX_MARKS];
 } MrReportPick;
 
 /*
@@ -111,6 +161,23 @@ MrStatus	mr_report_scorer_add(MrReportScorer *s, int64_t row, int32_t true_class
 								 const float *probs, int *slot);
 
 /*
+ * The same for a regression model: truth NULL when the relation has no
+ * label column, output its one output (standardised; the prediction is
+ * mr_model_value).  MR_EINVAL for a truth or prediction that is not finite,
+ * MR_ENOMEM.
+ */
+MrStatus	mr_report_scorer_add_value(MrReportScorer *s, int64_t row, const double *truth,
+									   const float *output, int *slot);
+
+/*
+ * The same for a multi-label or multitask model: truth (K values 1, 0, -1)
+ * NULL without a label column, and the K probabilities.  MR_EINVAL, MR_ENOMEM
+ * as mr_multi_metrics_add.
+ */
+MrStatus	mr_report_scorer_add_labels(MrReportScorer *s, int64_t row, const int8_t *truth,
+										const float *probs, int *slot);
+
+/*
  * The examples to show, best first: slots[i] is the slot of the i-th and
  * picks[i] its pick.  Returns how many.
  */
@@ -124,9 +191,43 @@ int			mr_report_scorer_examples(const MrReportScorer *s, int *slots, MrReportPic
 MrMetricsAcc *mr_report_scorer_metrics(const MrReportScorer *s);
 MrMetricsAcc *mr_report_scorer_one_vs_rest(const MrReportScorer *s, int k);
 
+/* A regression's and a multi-label model's (NULL without labels, or for another task) */
+MrRegAcc   *mr_report_scorer_regression(const MrReportScorer *s);
+MrMultiAcc *mr_report_scorer_multilabel(const MrReportScorer *s);
+
+/* A labelled row of a regression's scatter plot */
+typedef struct MrReportPoint
+{
+	int64_t		row;
+	uint64_t	hash;			/* of the row number: the sample keeps the lowest */
+	double		truth;
+	double		prediction;
+} MrReportPoint;
+
+/*
+ * The plotted sample of a regression's labelled rows: all of them up to
+ * MR_REPORT_MAX_POINTS, else those whose row numbers hash lowest (the same
+ * rows for the same relation, whatever their values).  Returns how many;
+ * *lo and *hi are the least and greatest truth or prediction of every row.
+ */
+int			mr_report_scorer_sample(const MrReportScorer *s, const MrReportPoint **points,
+									double *lo, double *hi);
+
+/*
+ * The histogram of every labelled row's residual (prediction - truth): at
+ * most MR_REPORT_HIST_BARS bars, bar i counting [lo + i width, lo + (i+1)
+ * width); edges are multiples of a power of two.  Returns the bars (0
+ * without rows).
+ */
+int			mr_report_scorer_residuals(const MrReportScorer *s, double *lo, double *width,
+									   int64_t counts[MR_REPORT_HIST_BARS]);
+
 void		mr_report_scorer_free(MrReportScorer *s);
 
-/* One token of an example: its text and attribution (NaN: not read by the model) */
+/*
+ * One token of an example: its text and attribution (NaN: not read by the
+ * model; a regression's in the label's units, as rnn_explain gives them)
+ */
 typedef struct MrReportToken
 {
 	const char *text;			/* UTF-8; NULL for an SQL NULL element */
@@ -138,8 +239,8 @@ typedef struct MrReportToken
 typedef struct MrReportExample
 {
 	MrReportPick pick;
-	int32_t		target;			/* the class explained (the predicted one) */
-	double		logit;			/* its logit, and at the baseline */
+	int32_t		target;			/* the class explained (the predicted one; multi-label: the most probable) */
+	double		logit;			/* its logit, and at the baseline (regression: output x scale) */
 	double		baseline_logit;
 	double		attr_sum;
 	int64_t		n_tokens;		/* text and token models */
@@ -160,7 +261,10 @@ typedef struct MrReportInput
 	const char *generated_at;
 	int64_t		rows_read;
 	int64_t		skipped_null;
-	int64_t		unseen_label_rows;
+	int64_t		unseen_label_rows;	/* classifier: rows with a label it does not know */
+	int64_t		skipped_nonfinite;	/* regression: NaN or infinite labels */
+	int64_t		skipped_unknown;	/* multitask: rows that know no label */
+	int64_t		unseen_labels;	/* multi-label: labels of the rows it does not know */
 	MrReportScorer *scorer;		/* NULL without a relation */
 	const MrReportExample *examples;
 	int			n_examples;

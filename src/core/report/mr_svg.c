@@ -185,6 +185,17 @@ draw_series(MrBuf *b, const MrSvgSeries *s, const Frame *f)
 	double		lx = 0,
 				ly = 0;
 
+	if (s->scatter)
+	{
+		/* one group carries the colour: each dot is about 40 bytes */
+		mr_buf_printf(b, "<g fill=\"%s\" fill-opacity=\"0.45\">\n", mr_svg_colour(s->colour));
+		for (int64_t i = 0; i < s->n; i++)
+			if (isfinite(s->x[i]) && isfinite(s->y[i]))
+				mr_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\"/>\n",
+							  px(f, s->x[i]), py(f, s->y[i]));
+		mr_buf_puts(b, "</g>\n");
+		return;
+	}
 	for (int64_t i = 0; i < s->n; i++)
 	{
 		double		x = s->x[i],
@@ -222,6 +233,31 @@ draw_series(MrBuf *b, const MrSvgSeries *s, const Frame *f)
 							  px(f, s->x[i]), py(f, s->y[i]), mr_svg_colour(s->colour));
 }
 
+/* The chart's marked x, a labelled vertical line, when within the plot */
+static void
+draw_mark(MrBuf *b, const MrSvgChart *c, const Frame *f)
+{
+	if (isfinite(c->mark_x) && c->mark_x >= f->x0 && c->mark_x <= f->x1)
+	{
+		mr_buf_printf(b, "<line data-mark=\"%g\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\" "
+					  "stroke-dasharray=\"2 3\"/><text x=\"%.1f\" y=\"%d\" font-size=\"11\">",
+					  c->mark_x, px(f, c->mark_x), PLOT_T, px(f, c->mark_x), PLOT_T + PLOT_H,
+					  px(f, c->mark_x) + 4, PLOT_T + 12);
+		mr_html_cstr(b, c->mark_label ? c->mark_label : "");
+		mr_buf_puts(b, "</text>\n");
+	}
+}
+
+/* The opening of a chart's svg element, with its title */
+static void
+chart_open(MrBuf *b, const MrSvgChart *c)
+{
+	mr_buf_printf(b, "<svg class=\"chart\" data-chart=\"%s\" viewBox=\"0 0 %d %d\" role=\"img\" "
+				  "xmlns=\"http://www.w3.org/2000/svg\"><title>", c->id, CHART_W, CHART_H);
+	mr_html_cstr(b, c->title ? c->title : "");
+	mr_buf_puts(b, "</title>\n");
+}
+
 /* A line chart; see mr_svg.h */
 void
 mr_svg_line_chart(MrBuf *b, const MrSvgChart *c)
@@ -236,10 +272,7 @@ mr_svg_line_chart(MrBuf *b, const MrSvgChart *c)
 		f.x0 = f.y0 = 0;
 		f.x1 = f.y1 = 1;
 	}
-	mr_buf_printf(b, "<svg class=\"chart\" data-chart=\"%s\" viewBox=\"0 0 %d %d\" role=\"img\" "
-				  "xmlns=\"http://www.w3.org/2000/svg\"><title>", c->id, CHART_W, CHART_H);
-	mr_html_cstr(b, c->title ? c->title : "");
-	mr_buf_puts(b, "</title>\n");
+	chart_open(b, c);
 	draw_axes(b, c, &f);
 	if (c->diagonal)
 	{
@@ -250,15 +283,7 @@ mr_svg_line_chart(MrBuf *b, const MrSvgChart *c)
 			mr_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#aaa\" "
 						  "stroke-dasharray=\"3 3\"/>\n", px(&f, lo), py(&f, lo), px(&f, hi), py(&f, hi));
 	}
-	if (isfinite(c->mark_x) && c->mark_x >= f.x0 && c->mark_x <= f.x1)
-	{
-		mr_buf_printf(b, "<line data-mark=\"%g\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\" "
-					  "stroke-dasharray=\"2 3\"/><text x=\"%.1f\" y=\"%d\" font-size=\"11\">",
-					  c->mark_x, px(&f, c->mark_x), PLOT_T, px(&f, c->mark_x), PLOT_T + PLOT_H,
-					  px(&f, c->mark_x) + 4, PLOT_T + 12);
-		mr_html_cstr(b, c->mark_label ? c->mark_label : "");
-		mr_buf_puts(b, "</text>\n");
-	}
+	draw_mark(b, c, &f);
 	for (int s = 0; s < c->n_series; s++)
 		draw_series(b, &c->series[s], &f);
 	/* the legend, right of the plot */
@@ -266,13 +291,55 @@ mr_svg_line_chart(MrBuf *b, const MrSvgChart *c)
 	{
 		int			y = PLOT_T + 10 + 18 * s;
 
-		mr_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"%s/>"
-					  "<text x=\"%d\" y=\"%d\" font-size=\"11\">",
-					  LEGEND_X, y, LEGEND_X + 20, y, mr_svg_colour(c->series[s].colour),
-					  c->series[s].dashed ? " stroke-dasharray=\"6 4\"" : "", LEGEND_X + 26, y + 4);
+		if (c->series[s].scatter)
+			mr_buf_printf(b, "<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"%s\"/><text x=\"%d\" y=\"%d\" font-size=\"11\">",
+						  LEGEND_X + 10, y, mr_svg_colour(c->series[s].colour), LEGEND_X + 26, y + 4);
+		else
+			mr_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"%s/>"
+						  "<text x=\"%d\" y=\"%d\" font-size=\"11\">",
+						  LEGEND_X, y, LEGEND_X + 20, y, mr_svg_colour(c->series[s].colour),
+						  c->series[s].dashed ? " stroke-dasharray=\"6 4\"" : "", LEGEND_X + 26, y + 4);
 		mr_html_cstr(b, c->series[s].name ? c->series[s].name : "");
 		mr_buf_puts(b, "</text>\n");
 	}
+	mr_buf_puts(b, "</svg>\n");
+}
+
+/* A histogram; see mr_svg.h */
+void
+mr_svg_histogram(MrBuf *b, const MrSvgChart *c, double lo, double width,
+				 const int64_t *counts, int n)
+{
+	Frame		f = {lo, lo + width * (n > 0 ? n : 1), 0, 1};
+	int64_t		top = 0;
+
+	for (int i = 0; i < n; i++)
+		top = counts[i] > top ? counts[i] : top;
+	/* room above the highest bar */
+	f.y1 = top > 0 ? top * 1.05 : 1;
+	if (!isfinite(f.x1 - f.x0) || !(f.x1 > f.x0))
+	{
+		f.x0 = 0;
+		f.x1 = 1;
+		n = 0;
+	}
+	chart_open(b, c);
+	draw_axes(b, c, &f);
+	for (int i = 0; i < n; i++)
+	{
+		double		a = lo + width * i,
+					x0 = px(&f, a),
+					x1 = px(&f, a + width);
+
+		if (counts[i] == 0)
+			continue;
+		mr_buf_printf(b, "<rect data-bar=\"%d\" data-count=\"%lld\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+					  "fill=\"%s\" stroke=\"#fff\" stroke-width=\"0.5\"><title>%.4g to %.4g: %lld</title></rect>\n",
+					  i, (long long) counts[i], x0, py(&f, (double) counts[i]), x1 - x0,
+					  py(&f, 0) - py(&f, (double) counts[i]), mr_svg_colour(0),
+					  a, a + width, (long long) counts[i]);
+	}
+	draw_mark(b, c, &f);
 	mr_buf_puts(b, "</svg>\n");
 }
 

@@ -28,6 +28,7 @@ typedef struct MrSvgSeries
 	int			colour;			/* palette index (mod MR_SVG_PALETTE) */
 	int			dashed;
 	int			dots;			/* a dot at every point (few points) */
+	int			scatter;		/* small translucent dots and no line: a scatter plot */
 } MrSvgSeries;
 
 typedef struct MrSvgChart
@@ -53,6 +54,15 @@ typedef struct MrSvgChart
  * of the SVG is bounded by the plot's resolution, not the data.
  */
 void		mr_svg_line_chart(MrBuf *b, const MrSvgChart *c);
+
+/*
+ * A histogram: n bars, bar i counting counts[i] values in [lo + i width,
+ * lo + (i+1) width), each with its range and count as a tooltip.  The
+ * chart gives the id, titles, axis labels and a marked x (the series and
+ * ranges are not read: x spans the bars, y the counts from 0).
+ */
+void		mr_svg_histogram(MrBuf *b, const MrSvgChart *c, double lo, double width,
+							 const int64_t *counts, int n);
 
 /* A heat map: rows x cols cells, each coloured and labelled */
 typedef struct MrSvgHeatmap
