@@ -1,7 +1,7 @@
 -- The SQL interface: signatures, volatility, parallel labels, strictness,
 -- and that nothing runs with anyone's privileges but the caller's.
 BEGIN;
-SELECT plan(47);
+SELECT plan(52);
 -- settings exist once the library is loaded (any medrnn call does that)
 LOAD 'medrnn';
 
@@ -40,6 +40,19 @@ SELECT is(array_agg(DISTINCT proparallel), ARRAY['s']::"char"[], 'prediction and
 FROM pg_proc WHERE proname IN ('rnn_predict', 'rnn_predict_proba', 'rnn_model_info');
 SELECT cmp_ok((SELECT min(procost) FROM pg_proc WHERE proname IN ('rnn_predict', 'rnn_predict_proba')),
               '>=', 1000::real, 'prediction is costed high enough for parallel plans');
+
+-- the answers of the other tasks: IMMUTABLE STRICT PARALLEL SAFE by model, for every input
+SELECT function_returns('rnn_predict_labels', ARRAY['bytea', 'text'], 'text[]');
+SELECT function_returns('rnn_predict_value', ARRAY['bytea', 'text'], 'double precision');
+SELECT is((SELECT count(*)::int FROM pg_proc
+           WHERE proname IN ('rnn_predict_labels', 'rnn_predict_value') AND proargtypes[0] = 'bytea'::regtype
+             AND provolatile = 'i' AND proisstrict AND proparallel = 's' AND procost >= 1000),
+          6, 'rnn_predict_labels and rnn_predict_value take text, text[] and rnnseq, IMMUTABLE STRICT PARALLEL SAFE');
+SELECT is((SELECT count(*)::int FROM pg_proc
+           WHERE proname IN ('rnn_predict_labels', 'rnn_predict_value') AND proargtypes[0] = 'text'::regtype
+             AND provolatile = 's' AND proisstrict AND proparallel = 's'),
+          6, 'and by the name of a deployed model, STABLE (the registry can change)');
+SELECT volatility_is('rnn_roc', ARRAY['bytea', 'regclass', 'name', 'name', 'text'], 'stable');
 
 -- evaluation reads tables (STABLE, PARALLEL RESTRICTED); explanation is a pure function
 SELECT function_returns('rnn_evaluate', ARRAY['bytea', 'regclass', 'name', 'name'], 'jsonb');
