@@ -2,7 +2,7 @@
 -- and row-level security apply as for any query of theirs.  So does
 -- rnn_report, which reads the relation it reports on.
 BEGIN;
-SELECT plan(11);
+SELECT plan(13);
 SET LOCAL client_min_messages = warning;
 
 CREATE TABLE priv_notes (id int, note text, dx text, owner_role text);
@@ -71,6 +71,23 @@ SET LOCAL ROLE medrnn_ward_a;
 SELECT is((regexp_match(rnn_report((SELECT model FROM priv_model), 'priv_notes', 'note', 'dx'),
                         'data-metric="rows" data-value="([0-9]+)"'))[1]::int,
           30, 'rnn_report scores only the 30 rows the role''s policy shows it');
+RESET ROLE;
+-- a regression is read and scored under the same rules (its own row reader)
+ALTER TABLE priv_base ADD COLUMN severity float8;
+UPDATE priv_base SET severity = id % 7;
+CREATE TEMP TABLE priv_reg AS
+  SELECT rnn_train('priv_base', 'note', 'severity', '{"epochs": 1, "hidden": 2, "embed_dim": 2}') AS model;
+ALTER TABLE priv_notes ADD COLUMN severity float8;
+UPDATE priv_notes SET severity = id % 7;
+GRANT SELECT ON priv_reg TO medrnn_nobody, medrnn_ward_a;
+SET LOCAL ROLE medrnn_nobody;
+SELECT throws_ok($$SELECT rnn_evaluate((SELECT model FROM priv_reg), 'priv_notes', 'note', 'severity')$$,
+                 '42501', 'permission denied for table priv_notes',
+                 'rnn_evaluate of a regression: a role without SELECT on the label column gets permission denied');
+RESET ROLE;
+SET LOCAL ROLE medrnn_ward_a;
+SELECT is((rnn_evaluate((SELECT model FROM priv_reg), 'priv_notes', 'note', 'severity')->>'rows')::int,
+          30, 'and it scores only the 30 rows the role''s policy shows it');
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM priv_notes), 40, 'the table is intact');
 
