@@ -142,6 +142,30 @@ ORDER BY attribution DESC NULLS LAST
 LIMIT 8;
 SQL
 
+# A number instead of a class: the label column's type makes it a
+# regression (measured solubility of molecules, from their SMILES)
+medrnn_step "a regression: solubility from SMILES (ESOL)"
+demo_sql <<'SQL'
+CREATE TABLE esol_train (text text, value float8);
+CREATE TABLE esol_test (text text, value float8);
+SQL
+for part in train test; do
+	psql -X -q -v ON_ERROR_STOP=1 -d "$DB" \
+		-c "\\copy esol_$part(text, value) FROM STDIN WITH (FORMAT csv, HEADER true)" <"$MEDRNN_ROOT/data/esol/$part.csv"
+done
+demo_sql <<'SQL'
+SET client_min_messages = warning;
+CREATE TABLE esol_model AS
+  SELECT rnn_train('esol_train', 'text', 'value',
+                   '{"tokenizer": "smiles", "epochs": 15, "validation_split": 0.1, "early_stopping": 4, "seed": 0}') AS model;
+SELECT text AS smiles, value AS measured, round(rnn_predict_value(m.model, text)::numeric, 2) AS predicted
+FROM esol_test t, esol_model m LIMIT 5;
+SELECT round((e->>'rmse')::numeric, 3) AS test_rmse, round((e->>'mae')::numeric, 3) AS test_mae,
+       round((e->>'r2')::numeric, 3) AS test_r2,
+       round((SELECT stddev_pop(value) FROM esol_test)::numeric, 3) AS rmse_of_predicting_the_mean
+FROM (SELECT rnn_evaluate(model, 'esol_test', 'text', 'value') AS e FROM esol_model) s;
+SQL
+
 # The report: one HTML file, written where the user can open it (the
 # server never writes files: psql saves the text it returns)
 REPORT=${MEDRNN_REPORT:-${TMPDIR:-/tmp}/medrnn-report.html}
