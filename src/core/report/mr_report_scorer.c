@@ -5,6 +5,7 @@
  *	  plotted sample and residual histogram, and the examples to show,
  *	  chosen in one pass with bounded memory.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -602,7 +603,8 @@ mr_report_scorer_residuals(const MrReportScorer *s, double *lo, double *width,
 	for (int64_t i = h->min_i; i <= h->max_i; i++)
 		counts[floor_shift(i, d) - first] += h->counts[i - h->lo];
 	*width = ldexp(h->w, d);
-	*lo = (double) first * *width;
+	/* an edge past DBL_MAX (residuals of labels near it) is the largest double */
+	*lo = fmax((double) first * *width, -DBL_MAX);
 	return n;
 }
 

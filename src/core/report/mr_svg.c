@@ -88,6 +88,9 @@ nice_step(double span)
 				p = pow(10, floor(log10(raw))),
 				f = raw / p;
 
+	/* a span of a few subnormals has no power of ten below it */
+	if (!(raw > 0) || !(p > 0) || !isfinite(p))
+		return isfinite(span) && span > 0 ? span : 1;
 	return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
 }
 
@@ -95,9 +98,20 @@ nice_step(double span)
 static int
 step_decimals(double step)
 {
-	int			d = (int) -floor(log10(step) + 1e-9);
+	/* clamped in double: the cast of an infinite value is undefined */
+	double		d = -floor(log10(step) + 1e-9);
 
-	return d < 0 ? 0 : d > 6 ? 6 : d;
+	return !(d > 0) ? 0 : d > 6 ? 6 : (int) d;
+}
+
+/* A tick's value and the closing tag: fixed decimals, or %g past 1e15 */
+static void
+tick_label(MrBuf *b, double t, int decimals)
+{
+	if (fabs(t) >= 1e15)
+		mr_buf_printf(b, "%.6g</text>\n", t);
+	else
+		mr_buf_printf(b, "%.*f</text>\n", decimals, t);
 }
 
 /* The range of the data of one axis, where the chart leaves it open */
@@ -157,17 +171,26 @@ draw_axes(MrBuf *b, const MrSvgChart *c, const Frame *f)
 
 	mr_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fff\" stroke=\"#999\"/>\n",
 				  PLOT_L, PLOT_T, PLOT_W, PLOT_H);
-	/* (k bounds the loops where a step is below the values' precision) */
-	for (double t = ceil(f->x0 / xs - 1e-9) * xs, k = 0; t <= f->x1 + xs * 1e-9 && k < 50; t += xs, k++)
+	/*
+	 * k bounds the loops where a step is below the values' precision; the
+	 * bound is written as a difference, which stays finite near DBL_MAX
+	 */
+	for (double t = ceil(f->x0 / xs - 1e-9) * xs, k = 0;
+		 isfinite(t) && t - f->x1 <= xs * 1e-9 && k < 50; t += xs, k++)
+	{
 		mr_buf_printf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e5e5e5\"/>"
-					  "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%.*f</text>\n",
-					  px(f, t), PLOT_T, px(f, t), PLOT_T + PLOT_H, px(f, t), PLOT_T + PLOT_H + 15,
-					  xd, fabs(t) < xs * 1e-9 ? 0.0 : t);
-	for (double t = ceil(f->y0 / ys - 1e-9) * ys, k = 0; t <= f->y1 + ys * 1e-9 && k < 50; t += ys, k++)
+					  "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">",
+					  px(f, t), PLOT_T, px(f, t), PLOT_T + PLOT_H, px(f, t), PLOT_T + PLOT_H + 15);
+		tick_label(b, fabs(t) < xs * 1e-9 ? 0.0 : t, xd);
+	}
+	for (double t = ceil(f->y0 / ys - 1e-9) * ys, k = 0;
+		 isfinite(t) && t - f->y1 <= ys * 1e-9 && k < 50; t += ys, k++)
+	{
 		mr_buf_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>"
-					  "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.*f</text>\n",
-					  PLOT_L, py(f, t), PLOT_L + PLOT_W, py(f, t), PLOT_L - 6, py(f, t) + 4,
-					  yd, fabs(t) < ys * 1e-9 ? 0.0 : t);
+					  "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">",
+					  PLOT_L, py(f, t), PLOT_L + PLOT_W, py(f, t), PLOT_L - 6, py(f, t) + 4);
+		tick_label(b, fabs(t) < ys * 1e-9 ? 0.0 : t, yd);
+	}
 	mr_buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">",
 				  PLOT_L + PLOT_W / 2, PLOT_T + PLOT_H + 36);
 	mr_html_cstr(b, c->x_label ? c->x_label : "");
@@ -263,14 +286,16 @@ void
 mr_svg_line_chart(MrBuf *b, const MrSvgChart *c)
 {
 	Frame		f = {c->x_min, c->x_max, c->y_min, c->y_max};
+	int			drawable = 1;
 
 	data_range(c, 0, &f.x0, &f.x1);
 	data_range(c, 1, &f.y0, &f.y1);
 	if (!isfinite(f.x1 - f.x0) || !isfinite(f.y1 - f.y0))
 	{
-		/* a range beyond double: nothing sensible to draw */
+		/* a range beyond double: an empty frame, no points off it */
 		f.x0 = f.y0 = 0;
 		f.x1 = f.y1 = 1;
+		drawable = 0;
 	}
 	chart_open(b, c);
 	draw_axes(b, c, &f);
@@ -284,7 +309,7 @@ mr_svg_line_chart(MrBuf *b, const MrSvgChart *c)
 						  "stroke-dasharray=\"3 3\"/>\n", px(&f, lo), py(&f, lo), px(&f, hi), py(&f, hi));
 	}
 	draw_mark(b, c, &f);
-	for (int s = 0; s < c->n_series; s++)
+	for (int s = 0; drawable && s < c->n_series; s++)
 		draw_series(b, &c->series[s], &f);
 	/* the legend, right of the plot */
 	for (int s = 0; s < c->n_series; s++)
@@ -312,6 +337,7 @@ mr_svg_histogram(MrBuf *b, const MrSvgChart *c, double lo, double width,
 {
 	Frame		f = {lo, lo + width * (n > 0 ? n : 1), 0, 1};
 	int64_t		top = 0;
+	int			by_index = 0;	/* edges beyond double: bars by their index */
 
 	for (int i = 0; i < n; i++)
 		top = counts[i] > top ? counts[i] : top;
@@ -320,16 +346,16 @@ mr_svg_histogram(MrBuf *b, const MrSvgChart *c, double lo, double width,
 	if (!isfinite(f.x1 - f.x0) || !(f.x1 > f.x0))
 	{
 		f.x0 = 0;
-		f.x1 = 1;
-		n = 0;
+		f.x1 = n > 0 ? n : 1;
+		by_index = 1;
 	}
 	chart_open(b, c);
 	draw_axes(b, c, &f);
 	for (int i = 0; i < n; i++)
 	{
 		double		a = lo + width * i,
-					x0 = px(&f, a),
-					x1 = px(&f, a + width);
+					x0 = px(&f, by_index ? i : a),
+					x1 = px(&f, by_index ? i + 1 : a + width);
 
 		if (counts[i] == 0)
 			continue;
