@@ -194,9 +194,9 @@ append_label(StringInfo b, const MrModel *m, int k)
 	escape_json(b, MedrnnUtf8ToServer(m->labels[k], m->label_len[k]));
 }
 
-/* A metric: a JSON number, or null when undefined */
-static void
-append_metric(StringInfo b, const char *key, double v)
+/* A metric: a JSON member after the first, a number or null when undefined */
+void
+MedrnnAppendMetric(StringInfo b, const char *key, double v)
 {
 	appendStringInfo(b, ", \"%s\": ", key);
 	MedrnnAppendJsonNumber(b, v);
@@ -256,10 +256,10 @@ rnn_evaluate(PG_FUNCTION_ARGS)
 		escape_json(&j, (char *) lfirst(lc));
 	}
 	appendStringInfoChar(&j, ']');
-	append_metric(&j, "accuracy", mt.accuracy);
-	append_metric(&j, "macro_f1", mt.macro_f1);
-	append_metric(&j, "weighted_f1", mt.weighted_f1);
-	append_metric(&j, "log_loss", mt.log_loss);
+	MedrnnAppendMetric(&j, "accuracy", mt.accuracy);
+	MedrnnAppendMetric(&j, "macro_f1", mt.macro_f1);
+	MedrnnAppendMetric(&j, "weighted_f1", mt.weighted_f1);
+	MedrnnAppendMetric(&j, "log_loss", mt.log_loss);
 
 	appendStringInfoString(&j, ", \"per_class\": {");
 	for (int k = 0; k < K; k++)
@@ -317,9 +317,9 @@ rnn_evaluate(PG_FUNCTION_ARGS)
 		appendStringInfoString(&j, ", \"positive_label\": ");
 		append_label(&j, m, m->positive_class);
 		appendStringInfo(&j, ", \"positives\": " INT64_FORMAT, mt.positives);
-		append_metric(&j, "roc_auc", mt.roc_auc);
-		append_metric(&j, "pr_auc", mt.pr_auc);
-		append_metric(&j, "brier", mt.brier);
+		MedrnnAppendMetric(&j, "roc_auc", mt.roc_auc);
+		MedrnnAppendMetric(&j, "pr_auc", mt.pr_auc);
+		MedrnnAppendMetric(&j, "brier", mt.brier);
 		appendStringInfoString(&j, ", \"calibration\": [");
 		for (int b = 0; b < MR_CALIBRATION_BINS; b++)
 		{
@@ -329,8 +329,8 @@ rnn_evaluate(PG_FUNCTION_ARGS)
 			appendStringInfoString(&j, ", \"upper\": ");
 			MedrnnAppendJsonNumber(&j, (b + 1) * 0.1);
 			appendStringInfo(&j, ", \"count\": %lld", (long long) mt.calibration[b].count);
-			append_metric(&j, "mean_predicted", mt.calibration[b].mean_score);
-			append_metric(&j, "fraction_positive", mt.calibration[b].frac_positive);
+			MedrnnAppendMetric(&j, "mean_predicted", mt.calibration[b].mean_score);
+			MedrnnAppendMetric(&j, "fraction_positive", mt.calibration[b].frac_positive);
 			appendStringInfoChar(&j, '}');
 		}
 		appendStringInfoChar(&j, ']');

@@ -7,6 +7,7 @@
 
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 
 #include "model_cache.h"
@@ -39,6 +40,30 @@ const float *MedrnnPredictRow(MedrnnCachedModel *c, Datum input, MedrnnInputType
  * measurement model
  */
 void		MedrnnCheckInputKind(const MrModel *m, const MedrnnSource *src);
+
+/* rnn_evaluate's members after the first: , "key": number (null when undefined) */
+void		MedrnnAppendMetric(StringInfo b, const char *key, double v);
+
+/* What reading the labels of a model that does not classify skipped */
+typedef struct MedrnnTargetCounts
+{
+	int64		skipped_nonfinite;	/* regression: a NaN or infinite label */
+	int64		skipped_unknown;	/* multitask: a row that knows none of its labels */
+	int64		unseen_entries; /* multi-label: labels the model does not know (left out) */
+} MedrnnTargetCounts;
+
+/*
+ * A row's label for a model that does not classify, read as rnn_train
+ * reads it: *value for a regression, truth (K entries) for a multi-label
+ * model.  False, counted in counts, when the row cannot be scored; a
+ * malformed label is an ERROR.  (evaluate_targets.c)
+ */
+bool		MedrnnReadTarget(const MrModel *m, const char *label, size_t label_len,
+							 double *value, int8 *truth, MedrnnTargetCounts *counts);
+
+/* The WARNING that some labels of label_col are not the model's */
+void		MedrnnWarnUnseenEntries(const MrModel *m, const MedrnnTargetCounts *counts,
+									const char *label_col);
 
 /* rnn_evaluate's jsonb for a model that does not classify (evaluate_targets.c) */
 Datum		MedrnnEvaluateTargets(MedrnnCachedModel *c, Oid relid, const char *input_col,

@@ -38,10 +38,46 @@ typedef struct TargetScore
 	int8	   *truth;			/* (K) the current row's */
 	int64		seen;
 	int64		skipped_null;
-	int64		skipped_nonfinite;
-	int64		skipped_unknown;	/* multitask rows with no known label */
-	int64		unseen_entries; /* labels of the rows the model does not know */
+	MedrnnTargetCounts counts;
 } TargetScore;
+
+/* A scored row's label; see evaluate.h */
+bool
+MedrnnReadTarget(const MrModel *m, const char *label, size_t label_len,
+				 double *value, int8 *truth, MedrnnTargetCounts *counts)
+{
+	int64		unseen;
+	MrError		err;
+
+	if (m->task == MR_TASK_REGRESSION)
+	{
+		if (mr_targets_parse_value(label, label_len, value) == 1)
+			return true;
+		counts->skipped_nonfinite++;
+		return false;
+	}
+	if (mr_targets_truth(label, label_len, m->label_index, m->task, m->cfg.n_classes,
+						 truth, &unseen, &err) != MR_OK)
+		MedrnnReportError(&err);
+	counts->unseen_entries += unseen;
+	for (int k = 0; k < m->cfg.n_classes; k++)
+		if (truth[k] >= 0)
+			return true;
+	counts->skipped_unknown++;
+	return false;
+}
+
+/* See evaluate.h */
+void
+MedrnnWarnUnseenEntries(const MrModel *m, const MedrnnTargetCounts *counts, const char *label_col)
+{
+	if (counts->unseen_entries > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg(INT64_FORMAT " labels in column \"%s\" are not among the model's %d",
+						counts->unseen_entries, label_col, m->cfg.n_classes),
+				 errdetail("They are not scored; the rows' other labels are.")));
+}
 
 /* Predict one row and add it to the metrics */
 static void
@@ -50,7 +86,7 @@ score_target_row(Datum input, bool input_null, const char *label, size_t label_l
 	TargetScore *ts = arg;
 	const MrModel *m = ts->c->model;
 	const float *probs;
-	MrError		err;
+	double		y;
 
 	ts->seen++;
 	CHECK_FOR_INTERRUPTS();
@@ -59,41 +95,18 @@ score_target_row(Datum input, bool input_null, const char *label, size_t label_l
 		ts->skipped_null++;
 		return;
 	}
+	if (!MedrnnReadTarget(m, label, label_len, &y, ts->truth, &ts->counts))
+		return;
+	probs = MedrnnPredictRow(ts->c, input, ts->input_type);
 	if (m->task == MR_TASK_REGRESSION)
 	{
-		double		y;
-
-		if (mr_targets_parse_value(label, label_len, &y) != 1)
-		{
-			ts->skipped_nonfinite++;
-			return;
-		}
-		probs = MedrnnPredictRow(ts->c, input, ts->input_type);
 		if (mr_reg_metrics_add(ts->reg, y, mr_model_value(m, probs[0])) != MR_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("a prediction is not a finite number")));
-		return;
 	}
-	{
-		int64		unseen;
-		bool		known = false;
-
-		if (mr_targets_truth(label, label_len, m->label_index, m->task, m->cfg.n_classes,
-							 ts->truth, &unseen, &err) != MR_OK)
-			MedrnnReportError(&err);
-		ts->unseen_entries += unseen;
-		for (int k = 0; k < m->cfg.n_classes && !known; k++)
-			known = ts->truth[k] >= 0;
-		if (!known)
-		{
-			ts->skipped_unknown++;
-			return;
-		}
-		probs = MedrnnPredictRow(ts->c, input, ts->input_type);
-		if (mr_multi_metrics_add(ts->multi, ts->truth, probs) != MR_OK)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	}
+	else if (mr_multi_metrics_add(ts->multi, ts->truth, probs) != MR_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 }
 
 /* Score every row of the relation into ts */
@@ -121,19 +134,7 @@ score_targets(MedrnnCachedModel *c, Oid relid, const char *input_col, const char
 	if (st != MR_OK)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	MedrnnScanSource(&src, score_target_row, ts);
-	if (ts->unseen_entries > 0)
-		ereport(WARNING,
-				(errcode(ERRCODE_WARNING),
-				 errmsg(INT64_FORMAT " labels in column \"%s\" are not among the model's %d", ts->unseen_entries,
-						label_col, m->cfg.n_classes),
-				 errdetail("They are not scored; the rows' other labels are.")));
-}
-
-static void
-append_metric(StringInfo b, const char *key, double v)
-{
-	appendStringInfo(b, ", \"%s\": ", key);
-	MedrnnAppendJsonNumber(b, v);
+	MedrnnWarnUnseenEntries(m, &ts->counts, label_col);
 }
 
 static void
@@ -161,14 +162,14 @@ MedrnnEvaluateTargets(MedrnnCachedModel *c, Oid relid, const char *input_col, co
 		if (mr_reg_metrics_finish(ts.reg, &rm) != MR_OK)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 		append_count(&j, "rows", rm.rows);
-		append_count(&j, "skipped_nonfinite", ts.skipped_nonfinite);
-		append_metric(&j, "rmse", rm.rmse);
-		append_metric(&j, "mae", rm.mae);
-		append_metric(&j, "r2", rm.r2);
-		append_metric(&j, "mean_true", rm.mean_true);
-		append_metric(&j, "std_true", rm.std_true);
-		append_metric(&j, "mean_residual", rm.mean_residual);
-		append_metric(&j, "max_abs_error", rm.max_abs_error);
+		append_count(&j, "skipped_nonfinite", ts.counts.skipped_nonfinite);
+		MedrnnAppendMetric(&j, "rmse", rm.rmse);
+		MedrnnAppendMetric(&j, "mae", rm.mae);
+		MedrnnAppendMetric(&j, "r2", rm.r2);
+		MedrnnAppendMetric(&j, "mean_true", rm.mean_true);
+		MedrnnAppendMetric(&j, "std_true", rm.std_true);
+		MedrnnAppendMetric(&j, "mean_residual", rm.mean_residual);
+		MedrnnAppendMetric(&j, "max_abs_error", rm.max_abs_error);
 		appendStringInfoString(&j, ", \"residual_quantiles\": {");
 		for (int q = 0; q < MR_REG_QUANTILES; q++)
 		{
@@ -185,17 +186,17 @@ MedrnnEvaluateTargets(MedrnnCachedModel *c, Oid relid, const char *input_col, co
 		if (mr_multi_metrics_finish(ts.multi, &mm) != MR_OK)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 		append_count(&j, "rows", mm.rows);
-		append_count(&j, "skipped_unknown", ts.skipped_unknown);
-		append_count(&j, "unseen_labels", ts.unseen_entries);
+		append_count(&j, "skipped_unknown", ts.counts.skipped_unknown);
+		append_count(&j, "unseen_labels", ts.counts.unseen_entries);
 		append_count(&j, "known_labels", mm.known);
-		append_metric(&j, "mean_roc_auc", mm.mean_roc_auc);
-		append_metric(&j, "mean_pr_auc", mm.mean_pr_auc);
+		MedrnnAppendMetric(&j, "mean_roc_auc", mm.mean_roc_auc);
+		MedrnnAppendMetric(&j, "mean_pr_auc", mm.mean_pr_auc);
 		appendStringInfo(&j, ", \"auc_labels\": %d", mm.auc_labels);
-		append_metric(&j, "micro_f1", mm.micro_f1);
-		append_metric(&j, "macro_f1", mm.macro_f1);
-		append_metric(&j, "example_f1", mm.example_f1);
-		append_metric(&j, "subset_accuracy", mm.subset_accuracy);
-		append_metric(&j, "hamming_loss", mm.hamming_loss);
+		MedrnnAppendMetric(&j, "micro_f1", mm.micro_f1);
+		MedrnnAppendMetric(&j, "macro_f1", mm.macro_f1);
+		MedrnnAppendMetric(&j, "example_f1", mm.example_f1);
+		MedrnnAppendMetric(&j, "subset_accuracy", mm.subset_accuracy);
+		MedrnnAppendMetric(&j, "hamming_loss", mm.hamming_loss);
 		appendStringInfoString(&j, ", \"per_label\": {");
 		for (int k = 0; k < mm.K; k++)
 		{
@@ -204,12 +205,12 @@ MedrnnEvaluateTargets(MedrnnCachedModel *c, Oid relid, const char *input_col, co
 			appendStringInfo(&j, ": {\"known\": " INT64_FORMAT, mm.known_k[k]);
 			append_count(&j, "positives", mm.positives_k[k]);
 			append_count(&j, "predicted", mm.predicted_k[k]);
-			append_metric(&j, "threshold", m->thresholds[k]);
-			append_metric(&j, "precision", mm.precision[k]);
-			append_metric(&j, "recall", mm.recall[k]);
-			append_metric(&j, "f1", mm.f1[k]);
-			append_metric(&j, "roc_auc", mm.roc_auc[k]);
-			append_metric(&j, "pr_auc", mm.pr_auc[k]);
+			MedrnnAppendMetric(&j, "threshold", m->thresholds[k]);
+			MedrnnAppendMetric(&j, "precision", mm.precision[k]);
+			MedrnnAppendMetric(&j, "recall", mm.recall[k]);
+			MedrnnAppendMetric(&j, "f1", mm.f1[k]);
+			MedrnnAppendMetric(&j, "roc_auc", mm.roc_auc[k]);
+			MedrnnAppendMetric(&j, "pr_auc", mm.pr_auc[k]);
 			appendStringInfoChar(&j, '}');
 		}
 		appendStringInfoChar(&j, '}');

@@ -42,9 +42,7 @@ typedef struct ReportScan
 	int64		rows_read;
 	int64		skipped_null;
 	MedrnnUnseenLabels unseen;	/* classifier: labels the model never saw */
-	int64		skipped_nonfinite;	/* regression: NaN, infinite (or no number) */
-	int64		skipped_unknown;	/* multitask: rows that know no label */
-	int64		unseen_entries; /* multi-label: labels of the rows the model does not know */
+	MedrnnTargetCounts counts;	/* labels of other tasks that are not scored */
 	int8	   *truth;			/* multi-label: (K) the current row's */
 	Datum	   *kept;			/* (examples) the picked rows' inputs, by slot */
 	MemoryContext keep;			/* where they live */
@@ -70,43 +68,16 @@ report_target_row(ReportScan *rs, Datum input, const char *label, size_t label_l
 	const float *probs;
 	MrStatus	st;
 	int			slot;
+	double		y;
 
+	if (rs->labelled && !MedrnnReadTarget(m, label, label_len, &y, rs->truth, &rs->counts))
+		return -1;
+	probs = MedrnnPredictRow(rs->c, input, rs->input_type);
 	if (m->task == MR_TASK_REGRESSION)
-	{
-		double		y;
-
-		if (rs->labelled && mr_targets_parse_value(label, label_len, &y) != 1)
-		{
-			rs->skipped_nonfinite++;
-			return -1;
-		}
-		probs = MedrnnPredictRow(rs->c, input, rs->input_type);
 		st = mr_report_scorer_add_value(rs->scorer, rs->rows_read, rs->labelled ? &y : NULL, probs, &slot);
-	}
 	else
-	{
-		if (rs->labelled)
-		{
-			int64		unseen;
-			bool		known = false;
-			MrError		err;
-
-			if (mr_targets_truth(label, label_len, m->label_index, m->task, m->cfg.n_classes,
-								 rs->truth, &unseen, &err) != MR_OK)
-				MedrnnReportError(&err);
-			rs->unseen_entries += unseen;
-			for (int k = 0; k < m->cfg.n_classes && !known; k++)
-				known = rs->truth[k] >= 0;
-			if (!known)
-			{
-				rs->skipped_unknown++;
-				return -1;
-			}
-		}
-		probs = MedrnnPredictRow(rs->c, input, rs->input_type);
 		st = mr_report_scorer_add_labels(rs->scorer, rs->rows_read, rs->labelled ? rs->truth : NULL,
 										 probs, &slot);
-	}
 	/* the labels were checked above: only an output can be out of range */
 	if (st == MR_EINVAL)
 		ereport(ERROR,
@@ -297,12 +268,7 @@ rnn_report(PG_FUNCTION_ARGS)
 		if (rs.labelled && c->model->task == MR_TASK_CLASSIFICATION)
 			MedrnnWarnUnseen(c->model, &rs.unseen, rs.rows_read - rs.skipped_null,
 							 NameStr(*PG_GETARG_NAME(3)));
-		if (rs.unseen_entries > 0)
-			ereport(WARNING,
-					(errcode(ERRCODE_WARNING),
-					 errmsg(INT64_FORMAT " labels in column \"%s\" are not among the model's %d", rs.unseen_entries,
-							NameStr(*PG_GETARG_NAME(3)), c->model->cfg.n_classes),
-					 errdetail("They are not scored; the rows' other labels are.")));
+		MedrnnWarnUnseenEntries(c->model, &rs.counts, NameStr(*PG_GETARG_NAME(3)));
 
 		examples = palloc0(sizeof(MrReportExample) * (opts.examples + 1));
 		in.n_examples = explain_examples(&rs, &opts, examples);
@@ -315,9 +281,9 @@ rnn_report(PG_FUNCTION_ARGS)
 		in.rows_read = rs.rows_read;
 		in.skipped_null = rs.skipped_null;
 		in.unseen_label_rows = rs.unseen.rows;
-		in.skipped_nonfinite = rs.skipped_nonfinite;
-		in.skipped_unknown = rs.skipped_unknown;
-		in.unseen_labels = rs.unseen_entries;
+		in.skipped_nonfinite = rs.counts.skipped_nonfinite;
+		in.skipped_unknown = rs.counts.skipped_unknown;
+		in.unseen_labels = rs.counts.unseen_entries;
 	}
 
 	mr_buf_init(&out, &a);
