@@ -48,6 +48,26 @@ SELECT token, attribution > 2 AS strong FROM rnn_explain((SELECT model FROM tg_r
 SELECT rnn_predict(model, 'fever') FROM tg_reg;
 SELECT rnn_predict_labels(model, 'fever') FROM tg_reg;
 SELECT * FROM rnn_roc((SELECT model FROM tg_reg), 'tg_rows', 'note', 'severity');
+-- numbers are read as float8, not as text: a numeric of 200 digits trains, one past
+-- float8's range is an error, and extra_float_digits does not change what a model learns
+CREATE TABLE tg_num AS
+SELECT note, severity::numeric(10, 3) + 1e-200 AS severity, severity / 3 AS thirds
+FROM tg_rows WHERE severity BETWEEN 0 AND 100;
+SELECT length(max(severity)::text) > 200 AS long_text,
+       rnn_model_info(rnn_train('tg_num', 'note', 'severity', '{"epochs": 1, "hidden": 2, "embed_dim": 2}'))->>'rows_used' AS used
+FROM tg_num;
+SET medrnn.threads = 1;
+SET extra_float_digits = -3;
+CREATE TABLE tg_fp AS
+SELECT rnn_model_info(rnn_train('tg_num', 'note', 'thirds', '{"epochs": 1, "hidden": 2, "embed_dim": 2}'))->>'fingerprint' AS fp;
+SET extra_float_digits = 3;
+SELECT fp = rnn_model_info(rnn_train('tg_num', 'note', 'thirds', '{"epochs": 1, "hidden": 2, "embed_dim": 2}'))->>'fingerprint'
+       AS same_model FROM tg_fp;
+RESET extra_float_digits;
+RESET medrnn.threads;
+INSERT INTO tg_num VALUES ('fever', 1e400);
+SELECT rnn_train('tg_num', 'note', 'severity', '{"epochs": 1}');
+DROP TABLE tg_num, tg_fp;
 -- Huber's loss, and integers as a regression when asked
 SELECT rnn_model_info(rnn_train('tg_rows', 'note', 'id',
                                 '{"task": "regression", "loss": "huber", "epochs": 1, "hidden": 4, "embed_dim": 4}'))->>'loss';

@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
@@ -53,6 +54,7 @@ MedrnnLabelTask(Oid typid, const char *label_col, int task_option, MedrnnLabelFo
 						 errmsg("label column \"%s\" has type %s, which a regression cannot read",
 								label_col, format_type_be(typid)),
 						 errhint("A regression reads float4, float8, numeric or integer labels.")));
+			*form = MEDRNN_LABEL_FLOAT8;
 			break;
 		case MR_TASK_MULTILABEL:
 			if (!array && !jsonb)
@@ -134,6 +136,19 @@ MedrnnEncodeLabel(Datum value, MedrnnLabelForm form, const char *label_col, size
 {
 	StringInfoData out;
 
+	/*
+	 * A number as float8's shortest exact digits: the text of a numeric can
+	 * be thousands of digits long, and float8's own depends on
+	 * extra_float_digits, which must not change what a model learns
+	 */
+	if (form == MEDRNN_LABEL_FLOAT8)
+	{
+		char	   *s = palloc(DOUBLE_SHORTEST_DECIMAL_LEN);
+
+		double_to_shortest_decimal_buf(DatumGetFloat8(value), s);
+		*len = strlen(s);
+		return s;
+	}
 	if (form == MEDRNN_LABEL_TEXT)
 	{
 		text	   *t = DatumGetTextPP(value);

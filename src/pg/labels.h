@@ -13,6 +13,7 @@
 typedef enum MedrnnLabelForm
 {
 	MEDRNN_LABEL_TEXT = 0,		/* label::text */
+	MEDRNN_LABEL_FLOAT8,		/* label::float8: a regression's number */
 	MEDRNN_LABEL_ARRAY,			/* label::text[]: a set of labels */
 	MEDRNN_LABEL_JSONB			/* label::jsonb: {"label": true/false/1/0/null, ...} */
 } MedrnnLabelForm;

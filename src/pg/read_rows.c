@@ -120,9 +120,10 @@ MedrnnResolveSource(Oid relid, const char *input_col, const char *label_col,
 	{
 		resolve_column(relid, src->relname, label_col, &label_type);
 		src->task = MedrnnLabelTask(label_type, label_col, task, &src->label_form);
-		/* every type has a text form: classes and numbers are read as text */
+		/* every type has a text form: classes are read as text, numbers as float8 */
 		appendStringInfo(&q, ", %s::%s", quote_identifier(label_col),
 						 src->label_form == MEDRNN_LABEL_ARRAY ? "pg_catalog.text[]" :
+						 src->label_form == MEDRNN_LABEL_FLOAT8 ? "pg_catalog.float8" :
 						 src->label_form == MEDRNN_LABEL_JSONB ? "pg_catalog.jsonb" : "pg_catalog.text");
 		src->has_label = true;
 		src->label_col = pstrdup(label_col);
