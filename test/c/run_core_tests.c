@@ -103,6 +103,7 @@ main(int argc, char **argv)
 		{"metrics", test_metrics},
 		{"metrics_targets", test_metrics_targets},
 		{"targets", test_targets},
+		{"pretrain", test_pretrain},
 		{"report", test_report},
 	};
 

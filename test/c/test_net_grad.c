@@ -3,12 +3,14 @@
  *	  Finite-difference checks of the whole network's backward pass:
  *	  embedding, stacked and bidirectional LSTMs, every pooling, dense,
  *	  softmax cross-entropy with class weights, dropout with fixed masks,
- *	  and the input gradient used for explanations.
+ *	  the language model's next-token head (a dense softmax at every
+ *	  step), and the input gradient used for explanations.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mr_loss.h"
 #include "mr_net.h"
 #include "mr_test.h"
 
@@ -49,6 +51,14 @@ fixture_loss(Fixture *fx)
 	mr_rng_seed(&rng, fx->mask_seed);
 	mr_net_embed(&fx->net, &fx->batch, fx->acts);
 	mr_net_forward(&fx->net, &fx->batch, fx->acts, &fx->dropout, &rng);
+	if (fx->net.cfg.head == MR_HEAD_NEXT_TOKEN)
+	{
+		int64_t		tokens = 0;
+
+		for (int b = 0; b < fx->batch.B; b++)
+			tokens += mr_lm_predictions(fx->batch.lengths[b]);
+		return mr_loss_next_token(fx->acts, &fx->batch, fx->net.cfg.n_classes, tokens, NULL);
+	}
 	return mr_net_loss(fx->acts, fx->net.cfg.n_classes, fx->labels,
 					   fx->weighted ? fx->weights : NULL, NULL, fx->acts->B);
 }
@@ -336,6 +346,14 @@ test_net_grad(void)
 		{.vocab_size = 6, .embed_dim = 2, .maxlen = 5, .padding = MR_PAD_POST, .mask = 1,
 		.n_layers = 1, .hidden = {3}, .bidirectional = 1, .pooling = MR_POOL_LAST,
 		.n_classes = 2}, .steps = 5},
+		/* language models: 5 outputs for 7 tokens, so ids 5 and 6 are "rarer" (0) */
+		{"next-token head, two layers",
+		{.vocab_size = 7, .embed_dim = 3, .maxlen = 8, .padding = MR_PAD_POST, .mask = 1,
+		.n_layers = 2, .hidden = {4, 3}, .n_classes = 5, .head = MR_HEAD_NEXT_TOKEN}, .steps = 5},
+		{"next-token head, dropout, every output a token",
+		{.vocab_size = 6, .embed_dim = 2, .maxlen = 6, .padding = MR_PAD_POST, .mask = 1,
+		.n_layers = 1, .hidden = {4}, .n_classes = 6, .head = MR_HEAD_NEXT_TOKEN}, 0.3f, 0.2f,
+		.steps = 6},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

@@ -248,7 +248,7 @@ test_options(void)
 				 "Got a string.");
 	expect_error("{\"tokenizer\": \"smiles\", \"lowercase\": true}",
 				 "option \"lowercase\" cannot be true with the \"smiles\" tokenizer", NULL);
-	expect_error("{\"smiles_variants\": 10}",
+	expect_error("{\"tokenizer\": \"word\", \"smiles_variants\": 10}",
 				 "option \"smiles_variants\" needs the \"char\" or \"smiles\" tokenizer", NULL);
 	expect_error("{\"step\": \"1 hour\"}", "option \"step\" can be an interval only inside the database", NULL);
 

@@ -17,6 +17,7 @@
 #include "mr_model.h"
 #include "mr_predict.h"
 #include "mr_targets.h"
+#include "image_edit.h"
 #include "mr_test.h"
 #include "mr_tokenize.h"
 
@@ -728,115 +729,6 @@ task_model_init(TaskModel *b, int task)
 	b->m.epochs = &b->epoch;
 }
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t) p[3] << 24);
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t) (v >> (8 * i));
-}
-
-/* A double as the format writes it: little-endian IEEE 754 */
-static void
-put_f64(uint8_t *p, double d)
-{
-	uint64_t	u;
-
-	memcpy(&u, &d, 8);
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t) (u >> (8 * i));
-}
-
-/* Fix the checksum after editing an image, so the decoder's own checks judge it */
-static void
-recrc(uint8_t *buf, size_t len)
-{
-	put32(buf + len - 4, mr_crc32c(buf, len - 4));
-}
-
-/* Offset of a section's payload in an image, 0 if it has none */
-static size_t
-find_section(const uint8_t *buf, size_t len, const char *tag)
-{
-	size_t		p = MR_MODEL_HEADER_BYTES;
-
-	while (p + 8 <= len - 4)
-	{
-		if (memcmp(buf + p, tag, 4) == 0)
-			return p + 8;
-		p += 8 + get32(buf + p + 4);
-	}
-	return 0;
-}
-
-/* Decode with the counting allocator: the status, and whether all was freed */
-static MrStatus
-decode_counted(const uint8_t *buf, size_t len, MrError *err, int *clean)
-{
-	MrModel    *m = NULL;
-	MrStatus	st;
-
-	live_blocks = 0;
-	st = mr_model_decode(buf, len, &counting, &m, err);
-	if (st == MR_OK)
-		mr_model_free(m, &counting);
-	*clean = live_blocks == 0;
-	return st;
-}
-
-/* Judge an edited copy of an image (checksum fixed): want, and nothing leaked */
-static void
-expect_refused(uint8_t *c, size_t len, MrStatus want, const char *what)
-{
-	MrError		err = {0};
-	int			clean;
-	MrStatus	st;
-
-	recrc(c, len);
-	st = decode_counted(c, len, &err, &clean);
-	MR_CHECK(st == want && clean, "refused: %s (%s: %s)", what, mr_status_text(st), err.detail);
-}
-
-/* Overwrite n bytes at off of a copy of the image, and judge it */
-static void
-expect_patch_refused(const uint8_t *img, size_t len, size_t off, const void *bytes, size_t n,
-					 MrStatus want, const char *what)
-{
-	uint8_t    *c = malloc(len);
-
-	memcpy(c, img, len);
-	memcpy(c + off, bytes, n);
-	expect_refused(c, len, want, what);
-	free(c);
-}
-
-/*
- * Grow (delta > 0, zero bytes) or shrink a section's payload at its end,
- * with the section's length and the image's fixed, and judge the image
- */
-static void
-expect_resize_refused(const uint8_t *img, size_t len, const char *tag, int delta,
-					  MrStatus want, const char *what)
-{
-	size_t		p = find_section(img, len, tag);
-	uint32_t	slen = get32(img + p - 4);
-	size_t		end = p + slen,
-				n = len + delta;
-	uint8_t    *c = calloc(n, 1);
-
-	memcpy(c, img, delta > 0 ? end : end + delta);
-	memcpy(c + end + delta, img + end, len - end);
-	put32(c + p - 4, slen + delta);
-	put32(c + 8, (uint32_t) n);
-	expect_refused(c, n, want, what);
-	free(c);
-}
-
 /* Encode b and decode the image; the caller frees *img and *d */
 static MrStatus
 round_trip(const TaskModel *b, uint8_t **img, size_t *len, MrModel **d, MrError *err)
@@ -877,7 +769,7 @@ check_task_round_trips(void)
 
 	task_model_init(&b, MR_TASK_MULTILABEL);
 	MR_CHECK(round_trip(&b, &img, &len, &d, &err) == MR_OK && img[4] == 4 && img[5] == 0 &&
-			 d->version == 4 && find_section(img, len, "TASK") != 0,
+			 d->version == 4 && img_find_section(img, len, "TASK") != 0,
 			 "a multilabel model encodes at format version 4, with a TASK section (%s)", err.detail);
 	MR_CHECK(d && d->task == MR_TASK_MULTILABEL && d->cfg.head == MR_HEAD_SIGMOID &&
 			 d->cfg.n_classes == 3 && d->loss == 0 && d->target_mean == 0.0 && d->target_scale == 1.0 &&
@@ -928,7 +820,7 @@ check_task_round_trips(void)
 
 	task_model_init(&b, MR_TASK_CLASSIFICATION);
 	MR_CHECK(round_trip(&b, &img, &len, &d, &err) == MR_OK && img[4] == 1 &&
-			 find_section(img, len, "TASK") == 0 && d->task == MR_TASK_CLASSIFICATION &&
+			 img_find_section(img, len, "TASK") == 0 && d->task == MR_TASK_CLASSIFICATION &&
 			 d->cfg.head == MR_HEAD_SOFTMAX,
 			 "a classifier still encodes at version 1, without TASK, and decodes with a softmax head");
 	mr_model_free(d, &mr_malloc_allocator);
@@ -970,38 +862,38 @@ check_task_hostile(void)
 		MR_CHECK(0, "encode the images to corrupt (%s)", err.detail);
 		goto done;
 	}
-	put_f64(d_zero, 0.0);
-	put_f64(d_one, 1.0);
-	put_f64(d_nan, NAN);
-	put_f64(d_big, 1e31);			/* finite, but past the decoder's 1e30 */
-	mt = find_section(mimg, mlen, "TASK");
-	rt = find_section(rimg, rlen, "TASK");
+	img_put_f64(d_zero, 0.0);
+	img_put_f64(d_one, 1.0);
+	img_put_f64(d_nan, NAN);
+	img_put_f64(d_big, 1e31);			/* finite, but past the decoder's 1e30 */
+	mt = img_find_section(mimg, mlen, "TASK");
+	rt = img_find_section(rimg, rlen, "TASK");
 
 	/* TASK: u32 task, u32 loss, f64 mean, f64 scale, then K f32 thresholds */
-	expect_patch_refused(mimg, mlen, mt, zero32, 4, MR_ECORRUPT, "task 0 (classification) in a TASK section");
-	expect_patch_refused(mimg, mlen, mt, nine, 4, MR_ECORRUPT, "task 9");
-	expect_patch_refused(mimg, mlen, mt + 24, zero32, 4, MR_ENONFINITE, "a threshold of 0");
-	expect_patch_refused(mimg, mlen, mt + 28, f_one_half, 4, MR_ENONFINITE, "a threshold of 1.5");
-	expect_patch_refused(mimg, mlen, mt + 32, f_nan, 4, MR_ENONFINITE, "a NaN threshold");
-	expect_patch_refused(mimg, mlen, mt + 8, d_one, 8, MR_ECORRUPT, "a multilabel model with a target mean of 1");
-	expect_patch_refused(mimg, mlen, mt + 4, one, 4, MR_ECORRUPT, "a multilabel model with the Huber loss");
+	img_expect_patch_refused(mimg, mlen, mt, zero32, 4, MR_ECORRUPT, "task 0 (classification) in a TASK section");
+	img_expect_patch_refused(mimg, mlen, mt, nine, 4, MR_ECORRUPT, "task 9");
+	img_expect_patch_refused(mimg, mlen, mt + 24, zero32, 4, MR_ENONFINITE, "a threshold of 0");
+	img_expect_patch_refused(mimg, mlen, mt + 28, f_one_half, 4, MR_ENONFINITE, "a threshold of 1.5");
+	img_expect_patch_refused(mimg, mlen, mt + 32, f_nan, 4, MR_ENONFINITE, "a NaN threshold");
+	img_expect_patch_refused(mimg, mlen, mt + 8, d_one, 8, MR_ECORRUPT, "a multilabel model with a target mean of 1");
+	img_expect_patch_refused(mimg, mlen, mt + 4, one, 4, MR_ECORRUPT, "a multilabel model with the Huber loss");
 	/* a linear head of 3 outputs */
-	expect_patch_refused(mimg, mlen, mt, three, 4, MR_EDIMS, "a multilabel image relabelled a regression");
-	expect_resize_refused(mimg, mlen, "TASK", 4, MR_ECORRUPT, "a fourth threshold for 3 labels");
-	expect_resize_refused(mimg, mlen, "TASK", -4, MR_ECORRUPT, "2 thresholds for 3 labels");
+	img_expect_patch_refused(mimg, mlen, mt, three, 4, MR_EDIMS, "a multilabel image relabelled a regression");
+	img_expect_resize_refused(mimg, mlen, "TASK", 4, MR_ECORRUPT, "a fourth threshold for 3 labels");
+	img_expect_resize_refused(mimg, mlen, "TASK", -4, MR_ECORRUPT, "2 thresholds for 3 labels");
 
-	expect_patch_refused(rimg, rlen, rt + 16, d_zero, 8, MR_ENONFINITE, "a target scale of 0");
-	expect_patch_refused(rimg, rlen, rt + 16, d_nan, 8, MR_ENONFINITE, "a NaN target scale");
-	expect_patch_refused(rimg, rlen, rt + 8, d_nan, 8, MR_ENONFINITE, "a NaN target mean");
-	expect_patch_refused(rimg, rlen, rt + 8, d_big, 8, MR_ENONFINITE, "a target mean of 1e31");
-	expect_patch_refused(rimg, rlen, rt + 4, two, 4, MR_ECORRUPT, "regression loss 2");
+	img_expect_patch_refused(rimg, rlen, rt + 16, d_zero, 8, MR_ENONFINITE, "a target scale of 0");
+	img_expect_patch_refused(rimg, rlen, rt + 16, d_nan, 8, MR_ENONFINITE, "a NaN target scale");
+	img_expect_patch_refused(rimg, rlen, rt + 8, d_nan, 8, MR_ENONFINITE, "a NaN target mean");
+	img_expect_patch_refused(rimg, rlen, rt + 8, d_big, 8, MR_ENONFINITE, "a target mean of 1e31");
+	img_expect_patch_refused(rimg, rlen, rt + 4, two, 4, MR_ECORRUPT, "regression loss 2");
 	/* its loss, mean and scale are a regression's */
-	expect_patch_refused(rimg, rlen, rt, one, 4, MR_ECORRUPT, "a regression image relabelled multilabel");
-	expect_resize_refused(rimg, rlen, "TASK", 4, MR_ECORRUPT, "a regression TASK with thresholds");
-	expect_resize_refused(rimg, rlen, "TASK", -4, MR_ETRUNCATED, "a regression TASK cut short");
+	img_expect_patch_refused(rimg, rlen, rt, one, 4, MR_ECORRUPT, "a regression image relabelled multilabel");
+	img_expect_resize_refused(rimg, rlen, "TASK", 4, MR_ECORRUPT, "a regression TASK with thresholds");
+	img_expect_resize_refused(rimg, rlen, "TASK", -4, MR_ETRUNCATED, "a regression TASK cut short");
 
 	/* TASK came with version 4 */
-	expect_patch_refused(rimg, rlen, 4, v3, 2, MR_ECORRUPT, "a version-3 image with a TASK section");
+	img_expect_patch_refused(rimg, rlen, 4, v3, 2, MR_ECORRUPT, "a version-3 image with a TASK section");
 done:
 	free(mimg);
 	free(rimg);

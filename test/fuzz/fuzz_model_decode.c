@@ -17,7 +17,7 @@
  *		ids taken from the input, a full window, an empty one; for a
  *		measurement model, events taken from the input and resampled with
  *		the model's statistics) gives K finite probabilities in [0, 1] that
- *		sum to 1.
+ *		sum to 1 (a language model's: of the token after the window).
  * Inference is skipped for models too big to run in a few milliseconds.
  */
 #include <math.h>
@@ -86,7 +86,7 @@ check_probs(const float *p, int K, const char *window)
 		}
 		sum += p[k];
 	}
-	if (head == MR_HEAD_SOFTMAX && fabs(sum - 1.0) > 1e-3)
+	if ((head == MR_HEAD_SOFTMAX || head == MR_HEAD_NEXT_TOKEN) && fabs(sum - 1.0) > 1e-3)
 	{
 		snprintf(msg, sizeof(msg), "%s window: sum %.6f over %d classes", window, sum, K);
 		fail("probabilities do not sum to 1", msg);

@@ -31,6 +31,10 @@ struct MrCorpus
 	int64_t		not_rewritten;	/* texts kept as written: not read as SMILES */
 	char	   *rewrite;		/* scratch for one rewrite */
 	size_t		rewrite_cap;
+	/* fine-tuning: the base model's vocabulary (token -> id - 1), or NULL */
+	const MrVocab *fixed_vocab;
+	int32_t		fixed_size;
+	int64_t		unknown_tokens; /* occurrences outside it */
 };
 
 MrCorpus *
@@ -421,6 +425,23 @@ mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 		out->word_ids[r] = order[r];
 	}
 	out->vocab_size = kept + 1;
+	if (c->fixed_vocab)
+	{
+		/* the base model's ids; words it does not know are left out */
+		for (int32_t w = 0; w < n_words; w++)
+		{
+			size_t		l;
+			const char *key = mr_vocab_key(c->words, w, &l);
+			int32_t		id = mr_vocab_lookup(c->fixed_vocab, key, l);
+
+			final_id[w] = id >= 0 ? id + 1 : 0;
+			if (id < 0)
+				c->unknown_tokens += mr_vocab_count(c->words, w);
+		}
+		out->vocab_size = c->fixed_size;
+		for (int32_t r = 0; r < kept; r++)
+			out->word_ids[r] = -1;
+	}
 
 	/* classes in label byte order (sklearn LabelEncoder on the text) */
 	if (mr_rows_classes(&c->rows, out->class_label, label_class) != MR_OK)
@@ -514,6 +535,20 @@ fail:
 	mr_free(a, out->labels);
 	memset(out, 0, sizeof(*out));
 	return st;
+}
+
+/* Use a fixed vocabulary; see mr_corpus.h */
+void
+mr_corpus_set_vocab(MrCorpus *c, const MrVocab *vocab, int32_t vocab_size)
+{
+	c->fixed_vocab = vocab;
+	c->fixed_size = vocab_size;
+}
+
+int64_t
+mr_corpus_unknown_tokens(const MrCorpus *c)
+{
+	return c->unknown_tokens;
 }
 
 /* Free the finished rows; see mr_corpus.h */

@@ -85,6 +85,17 @@ size_t		mr_corpus_memory(const MrCorpus *c);
 MrStatus	mr_corpus_finish(MrCorpus *c, int32_t num_words, int T, int padding,
 							 int truncating, int compact, MrCorpusRows *out, MrError *err);
 
+/*
+ * Fine-tuning: mr_corpus_finish maps words through vocab (a decoded
+ * model's: token -> id - 1) instead of ranking them, and the rows' ids are
+ * the base model's (vocab_size of them, padding included; word_ids is not
+ * filled).  Words it does not know are left out, as at prediction, and
+ * counted (mr_corpus_unknown_tokens).  vocab must outlive the corpus.
+ */
+void		mr_corpus_set_vocab(MrCorpus *c, const MrVocab *vocab, int32_t vocab_size);
+/* Token occurrences a fixed vocabulary did not know (after mr_corpus_finish) */
+int64_t		mr_corpus_unknown_tokens(const MrCorpus *c);
+
 /* Free what mr_corpus_finish allocated */
 void		mr_corpus_rows_free(MrCorpusRows *rows, const MrAllocator *a);
 

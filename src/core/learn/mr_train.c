@@ -47,6 +47,7 @@ typedef struct Worker
 	const int32_t *variant;		/* (n) the variant each row trains on this epoch, or NULL */
 	int			B;				/* how many */
 	int			B_total;		/* rows in the whole batch */
+	int64_t		tokens_total;	/* next-token head: predictions in the whole batch */
 	int			train;			/* forward + backward, or forward only */
 	MrBatch		batch;
 	/* results */
@@ -80,6 +81,9 @@ typedef struct TrainState
 	/* masked networks: length-bucketed batches */
 	int64_t    *batch_start;	/* (n / B + 1) where each batch of the epoch starts */
 	int64_t    *sort_tmp;		/* (n) scratch of the bucket sort */
+	MrAdam		adam;			/* the optimizer's constants and base rate */
+	int			part_rows;		/* rows a batch runs at once (run_batch) */
+	int64_t		group_step[MR_MAX_LAYERS + 2];	/* Adam steps each parameter group took */
 } TrainState;
 
 static double
@@ -189,6 +193,16 @@ state_init(TrainState *s, const MrNetConfig *cfg, const MrTrainConfig *tc, const
 	s->n_workers = worker_count(tc);
 	s->n_emb = (size_t) cfg->vocab_size * cfg->embed_dim;
 	s->n_dense = n_params - s->n_emb;
+	s->adam = tc->adam;
+	s->part_rows = s->B;
+	if (cfg->head == MR_HEAD_NEXT_TOKEN)
+	{
+		/* about 32 M outputs a part: a fraction of a second's work */
+		size_t		rows = ((size_t) 1 << 25) / ((size_t) (s->T > 0 ? s->T : 1) * (size_t) s->K);
+
+		s->part_rows = rows < (size_t) s->n_workers ? s->n_workers :
+			rows > (size_t) s->B ? s->B : (int) rows;
+	}
 }
 
 /* Bytes mr_train allocates for a config and dataset (and the epoch log) */
@@ -320,15 +334,20 @@ done:
 	return n_val;
 }
 
-/* Length of row r as this job reads it (this epoch's variant in training) */
+/* Length of row r as a job reads it (this epoch's variant in training) */
+static inline int32_t
+row_length_as_read(const MrDataset *data, const int32_t *variant, int train, int64_t r)
+{
+	int			V = data->variants > 1 ? data->variants : 1;
+	int64_t		rv = r * V + (train && variant ? variant[r] : 0);
+
+	return data->lengths ? data->lengths[rv] : data->T;
+}
+
 static inline int32_t
 job_row_length(const Worker *w, int64_t r)
 {
-	const MrDataset *data = w->data;
-	int			V = data->variants > 1 ? data->variants : 1;
-	int64_t		rv = r * V + (w->train && w->variant ? w->variant[r] : 0);
-
-	return data->lengths ? data->lengths[rv] : data->T;
+	return row_length_as_read(w->data, w->variant, w->train, r);
 }
 
 /*
@@ -401,6 +420,9 @@ worker_run(void *arg)
 								  w->train ? tc->label_weight : NULL, &w->correct, w->B_total);
 	else if (cfg->head == MR_HEAD_LINEAR)
 		w->loss = mr_loss_linear(w->acts, w->blab, w->data->values, tc->huber_delta, w->B_total);
+	else if (cfg->head == MR_HEAD_NEXT_TOKEN)
+		w->loss = mr_loss_next_token(w->acts, &w->batch, cfg->n_classes, w->tokens_total,
+									 &w->correct);
 	else
 	{
 		int			hits;
@@ -416,14 +438,15 @@ worker_run(void *arg)
 }
 
 /*
- * Run one batch of B rows (idx) on the workers.  Extra workers run on
- * threads that block every signal, so the server's signal handlers only
- * ever run on its own thread; if a thread cannot start, its share runs
- * here instead.  Returns the batch loss (mean over B) and hits.
+ * Run B rows (idx) of a batch of B_total rows (and tokens_total next-token
+ * predictions) on the workers.  Extra workers run on threads that block
+ * every signal, so the server's signal handlers only ever run on its own
+ * thread; if a thread cannot start, its share runs here instead.  Returns
+ * these rows' part of the batch loss and their hits.
  */
 static double
-run_batch(TrainState *s, const MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
-		  const int64_t *idx, int B, int train, double *correct)
+run_part(TrainState *s, const MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
+		 const int64_t *idx, int B, int B_total, int64_t tokens_total, int train, double *correct)
 {
 	pthread_t	threads[MR_MAX_WORKERS];
 	int			started[MR_MAX_WORKERS];
@@ -440,7 +463,8 @@ run_batch(TrainState *s, const MrNet *net, const MrDataset *data, const MrTrainC
 		w->tc = tc;
 		w->idx = idx + off;
 		w->B = share(B, n, i);
-		w->B_total = B;
+		w->B_total = B_total;
+		w->tokens_total = tokens_total;
 		w->train = train;
 		w->variant = s->variant;
 		off += w->B;
@@ -472,6 +496,50 @@ run_batch(TrainState *s, const MrNet *net, const MrDataset *data, const MrTrainC
 		*correct += s->w[i].correct;
 	}
 	return loss;
+}
+
+static void reduce_grads(TrainState *s, const MrNet *net, MrNet *full, int B);
+
+/*
+ * Run one batch of B rows (idx): its loss (the mean over B, or over the
+ * predictions of a language model) in *loss, hits, and in *weight what
+ * the mean is over (B, or the predictions).  With train, the gradients
+ * are gathered into full.  A language model's batch runs in parts of at
+ * most s->part_rows rows, whose gradients add up to the batch's, and the
+ * hooks are polled between parts: a part's work, not a whole batch's,
+ * bounds how late a cancel is seen.  MR_ECANCELED when a hook says stop.
+ */
+static MrStatus
+run_batch(TrainState *s, const MrNet *net, MrNet *full, const MrDataset *data,
+		  const MrTrainConfig *tc, const MrTrainHooks *hooks, const int64_t *idx, int B,
+		  int train, double *loss, double *correct, double *weight)
+{
+	int64_t		tokens = 0;
+
+	*loss = 0.0;
+	*correct = 0.0;
+	*weight = B;
+	if (net->cfg.head == MR_HEAD_NEXT_TOKEN)
+	{
+		/* the mean is over the whole batch's predictions */
+		for (int b = 0; b < B; b++)
+			tokens += mr_lm_predictions(row_length_as_read(data, s->variant, train, idx[b]));
+		*weight = (double) tokens;
+	}
+	for (int off = 0; off < B; off += s->part_rows)
+	{
+		int			n = B - off < s->part_rows ? B - off : s->part_rows;
+		double		hits;
+
+		if (off > 0 && hooks && hooks->should_stop && hooks->should_stop(hooks->state))
+			return MR_ECANCELED;
+		*loss += run_part(s, net, data, tc, idx + off, n, B, tokens, train, &hits);
+		*correct += hits;
+		/* before the next part reuses the workers' batches */
+		if (train)
+			reduce_grads(s, net, full, n);
+	}
+	return MR_OK;
 }
 
 /* Gather the workers' gradients: embedding rows and the dense tensors */
@@ -530,11 +598,11 @@ apply_l2(const MrNet *net, MrNet *g, float l2)
 	return l2 * penalty;
 }
 
-/* Arguments of one worker's slice of the Adam update */
+/* Arguments of one slice of the Adam update */
 typedef struct AdamSlice
 {
-	const MrAdam *opt;
-	int64_t		step;
+	MrAdam		opt;			/* with the slice's group's learning rate */
+	int64_t		step;			/* the group's own step count */
 	float	   *p;
 	const float *g;
 	float	   *m;
@@ -542,36 +610,115 @@ typedef struct AdamSlice
 	size_t		n;
 } AdamSlice;
 
-static void *
-adam_slice_run(void *arg)
+/* One worker's slices: every k-th from first */
+typedef struct AdamJob
 {
-	AdamSlice  *a = arg;
+	AdamSlice  *slices;
+	int			n,
+				first,
+				k;
+} AdamJob;
 
-	mr_adam_update(a->opt, a->step, a->p, a->g, a->m, a->v, a->n);
+static void *
+adam_job_run(void *arg)
+{
+	AdamJob    *j = arg;
+
+	for (int i = j->first; i < j->n; i += j->k)
+	{
+		AdamSlice  *a = &j->slices[i];
+
+		mr_adam_update(&a->opt, a->step, a->p, a->g, a->m, a->v, a->n);
+	}
 	return NULL;
 }
 
 /*
- * Adam over all parameters.  The update is memory-bound (four arrays the
- * size of the model), so with several workers each takes a slice.
+ * Each parameter group's learning rate in this epoch, 0 for a frozen one
+ * (mr_train.h: discriminative rates and gradual unfreezing).  Returns the
+ * group count.
+ */
+static int
+group_rates(const MrNet *net, const MrTrainConfig *tc, int epoch, MrParamGroup *groups,
+			float *lr)
+{
+	int			n = mr_net_param_groups(net, groups);
+
+	for (int i = 0; i < n; i++)
+	{
+		int			depth = n - 1 - i;	/* 0: the head */
+
+		lr[i] = tc->adam.lr;
+		if (tc->lr_decay > 1.0f)
+			lr[i] /= powf(tc->lr_decay, (float) depth);
+		if (tc->gradual_unfreeze && depth >= epoch)
+			lr[i] = 0.0f;
+	}
+	return n;
+}
+
+/*
+ * Adam over the parameters of the groups that train.  The update is
+ * memory-bound (four arrays the size of the model), so with several
+ * workers each group is cut into one slice per worker.  A group counts its
+ * own steps, so one unfrozen late starts Adam's bias correction afresh, as
+ * a parameter PyTorch first sees late does.
  */
 static void
-adam_step(TrainState *s, MrNet *net, const MrTrainConfig *tc, int64_t step)
+adam_step(TrainState *s, MrNet *net, const MrParamGroup *groups, const float *lr, int n_groups)
 {
-	size_t		n = net->n_params;
 	int			k = s->n_workers;
-	AdamSlice	slices[MR_MAX_WORKERS];
+	AdamSlice	slices[(MR_MAX_LAYERS + 2) * MR_MAX_WORKERS];
+	AdamJob		jobs[MR_MAX_WORKERS];
 	pthread_t	threads[MR_MAX_WORKERS];
 	int			started[MR_MAX_WORKERS];
-	size_t		off = 0;
+	int			n = 0;
 
+	MrParamGroup ranges[MR_MAX_LAYERS + 2];
+	float		range_lr[MR_MAX_LAYERS + 2];
+	int64_t		range_step[MR_MAX_LAYERS + 2];
+	int			n_ranges = 0;
+
+	/*
+	 * Neighbouring groups that train alike make one range, so that with one
+	 * rate the whole array is sliced as one (the same slices, hence the
+	 * same rounding, as before there were groups)
+	 */
+	for (int gi = 0; gi < n_groups; gi++)
+	{
+		if (lr[gi] <= 0.0f)
+			continue;
+		s->group_step[gi]++;
+		if (n_ranges > 0 && range_lr[n_ranges - 1] == lr[gi] &&
+			range_step[n_ranges - 1] == s->group_step[gi] &&
+			ranges[n_ranges - 1].offset + ranges[n_ranges - 1].count == groups[gi].offset)
+			ranges[n_ranges - 1].count += groups[gi].count;
+		else
+		{
+			ranges[n_ranges] = groups[gi];
+			range_lr[n_ranges] = lr[gi];
+			range_step[n_ranges++] = s->group_step[gi];
+		}
+	}
+	for (int r = 0; r < n_ranges; r++)
+	{
+		size_t		off = ranges[r].offset,
+					count = ranges[r].count;
+		MrAdam		opt = s->adam;
+
+		opt.lr = range_lr[r];
+		for (int i = 0; i < k; i++)
+		{
+			size_t		len = count / k + ((size_t) i < count % k);
+
+			slices[n++] = (AdamSlice) {opt, range_step[r], net->params + off, s->grads + off,
+			s->m + off, s->v + off, len};
+			off += len;
+		}
+	}
 	for (int i = 0; i < k; i++)
 	{
-		size_t		len = n / k + ((size_t) i < n % k);
-
-		slices[i] = (AdamSlice) {&tc->adam, step, net->params + off, s->grads + off,
-		s->m + off, s->v + off, len};
-		off += len;
+		jobs[i] = (AdamJob) {slices, n, i, k};
 		started[i] = 0;
 	}
 	if (k > 1)
@@ -582,26 +729,39 @@ adam_step(TrainState *s, MrNet *net, const MrTrainConfig *tc, int64_t step)
 		sigfillset(&all);
 		pthread_sigmask(SIG_BLOCK, &all, &old);
 		for (int i = 1; i < k; i++)
-			started[i] = pthread_create(&threads[i], NULL, adam_slice_run, &slices[i]) == 0;
+			started[i] = pthread_create(&threads[i], NULL, adam_job_run, &jobs[i]) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	adam_slice_run(&slices[0]);
+	adam_job_run(&jobs[0]);
 	for (int i = 1; i < k; i++)
 	{
 		if (started[i])
 			pthread_join(threads[i], NULL);
 		else
-			adam_slice_run(&slices[i]);
+			adam_job_run(&jobs[i]);
 	}
 }
 
 /* One optimizer step from the gradients of the current batch */
 static void
-update(TrainState *s, MrNet *net, const MrTrainConfig *tc, int64_t step)
+update(TrainState *s, MrNet *net, const MrTrainConfig *tc, int epoch)
 {
 	size_t		E = s->cfg->embed_dim;
 	float	   *gd = s->grads + s->n_emb;
+	MrParamGroup groups[MR_MAX_LAYERS + 2];
+	float		lr[MR_MAX_LAYERS + 2];
+	int			n_groups = group_rates(net, tc, epoch, groups, lr);
 
+	/* a frozen group has no gradient: it neither moves nor counts in the norm */
+	for (int gi = 0; gi < n_groups; gi++)
+		if (lr[gi] <= 0.0f)
+		{
+			if (groups[gi].offset < s->n_emb)
+				for (int32_t r = 0; r < s->n_rows; r++)
+					memset(s->grads + (size_t) s->rows[r] * E, 0, sizeof(float) * E);
+			else
+				memset(s->grads + groups[gi].offset, 0, sizeof(float) * groups[gi].count);
+		}
 	if (tc->clip_norm > 0.0f)
 	{
 		double		sq = mr_sumsq(gd, s->n_dense);
@@ -626,7 +786,7 @@ update(TrainState *s, MrNet *net, const MrTrainConfig *tc, int64_t step)
 	 * batch's rows, TensorFlow's LazyAdam, is cheaper but measurably
 	 * changes what the reference recipe learns.)
 	 */
-	adam_step(s, net, tc, step);
+	adam_step(s, net, groups, lr, n_groups);
 	if (s->n_emb > 0)
 	{
 		/* leave the embedding gradient all zero for the next batch */
@@ -648,19 +808,34 @@ evaluate(TrainState *s, const MrNet *net, const MrDataset *data,
 {
 	double		sum = 0.0;
 	double		hits = 0.0;
+	double		total = 0.0;
 
 	for (int64_t start = 0; start < n; start += s->B)
 	{
 		int			B = (int) (n - start < s->B ? n - start : s->B);
-		double		correct;
+		double		batch_loss,
+					correct,
+					weight;
 
 		if (hooks && hooks->should_stop && hooks->should_stop(hooks->state))
 			return MR_ECANCELED;
-		sum += run_batch(s, net, data, tc, idx + start, B, 0, &correct) * B;
+		if (run_batch(s, net, NULL, data, tc, hooks, idx + start, B, 0, &batch_loss, &correct,
+					  &weight) != MR_OK)
+			return MR_ECANCELED;
+		/*
+		 * A language model's mean is over its predictions, the others' over
+		 * rows: those multiply by B itself, which rounds as the sum always
+		 * did (the golden models' validation losses, to the last bit)
+		 */
+		if (s->cfg->head == MR_HEAD_NEXT_TOKEN)
+			sum += batch_loss * weight;
+		else
+			sum += batch_loss * B;
 		hits += correct;
+		total += weight;
 	}
-	*loss = n > 0 ? sum / n : NAN;
-	*acc = n > 0 && s->cfg->head != MR_HEAD_LINEAR ? hits / n : NAN;
+	*loss = total > 0 ? sum / total : NAN;
+	*acc = total > 0 && s->cfg->head != MR_HEAD_LINEAR ? hits / total : NAN;
 	return MR_OK;
 }
 
@@ -676,8 +851,7 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	MrRng		rng;
 	MrStatus	st = MR_OK;
 	int64_t		n_train,
-				n_val = 0,
-				step = 0;
+				n_val = 0;
 	double		t_start = now_seconds();
 	double		best_monitor = INFINITY;
 	int			wait = 0;
@@ -702,6 +876,9 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	mr_rng_seed(&rng, tc->seed);
 	if ((st = mr_net_init(net, &rng, a)) != MR_OK)
 		return mr_set_error(err, st, "Could not initialise the weights.");
+	/* fine-tuning: the pretrained body, a freshly initialised head */
+	if (tc->base && (st = mr_net_copy_body(net, tc->base, err)) != MR_OK)
+		return st;
 	mr_rng_seed(&rng, tc->seed ^ 0x9e3779b97f4a7c15ULL);
 
 	/*
@@ -782,6 +959,7 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		double		t0 = now_seconds();
 		double		loss_sum = 0.0;
 		double		hits = 0.0;
+		double		total = 0.0;	/* rows, or a language model's predictions */
 		int64_t		n_batches,
 					rows_done;
 		double		monitor;
@@ -812,7 +990,8 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 			int64_t		start = cfg->mask ? s.batch_start[k] : k * s.B;
 			int			B = (int) (n_train - start < s.B ? n_train - start : s.B);
 			double		loss;
-			double		correct;
+			double		correct,
+						weight;
 
 			if (hooks && hooks->should_stop && hooks->should_stop(hooks->state))
 			{
@@ -820,9 +999,13 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 				goto done;
 			}
 			s.w[0].rng = rng;
-			loss = run_batch(&s, net, data, tc, s.train_idx + start, B, 1, &correct);
+			if (run_batch(&s, net, &gfull, data, tc, hooks, s.train_idx + start, B, 1, &loss,
+						  &correct, &weight) != MR_OK)
+			{
+				st = mr_set_error(err, MR_ECANCELED, "Training was canceled.");
+				goto done;
+			}
 			rng = s.w[0].rng;
-			reduce_grads(&s, net, &gfull, B);
 			if (tc->l2 > 0.0f)
 			{
 				MrNet		gdense;
@@ -837,18 +1020,21 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 								  loss, epoch, (long long) rows_done + 1);
 				goto done;
 			}
-			update(&s, net, tc, ++step);
-			loss_sum += loss * B;
+			update(&s, net, tc, epoch);
+			/* (as evaluate: B itself for the heads whose mean is over rows) */
+			loss_sum += cfg->head == MR_HEAD_NEXT_TOKEN ? loss * weight : loss * B;
 			hits += correct;
+			total += weight;
 			rows_done += B;
 			if (hooks && hooks->on_batch)
-				hooks->on_batch(epoch, rows_done, n_train, loss_sum / rows_done, hooks->state);
+				hooks->on_batch(epoch, rows_done, n_train, total > 0 ? loss_sum / total : 0.0,
+								hooks->state);
 		}
 
 		log->epoch = epoch;
 		log->rows = n_train;
-		log->loss = loss_sum / n_train;
-		log->accuracy = cfg->head != MR_HEAD_LINEAR ? hits / n_train : NAN;
+		log->loss = total > 0 ? loss_sum / total : 0.0;
+		log->accuracy = cfg->head != MR_HEAD_LINEAR && total > 0 ? hits / total : NAN;
 		log->val_loss = NAN;
 		log->val_accuracy = NAN;
 		if (n_val > 0)

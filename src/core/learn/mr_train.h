@@ -57,15 +57,24 @@ typedef struct MrTrainConfig
 								 * negatives and positives, or NULL */
 	float		huber_delta;	/* linear head: Huber's loss beyond it; 0 = squared error */
 	int			threads;		/* workers sharing each batch (1 = none) */
+	/* fine-tuning (ULMFiT, Howard and Ruder 2018) */
+	const MrNet *base;			/* start from its embedding and layers (mr_net_copy_body), or NULL */
+	float		lr_decay;		/* discriminative rates: each group below the head
+								 * learns this many times slower than the one above
+								 * (ULMFiT: 2.6); 0 or 1 = one rate */
+	int			gradual_unfreeze;	/* epoch e trains the head and the e - 1 groups
+									 * below it (mr_net_param_groups); 0 = all */
 } MrTrainConfig;
 
 /* One epoch's figures; val_* are NaN without a validation split */
 typedef struct MrEpochLog
 {
 	int			epoch;			/* 1-based */
-	double		loss;			/* mean training loss (with class weights and L2) */
+	double		loss;			/* mean training loss (with class weights and L2);
+								 * next-token head: per prediction */
 	double		accuracy;		/* training accuracy (sigmoid head: of the known
-								 * labels, per row; linear head: NaN) */
+								 * labels, per row; linear head: NaN; next-token
+								 * head: of the predicted tokens) */
 	double		val_loss;		/* unweighted, no dropout */
 	double		val_accuracy;
 	double		seconds;

@@ -17,7 +17,9 @@
 #include "mr_corpus.h"
 #include "mr_infer.h"
 #include "mr_metrics_targets.h"
+#include "mr_loss.h"
 #include "mr_model.h"
+#include "mr_pretrain.h"
 #include "mr_series.h"
 #include "mr_series_corpus.h"
 #include "mr_targets.h"
@@ -164,6 +166,16 @@ accept_label(Fit *f, const MrRow *r)
 static MrStatus
 add_row(Fit *f, const MrRow *r)
 {
+	MrRow		unlabelled;
+
+	/* a language model reads no label: every row gets the same, empty one */
+	if (f->spec->task == MR_TASK_LANGUAGE_MODEL)
+	{
+		unlabelled = *r;
+		unlabelled.label = "";
+		unlabelled.label_len = 0;
+		r = &unlabelled;
+	}
 	f->seen++;
 	if (r->input_null || r->label == NULL)
 	{
@@ -269,8 +281,9 @@ report_reading(Fit *f)
 
 	if (f->skipped_null > 0)
 	{
-		mr_error_message(&msg, MR_OK, "skipped %lld of %lld rows whose input or label is NULL",
-						 (long long) f->skipped_null, (long long) f->seen);
+		mr_error_message(&msg, MR_OK, "skipped %lld of %lld rows whose input%s is NULL",
+						 (long long) f->skipped_null, (long long) f->seen,
+						 f->spec->task == MR_TASK_LANGUAGE_MODEL ? "" : " or label");
 		notice(f, MR_NOTICE, &msg);
 	}
 	if (f->skipped_nonfinite > 0)
@@ -345,6 +358,45 @@ check_rows(Fit *f, int64_t n, const MrVocab *labels)
 	return MR_OK;
 }
 
+/* A language model needs a row of two tokens; its outputs are the commonest */
+static MrStatus
+check_lm_rows(Fit *f)
+{
+	const MrCorpusRows *rows = &f->corpus_rows;
+	int			V = rows->variants > 1 ? rows->variants : 1;
+	int64_t		predictions = 0;
+
+	for (int64_t r = 0; r < rows->n; r++)
+		predictions += mr_lm_predictions(rows->lengths[r * V]);
+	if (rows->vocab_size < 2 || predictions == 0)
+	{
+		mr_error_message(f->err, MR_EDATA, "no tokens to predict");
+		mr_error_detail(f->err, "No row of relation \"%s\" has two tokens in a row within maxlen %lld.",
+						f->spec->relation, (long long) f->o->maxlen);
+		mr_error_hint(f->err, "A language model learns from each token that follows another.");
+		return MR_EDATA;
+	}
+	f->K = mr_lm_outputs(rows->vocab_size, f->o->output_words);
+	return MR_OK;
+}
+
+/* Fine-tuning: how much of the rows the base model's vocabulary misses */
+static void
+report_unknown_tokens(Fit *f)
+{
+	MrError		msg;
+	int64_t		unknown = mr_corpus_unknown_tokens(f->corpus);
+
+	if (unknown == 0)
+		return;
+	mr_error_message(&msg, MR_OK, "%lld tokens of the training rows are not in the base model's vocabulary; they are left out",
+					 (long long) unknown);
+	mr_error_detail(&msg, "A fine-tuned model keeps its base model's %d tokens, and prediction leaves out the others alike.",
+					(int) f->corpus_rows.vocab_size - 1);
+	mr_error_hint(&msg, "To learn them, pretrain the base model on rows that include these texts.");
+	notice(f, MR_NOTICE, &msg);
+}
+
 /* Text and token rows: rank the vocabulary and window every row */
 static MrStatus
 finish_token_rows(Fit *f)
@@ -365,6 +417,10 @@ finish_token_rows(Fit *f)
 	f->class_label = rows->class_label;
 	f->class_count = rows->class_count;
 	f->K = rows->n_classes;
+	if (f->spec->task == MR_TASK_LANGUAGE_MODEL && check_lm_rows(f) != MR_OK)
+		return MR_EDATA;
+	if (f->spec->base)
+		report_unknown_tokens(f);
 	/* the token lists, then the windowed rows with their SMILES variants */
 	f->rows_memory = mr_corpus_memory(f->corpus) +
 		(size_t) rows->n * rows->variants * ((size_t) rows->T + 1) * sizeof(int32_t);
@@ -426,7 +482,7 @@ finish_series_rows(Fit *f)
 static MrStatus
 finish_targets(Fit *f)
 {
-	if (f->spec->task == MR_TASK_CLASSIFICATION)
+	if (f->spec->task == MR_TASK_CLASSIFICATION || f->spec->task == MR_TASK_LANGUAGE_MODEL)
 		return MR_OK;
 	if (mr_targets_build(&f->targets, f->spec->task, f->labels, f->class_label, f->K,
 						 f->data.labels, f->data.n, f->a, f->err) != MR_OK)
@@ -436,6 +492,21 @@ finish_targets(Fit *f)
 	f->K = f->targets.K;
 	f->rows_memory += (size_t) f->targets.n * ((size_t) f->K + sizeof(float));
 	return MR_OK;
+}
+
+/* What pretraining or fine-tuning asks of the options (mr_pretrain.h) */
+static MrStatus
+pretraining_options(Fit *f, MrOptions *o)
+{
+	const MrFitSpec *spec = f->spec;
+
+	if (spec->task == MR_TASK_LANGUAGE_MODEL)
+		return mr_pretrain_options(o, f->err);
+	if (spec->base)
+		return mr_finetune_options(spec->base, spec->source, o, f->err);
+	if (o->base_model)
+		return mr_set_error(f->err, MR_EINVAL, "A base model is named, but none was given.");
+	return mr_scratch_options(o, f->err);
 }
 
 /* Options that only some tasks read, refused before reading a row */
@@ -687,7 +758,8 @@ net_config(const Fit *f, MrNetConfig *cfg)
 	cfg->n_layers = o->n_layers;
 	memcpy(cfg->hidden, o->hidden, sizeof(cfg->hidden));
 	cfg->bidirectional = o->bidirectional;
-	cfg->pooling = o->pooling;
+	/* a language model's one-row inference reads the state after the last token */
+	cfg->pooling = f->spec->task == MR_TASK_LANGUAGE_MODEL ? MR_POOL_LAST : o->pooling;
 	cfg->n_classes = f->K;
 	cfg->head = mr_task_head(f->spec->task);
 	return mr_net_check_config(cfg, f->err);
@@ -720,6 +792,9 @@ train_config(const Fit *f, const float *weights, MrTrainConfig *tc)
 	if (f->spec->task == MR_TASK_REGRESSION && o->loss == MR_LOSS_HUBER)
 		tc->huber_delta = MR_HUBER_DELTA;
 	tc->threads = f->spec->threads;
+	tc->base = f->spec->base ? &f->spec->base->net : NULL;
+	tc->lr_decay = (float) o->lr_decay;
+	tc->gradual_unfreeze = o->unfreeze;
 }
 
 /* Fail before allocating when the model and training state would not fit */
@@ -772,7 +847,19 @@ fit_on_epoch(const MrEpochLog *log, void *state)
 	MrError		msg;
 	double		rate = log->seconds > 0 ? log->rows / log->seconds : 0.0;
 
-	if (f->spec->task == MR_TASK_REGRESSION)
+	if (f->spec->task == MR_TASK_LANGUAGE_MODEL)
+	{
+		/* perplexity: e^(mean cross-entropy per predicted token) */
+		if (isnan(log->val_loss))
+			mr_error_message(&msg, MR_OK, "epoch %d/%lld: loss %.4f, perplexity %.2f, accuracy %.4f",
+							 log->epoch, (long long) f->o->epochs, log->loss, exp(log->loss),
+							 log->accuracy);
+		else
+			mr_error_message(&msg, MR_OK, "epoch %d/%lld: loss %.4f, perplexity %.2f, accuracy %.4f, val_loss %.4f, val_perplexity %.2f, val_accuracy %.4f",
+							 log->epoch, (long long) f->o->epochs, log->loss, exp(log->loss),
+							 log->accuracy, log->val_loss, exp(log->val_loss), log->val_accuracy);
+	}
+	else if (f->spec->task == MR_TASK_REGRESSION)
 	{
 		if (isnan(log->val_loss))
 			mr_error_message(&msg, MR_OK, "epoch %d/%lld: loss %.4f",
@@ -826,7 +913,21 @@ build_model(Fit *f, MrModel *m, const MrNetConfig *cfg, float *params, size_t n_
 	m->cfg = *cfg;
 	m->params = params;
 	mr_net_bind(&m->net, cfg, params, n_params);
-	if (!f->is_series)
+	if (f->spec->base)
+	{
+		/* the base model's vocabulary, which the rows' ids index */
+		m->n_tokens = f->spec->base->n_tokens;
+		m->tokens = mr_alloc(a, sizeof(char *) * ((size_t) m->n_tokens + 1));
+		m->token_len = mr_alloc(a, sizeof(uint32_t) * ((size_t) m->n_tokens + 1));
+		if (!m->tokens || !m->token_len)
+			return mr_set_error(f->err, MR_ENOMEM, "Out of memory for the vocabulary.");
+		memcpy(m->tokens, f->spec->base->tokens, sizeof(char *) * (size_t) m->n_tokens);
+		memcpy(m->token_len, f->spec->base->token_len, sizeof(uint32_t) * (size_t) m->n_tokens);
+		m->has_base = 1;
+		memcpy(m->base_fingerprint, f->spec->base_fingerprint, MR_FINGERPRINT_BYTES);
+		m->base_rows = f->spec->base->rows_used;
+	}
+	else if (!f->is_series)
 	{
 		const MrCorpusRows *rows = &f->corpus_rows;
 
@@ -873,8 +974,13 @@ build_model(Fit *f, MrModel *m, const MrNetConfig *cfg, float *params, size_t n_
 	{
 		size_t		l;
 
-		/* classes, label names, or what the regression predicts */
-		if (m->task == MR_TASK_CLASSIFICATION)
+		/* classes, label names, what the regression predicts, or the next tokens */
+		if (m->task == MR_TASK_LANGUAGE_MODEL)
+		{
+			m->labels[k] = k == 0 ? "" : m->tokens[k - 1];
+			l = k == 0 ? 0 : m->token_len[k - 1];
+		}
+		else if (m->task == MR_TASK_CLASSIFICATION)
 			m->labels[k] = mr_vocab_key(f->labels, f->class_label[k], &l);
 		else if (m->task != MR_TASK_REGRESSION)
 			m->labels[k] = mr_vocab_key(f->targets.names, f->targets.name_order[k], &l);
@@ -938,7 +1044,8 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 	size_t		n_params;
 	int			positive;
 	MrStatus	st;
-	const MrOptions *o = &spec->options;
+	MrOptions	opts = spec->options;	/* fine-tuning fills in the base model's */
+	const MrOptions *o = &opts;
 
 	*image = NULL;
 	*len = 0;
@@ -946,7 +1053,7 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 	memset(&res, 0, sizeof(res));
 	memset(&m, 0, sizeof(m));
 	f.spec = spec;
-	f.o = o;
+	f.o = &opts;
 	f.hooks = hooks;
 	f.a = a;
 	f.err = err;
@@ -955,15 +1062,17 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 	mr_buf_init(&options_json, a);
 
 	/* options that cannot apply to this column, before reading a row */
-	if (spec->task < MR_TASK_CLASSIFICATION || spec->task > MR_TASK_REGRESSION)
+	if (spec->task < MR_TASK_CLASSIFICATION || spec->task > MR_TASK_LANGUAGE_MODEL)
 	{
 		st = mr_set_error(err, MR_EINVAL, "Task %d is not recognized.", spec->task);
 		goto done;
 	}
-	if ((st = check_task_options(&f)) != MR_OK)
+	if ((st = pretraining_options(&f, &opts)) != MR_OK ||
+		(st = check_task_options(&f)) != MR_OK)
 		goto done;
 	if (spec->source == MR_SOURCE_TEXT &&
-		(st = mr_options_check_input(o, MR_OPT_TEXT, spec->input_column, "text", err)) != MR_OK)
+		((st = mr_options_check_input(o, MR_OPT_TEXT, spec->input_column, "text", err)) != MR_OK ||
+		 (st = mr_options_check_variants(o, err)) != MR_OK))
 		goto done;
 	if (spec->source == MR_SOURCE_TOKENS &&
 		(st = mr_options_check_input(o, MR_OPT_TOKENS, spec->input_column, "pre-split tokens (text[])", err)) != MR_OK)
@@ -980,6 +1089,8 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 		goto done;
 	}
 	mr_corpus_set_smiles_variants(f.corpus, (int32_t) o->smiles_variants, (uint64_t) o->seed);
+	if (spec->base)
+		mr_corpus_set_vocab(f.corpus, spec->base->vocab, spec->base->cfg.vocab_size);
 	if (spec->task != MR_TASK_CLASSIFICATION)
 	{
 		mr_corpus_set_targets(f.corpus);
@@ -997,6 +1108,13 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 
 	/* the training rows, and what the options ask of them */
 	f.is_series = spec->source == MR_SOURCE_SEQ && f.mode == SEQ_SERIES;
+	if (f.is_series && (spec->task == MR_TASK_LANGUAGE_MODEL || spec->base))
+	{
+		mr_error_message(err, MR_EINVAL, "column \"%s\" holds measurements, not tokens", spec->input_column);
+		mr_error_detail(err, "A language model predicts tokens: words, characters, codes.");
+		st = MR_EINVAL;
+		goto done;
+	}
 	if ((st = f.is_series ? finish_series_rows(&f) : finish_token_rows(&f)) != MR_OK ||
 		(st = finish_targets(&f)) != MR_OK)
 		goto done;
@@ -1008,7 +1126,8 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 			(st = class_weights(&f, &weights)) != MR_OK)
 			goto done;
 	}
-	else if (spec->task != MR_TASK_REGRESSION && (st = label_weights(&f, &weights)) != MR_OK)
+	else if (spec->task != MR_TASK_REGRESSION && spec->task != MR_TASK_LANGUAGE_MODEL &&
+			 (st = label_weights(&f, &weights)) != MR_OK)
 		goto done;
 	if ((st = net_config(&f, &cfg)) != MR_OK)
 		goto done;

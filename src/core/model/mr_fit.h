@@ -22,6 +22,7 @@
 
 #include "mr_buf.h"
 #include "mr_common.h"
+#include "mr_model.h"
 #include "mr_options.h"
 #include "mr_train.h"
 
@@ -83,6 +84,13 @@ typedef struct MrFitSpec
 	size_t		memory_limit;	/* bytes the run may hold; 0: no limit */
 	double		created_at;		/* Unix seconds; 0: now */
 	MrFormatDouble format_double;	/* numbers of the recorded options; NULL: mr_format_double */
+	/*
+	 * Fine-tuning (mr_pretrain.h): the decoded base model, a language
+	 * model, and its fingerprint (the SHA-256 of its identifying bytes,
+	 * which the model records as its lineage); base NULL = from scratch
+	 */
+	const MrModel *base;
+	uint8_t		base_fingerprint[MR_FINGERPRINT_BYTES];
 } MrFitSpec;
 
 typedef struct MrFitHooks
@@ -101,9 +109,11 @@ typedef struct MrFitHooks
 
 /*
  * Train a model on the rows of src as spec says, and encode it into a new
- * buffer from a (*image, *len).  Everything else allocated is released
- * before returning (or, in the server, with the memory context when a hook
- * raises an error).  On failure err says why, with the statuses:
+ * buffer from a (*image, *len).  spec->task MR_TASK_LANGUAGE_MODEL
+ * pretrains a language model (the rows' labels are not read); spec->base
+ * fine-tunes one.  Everything else allocated is released before returning
+ * (or, in the server, with the memory context when a hook raises an
+ * error).  On failure err says why, with the statuses:
  * MR_EINVAL (an option, or an option that does not fit the rows),
  * MR_EDATA (no usable rows, one class), MR_EMISMATCH (a column mixing
  * kinds of sequences), MR_ELIMIT (over spec->memory_limit), MR_EDIVERGED,

@@ -112,8 +112,9 @@ static const struct
 	uint16_t	version;
 }			known_sections[] = {
 	{"CONF", 1}, {"VOCB", 1}, {"LABL", 1}, {"WGTS", 1}, {"OPTS", 1}, {"HIST", 1}, {"TIME", 1},
-	{"SERI", 1}, {"SMIV", 2}, {"TASK", 4}
+	{"SERI", 1}, {"SMIV", 2}, {"TASK", 4}, {"LINE", 5}
 };
+#define LINE_BYTES		(MR_FINGERPRINT_BYTES + 8)
 #define TASK_FIXED		(4 + 4 + 8 + 8)
 #define N_TAGS (sizeof(known_sections) / sizeof(known_sections[0]))
 #define known_tags(t) (known_sections[t].tag)
@@ -145,6 +146,10 @@ model_version(const MrModel *m)
 		v = 3;					/* masked networks, and CONF's 23rd field, with version 3 */
 	if (m->task != MR_TASK_CLASSIFICATION && section_version("TASK") > v)
 		v = section_version("TASK");
+	if (m->task == MR_TASK_LANGUAGE_MODEL && v < 5)
+		v = 5;					/* language models came with version 5 */
+	if (m->has_base && section_version("LINE") > v)
+		v = section_version("LINE");
 	return v;
 }
 
@@ -246,6 +251,7 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 				seri_len = 0,
 				smiv_len = 0,
 				task_len = 0,
+				line_len = 0,
 				labl_len,
 				wgts_len,
 				hist_len,
@@ -296,7 +302,7 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 		return mr_set_error(err, MR_EINVAL, "The model's SMILES variants are inconsistent.");
 	if (m->smiles_variants != 0)
 		smiv_len = SMIV_BYTES;
-	if (m->task < MR_TASK_CLASSIFICATION || m->task > MR_TASK_REGRESSION ||
+	if (m->task < MR_TASK_CLASSIFICATION || m->task > MR_TASK_LANGUAGE_MODEL ||
 		cfg->head != mr_task_head(m->task) ||
 		(m->task == MR_TASK_REGRESSION &&
 		 (!(fabs(m->target_mean) <= MR_MAX_TARGET) ||
@@ -309,9 +315,25 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 				return mr_set_error(err, MR_EINVAL, "The model's threshold %d is outside (0, 1).", k);
 	if (m->task != MR_TASK_CLASSIFICATION)
 		task_len = TASK_FIXED + (mr_task_head(m->task) == MR_HEAD_SIGMOID ? (size_t) 4 * cfg->n_classes : 0);
-	n_sections = 6 + (cfg->vocab_size > 0) + (seri_len > 0) + (smiv_len > 0) + (task_len > 0);
+	if (m->task == MR_TASK_LANGUAGE_MODEL)
+	{
+		int			ok = m->label_len[0] == 0;
+
+		for (int k = 1; ok && k < cfg->n_classes; k++)
+			ok = m->label_len[k] == m->token_len[k - 1] &&
+				memcmp(m->labels[k], m->tokens[k - 1], m->label_len[k]) == 0;
+		if (!ok)
+			return mr_set_error(err, MR_EINVAL, "The language model's outputs are not its tokens.");
+	}
+	if (m->has_base && m->base_rows < 1)
+		return mr_set_error(err, MR_EINVAL, "The base model was trained on no rows.");
+	if (m->has_base)
+		line_len = LINE_BYTES;
+	n_sections = 6 + (cfg->vocab_size > 0) + (seri_len > 0) + (smiv_len > 0) + (task_len > 0) +
+		(line_len > 0);
 
 	sum_add(&total, 8 * (size_t) n_sections);
+	sum_add(&total, line_len);
 	sum_add(&total, seri_len);
 	sum_add(&total, smiv_len);
 	sum_add(&total, task_len);
@@ -420,6 +442,12 @@ mr_model_encode(const MrModel *m, const MrAllocator *a,
 			put_f32(w.p, m->thresholds[k]);
 			w.p += 4;
 		}
+	}
+	if (line_len > 0)
+	{
+		w_section(&w, "LINE", line_len);
+		w_bytes(&w, m->base_fingerprint, MR_FINGERPRINT_BYTES);
+		w_u64(&w, m->base_rows);
 	}
 	w_section(&w, "TIME", time_len);
 	w_f64(&w, m->train_seconds);
@@ -657,8 +685,10 @@ decode_task_head(Reader *r, MrModel *m)
 	m->target_scale = r_f64(r);
 	if (r->st != MR_OK)
 		return 0;
-	if (m->task < MR_TASK_MULTILABEL || m->task > MR_TASK_REGRESSION)
+	if (m->task < MR_TASK_MULTILABEL || m->task > MR_TASK_LANGUAGE_MODEL)
 		return r_fail(r, MR_ECORRUPT, "the task is not recognized.");
+	if (m->task == MR_TASK_LANGUAGE_MODEL && m->version < 5)
+		return r_fail(r, MR_ECORRUPT, "a language model needs format version 5.");
 	if (m->task == MR_TASK_REGRESSION ?
 		m->loss != MR_LOSS_MSE && m->loss != MR_LOSS_HUBER :
 		m->loss != 0 || m->target_mean != 0.0 || m->target_scale != 1.0)
@@ -692,6 +722,36 @@ decode_task_rest(Reader *r, MrModel *m, const MrAllocator *a)
 		m->thresholds[k] = t;
 	}
 	r->p += (size_t) K * 4;
+	return r_done(r);
+}
+
+/* A language model's outputs: "" (a rarer token), then its first K - 1 tokens */
+static int
+check_lm_outputs(Reader *r, const MrModel *m)
+{
+	if (m->label_len[0] != 0)
+		return r_fail(r, MR_ECORRUPT, "a language model's first output is not the empty name.");
+	for (int32_t k = 1; k < m->cfg.n_classes; k++)
+		if (m->label_len[k] != m->token_len[k - 1] ||
+			memcmp(m->labels[k], m->tokens[k - 1], m->label_len[k]) != 0)
+			return r_fail(r, MR_ECORRUPT, "a language model's outputs are not its tokens.");
+	return 1;
+}
+
+/* Decode LINE into m */
+static int
+decode_lineage(Reader *r, MrModel *m)
+{
+	if ((size_t) (r->end - r->p) != LINE_BYTES)
+		return r_fail(r, MR_ECORRUPT, "the section has the wrong length.");
+	memcpy(m->base_fingerprint, r->p, MR_FINGERPRINT_BYTES);
+	r->p += MR_FINGERPRINT_BYTES;
+	m->base_rows = r_u64(r);
+	if (r->st != MR_OK)
+		return 0;
+	if (m->base_rows < 1)
+		return r_fail(r, MR_ECORRUPT, "the base model was trained on no rows.");
+	m->has_base = 1;
 	return r_done(r);
 }
 
@@ -909,7 +969,7 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 	for (size_t t = 0; t < N_TAGS; t++)
 		if (!sec[t].present && strcmp(known_tags(t), "VOCB") != 0 &&
 			strcmp(known_tags(t), "SERI") != 0 && strcmp(known_tags(t), "SMIV") != 0 &&
-			strcmp(known_tags(t), "TASK") != 0)
+			strcmp(known_tags(t), "TASK") != 0 && strcmp(known_tags(t), "LINE") != 0)
 			return mr_set_error(err, MR_ECORRUPT, "Required section %s is missing.", known_tags(t));
 
 	/*
@@ -986,8 +1046,15 @@ mr_model_decode(const uint8_t *buf, size_t len, const MrAllocator *a,
 
 	/* class labels may be empty strings; label names and column names not */
 	OPEN(2);
-	if (!r_strings(&r, m->cfg.n_classes, m->task == MR_TASK_CLASSIFICATION ? 0 : 1, MR_MAX_LABEL_BYTES, a,
-				   &m->labels, &m->label_len, &m->label_index) || !r_done(&r))
+	if (!r_strings(&r, m->cfg.n_classes,
+				   m->task == MR_TASK_CLASSIFICATION || m->task == MR_TASK_LANGUAGE_MODEL ? 0 : 1,
+				   MR_MAX_LABEL_BYTES, a, &m->labels, &m->label_len, &m->label_index) ||
+		!r_done(&r))
+		goto fail;
+	if (m->task == MR_TASK_LANGUAGE_MODEL && !check_lm_outputs(&r, m))
+		goto fail;
+	OPEN(10);
+	if (sec[10].present && !decode_lineage(&r, m))
 		goto fail;
 
 	OPEN(3);

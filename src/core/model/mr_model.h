@@ -23,7 +23,7 @@
  *
  *	  offset  size  field
  *	  0		  4		magic "MRNN"
- *	  4		  2		format version (1 to 4, see above)
+ *	  4		  2		format version (1 to 5, see above)
  *	  6		  2		reserved, must be 0
  *	  8		  4		total length in bytes, including the checksum
  *	  12	  4		section count (at most MR_MODEL_MAX_SECTIONS)
@@ -74,6 +74,14 @@
  *			A multi-label model's LABL holds its K label names, a
  *			regression model's one name (its label column's).  The task
  *			sets the network's head (mr_net.h): without TASK it is softmax.
+ *			Version 5: task 4, a language model (rnn_pretrain; loss 0,
+ *			mean 0, scale 1, no thresholds): its network has the
+ *			next-token head, and LABL holds its K outputs, "" (any rarer
+ *			token) and then the tokens of ids 1..K-1 as VOCB spells them.
+ *	  LINE	version 5.  Optional: the model was fine-tuned from a base
+ *			model (a language model) whose vocabulary and layers it starts
+ *			from: 32 bytes, the SHA-256 of the base's identifying bytes
+ *			(its fingerprint), then u64 rows the base was trained on.
  *	  TIME	required, last.  f64 training seconds, f64 creation time (Unix
  *			seconds), then n x f64 epoch seconds.  Wall-clock figures vary
  *			between identical runs, so the fingerprint (a hash of all bytes
@@ -94,7 +102,8 @@
 #include "mr_vocab.h"
 
 #define MR_MODEL_MAGIC			"MRNN"
-#define MR_MODEL_VERSION		4	/* the newest version this build reads */
+#define MR_MODEL_VERSION		5	/* the newest version this build reads */
+#define MR_FINGERPRINT_BYTES	32	/* SHA-256 */
 #define MR_MODEL_MAX_SECTIONS	16
 #define MR_MODEL_MAX_OPTIONS	(1024 * 1024)	/* bytes of OPTS text */
 #define MR_MODEL_HEADER_BYTES	16
@@ -124,6 +133,10 @@ typedef struct MrModel
 	double		target_mean;	/* regression: prediction = output * scale + mean */
 	double		target_scale;
 	float	   *thresholds;		/* multi-label tasks: (K) a label is predicted at >= */
+	/* LINE: the base model a fine-tuned model started from */
+	int32_t		has_base;
+	uint8_t		base_fingerprint[MR_FINGERPRINT_BYTES];
+	uint64_t	base_rows;
 	MrNetConfig cfg;
 	MrNet		net;			/* bound to params */
 	float	   *params;

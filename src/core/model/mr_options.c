@@ -307,6 +307,26 @@ write_positive_label(const MrOptions *o, MrBuf *out, MrFormatDouble fmt)
 		mr_buf_puts(out, "null");
 }
 
+/* "base_model": a registry name, resolved by the server */
+static MrStatus
+parse_base_model(MrOptions *o, const MrOptionDef *def, const MrJson *v,
+				 const MrOptionsHooks *hooks, const MrAllocator *a, MrError *err)
+{
+	if (v->type != MR_JSON_STRING)
+		return wrong_type(def->name, "a model name", v, err);
+	if (v->len == 0)
+		return mr_error_message(err, MR_EINVAL, "option \"%s\" must not be empty", def->name);
+	if (!(o->base_model = copy_string(v, a, &o->base_model_len)))
+		return mr_error_message(err, MR_ENOMEM, "out of memory");
+	return MR_OK;
+}
+
+static void
+write_base_model(const MrOptions *o, MrBuf *out, MrFormatDouble fmt)
+{
+	mr_buf_json_string(out, o->base_model, o->base_model_len);
+}
+
 /* "step": a number in the sequences' time unit, or an interval like "1 hour" */
 static MrStatus
 parse_step(MrOptions *o, const MrOptionDef *def, const MrJson *v,
@@ -360,6 +380,8 @@ static const int task_values[] = {MR_TASK_CLASSIFICATION, MR_TASK_MULTILABEL, MR
 MR_TASK_REGRESSION};
 static const char *const loss_names[] = {"mse", "huber", NULL};
 static const int loss_values[] = {MR_LOSS_MSE, MR_LOSS_HUBER};
+static const char *const unfreeze_names[] = {"all", "gradual", NULL};
+static const int unfreeze_values[] = {0, 1};
 static const char *const origin_names[] = {"zero", "first", NULL};
 static const int origin_values[] = {MR_ORIGIN_ZERO, MR_ORIGIN_FIRST};
 
@@ -468,6 +490,22 @@ const MrOptionDef mr_option_defs[] = {
 		.choices = loss_names, .values = loss_values, .inputs = EVERY_INPUT,
 		.doc_default = "`\"mse\"`", .doc_range = "`\"mse\"`, `\"huber\"`; regression",
 	.help = "regression loss on the standardised target: squared error, or Huber's (δ = 1 standard deviation)"},
+	{"output_words", MR_OPTK_INT, FIELD(output_words), 2, MR_MAX_VOCAB, 10000, .omit_default = 1,
+		.inputs = TOKEN_INPUTS,
+		.doc_default = "10000", .doc_range = "2 … 1000000; `rnn_pretrain`",
+	.help = "outputs of a language model's next-token softmax: the most frequent tokens, and one for every rarer token"},
+	{"base_model", MR_OPTK_CUSTOM, 0, .omit_default = 1, .inputs = TOKEN_INPUTS,
+		.parse = parse_base_model, .write = write_base_model,
+		.doc_default = "none", .doc_range = "a deployed model's name (`rnn_deploy`)",
+	.help = "fine-tune from this pretrained language model: its tokenizer, vocabulary, embedding and layers (or pass the model to `rnn_train` itself)"},
+	{"lr_decay", MR_OPTK_NUMBER, FIELD(lr_decay), .lo = 1.0, .hi = 100.0, .ddefault = 1.0,
+		.omit_default = 1, .inputs = TOKEN_INPUTS,
+		.doc_default = "1", .doc_range = "[1, 100]; fine-tuning",
+	.help = "discriminative learning rates: each layer below the head learns this many times slower than the one above (ULMFiT: 2.6)"},
+	{"unfreeze", MR_OPTK_CHOICE, FIELD(unfreeze), .idefault = 0, .omit_default = 1,
+		.choices = unfreeze_names, .values = unfreeze_values, .inputs = TOKEN_INPUTS,
+		.doc_default = "`\"all\"`", .doc_range = "`\"all\"`, `\"gradual\"`; fine-tuning",
+	.help = "gradual: epoch 1 trains only the new head, each later epoch one more layer below it (ULMFiT)"},
 	{"step", MR_OPTK_CUSTOM, 0, .inputs = SERIES_ONLY,
 		.parse = parse_step, .write = write_step,
 		.doc_default = "required", .doc_range = "(0, 1e15], or an interval for timestamps",
@@ -609,12 +647,9 @@ mr_options_parse(MrOptions *o, const MrJson *obj, const MrOptionsHooks *hooks,
 	/* the effective placement, as the model records it: real steps first */
 	if (o->mask)
 		o->padding = MR_PAD_POST;
-	if (o->smiles_variants > 1 && o->tokenizer == MR_TOKENIZER_WORD)
-	{
-		mr_error_message(err, MR_EINVAL, "option \"smiles_variants\" needs the \"char\" or \"smiles\" tokenizer");
-		mr_error_detail(err, "SMILES variants rewrite chemical structures; words are not rewritten.");
+	/* without a tokenizer, fine-tuning may yet take one from its base (mr_fit) */
+	if (mr_options_given(o, "tokenizer") && mr_options_check_variants(o, err) != MR_OK)
 		return MR_EINVAL;
-	}
 	if (o->patience > 0 && o->patience >= o->epochs && hooks && hooks->notice)
 	{
 		MrError		msg;
@@ -656,6 +691,19 @@ mr_options_check_input(const MrOptions *o, unsigned kind, const char *column, co
 	return MR_OK;
 }
 
+/* SMILES variants need a character tokenizer; see mr_options.h */
+MrStatus
+mr_options_check_variants(const MrOptions *o, MrError *err)
+{
+	if (o->smiles_variants > 1 && o->tokenizer == MR_TOKENIZER_WORD)
+	{
+		mr_error_message(err, MR_EINVAL, "option \"smiles_variants\" needs the \"char\" or \"smiles\" tokenizer");
+		mr_error_detail(err, "SMILES variants rewrite chemical structures; words are not rewritten.");
+		return MR_EINVAL;
+	}
+	return MR_OK;
+}
+
 /* The options as JSON; see mr_options.h */
 void
 mr_options_to_json(const MrOptions *o, MrFormatDouble fmt, MrBuf *out)
@@ -668,7 +716,9 @@ mr_options_to_json(const MrOptions *o, MrFormatDouble fmt, MrBuf *out)
 		const MrOptionDef *def = &mr_option_defs[i];
 
 		if (def->omit_default &&
-			(def->kind == MR_OPTK_INT ? *INT_FIELD(o, def) : (int64_t) *FLAG_FIELD(o, def)) == def->idefault)
+			(def->kind == MR_OPTK_NUMBER ? *NUMBER_FIELD(o, def) == def->ddefault :
+			 def->kind == MR_OPTK_CUSTOM ? !(o->given & (UINT64_C(1) << i)) :
+			 (def->kind == MR_OPTK_INT ? *INT_FIELD(o, def) : (int64_t) *FLAG_FIELD(o, def)) == def->idefault))
 			continue;
 		mr_buf_printf(out, "%s\"%s\": ", first ? "" : ", ", def->name);
 		first = 0;

@@ -83,6 +83,12 @@ typedef struct MrOptions
 	/* what the label means */
 	int			task;			/* MrTask, or -1: the label column's type decides */
 	int			loss;			/* regression: MrRegressionLoss */
+	/* pretraining and fine-tuning */
+	int64_t		output_words;	/* a language model's outputs */
+	const char *base_model;		/* registry name of the base model, or NULL */
+	size_t		base_model_len;
+	double		lr_decay;		/* discriminative learning rates; 1 = one rate */
+	int			unfreeze;		/* 0 all, 1 gradual */
 	/* measurement sequences */
 	double		step;			/* bin width in the sequences' time unit; 0 = not given */
 	int			step_is_interval;	/* given as an interval: seconds */
@@ -122,8 +128,9 @@ struct MrOptionDef
 	const int  *values;
 	int			zero_is_null;	/* NUMBER: 0 is written as null ("not set") */
 	/*
-	 * INT, BOOL, CHOICE: left out of the recorded JSON at its default, so
-	 * the models of releases before the option existed stay byte-identical
+	 * Left out of the recorded JSON at its default (CUSTOM: when not
+	 * given), so the models of releases before the option existed stay
+	 * byte-identical
 	 */
 	int			omit_default;
 	unsigned	inputs;			/* MR_OPT_* kinds it applies to */
@@ -175,6 +182,14 @@ MrStatus	mr_options_check_input(const MrOptions *o, unsigned kind, const char *c
 
 /* Was option name given (not null)? */
 int			mr_options_given(const MrOptions *o, const char *name);
+
+/*
+ * SMILES variants need the "char" or "smiles" tokenizer: MR_EINVAL with the
+ * message otherwise.  mr_options_parse checks it when the tokenizer is
+ * given; mr_fit once the tokenizer is known (a fine-tuned model takes its
+ * base model's).
+ */
+MrStatus	mr_options_check_variants(const MrOptions *o, MrError *err);
 
 /*
  * The effective options as the JSON object a model records, every option

@@ -22,6 +22,8 @@ mr_task_name(int task)
 			return "multitask";
 		case MR_TASK_REGRESSION:
 			return "regression";
+		case MR_TASK_LANGUAGE_MODEL:
+			return "language_model";
 		default:
 			return "classification";
 	}
@@ -32,6 +34,8 @@ mr_task_head(int task)
 {
 	if (task == MR_TASK_MULTILABEL || task == MR_TASK_MULTITASK)
 		return MR_HEAD_SIGMOID;
+	if (task == MR_TASK_LANGUAGE_MODEL)
+		return MR_HEAD_NEXT_TOKEN;
 	return task == MR_TASK_REGRESSION ? MR_HEAD_LINEAR : MR_HEAD_SOFTMAX;
 }
 

@@ -39,7 +39,8 @@ typedef enum MrTask
 	MR_TASK_CLASSIFICATION = 0,
 	MR_TASK_MULTILABEL = 1,
 	MR_TASK_MULTITASK = 2,
-	MR_TASK_REGRESSION = 3
+	MR_TASK_REGRESSION = 3,
+	MR_TASK_LANGUAGE_MODEL = 4	/* pretraining: the next token (no labels) */
 } MrTask;
 
 /* The task's name as the options and rnn_model_info spell it */

@@ -1,10 +1,11 @@
 /*
  * mr_loss.c
- *	  Losses of the sigmoid and linear heads (see mr_loss.h).
+ *	  Losses of the sigmoid, linear and next-token heads (see mr_loss.h).
  */
 #include "mr_loss.h"
 
 #include <math.h>
+#include <string.h>
 
 /* Binary cross-entropy per known label; see mr_loss.h */
 double
@@ -76,4 +77,47 @@ mr_loss_linear(MrActs *acts, const int32_t *idx, const float *values,
 		}
 	}
 	return loss / B_total;
+}
+
+/* Next-token cross-entropy; see mr_loss.h */
+double
+mr_loss_next_token(MrActs *acts, const MrBatch *batch, int K, int64_t tokens_total,
+				   double *correct)
+{
+	int			B = acts->B,
+				T = batch->T;
+	double		loss = 0.0,
+				hits = 0.0;
+	float		scale = tokens_total > 0 ? 1.0f / (float) tokens_total : 0.0f;
+
+	/* the outputs turn into their gradient in place (one buffer, mr_net.h) */
+	for (int t = 0; t < T; t++)
+		for (int b = 0; b < B; b++)
+		{
+			size_t		r = (size_t) t * B + b;
+			float	   *p = acts->probs + r * K;
+			int32_t		y;
+			int			best = 0;
+
+			if (t + 1 >= batch->lengths[b])
+			{
+				memset(p, 0, sizeof(float) * K);
+				continue;
+			}
+			y = batch->ids[(size_t) (t + 1) * B + b];
+			if (y < 0 || y >= K)
+				y = 0;
+			for (int k = 1; k < K; k++)
+				if (p[k] > p[best])
+					best = k;
+			hits += best == y;
+			/* -log p_y; a probability below float's range counts as 1e-30 */
+			loss -= log(fmax((double) p[y], 1e-30));
+			for (int k = 0; k < K; k++)
+				p[k] *= scale;
+			p[y] -= scale;
+		}
+	if (correct)
+		*correct = hits;
+	return tokens_total > 0 ? loss / (double) tokens_total : 0.0;
 }

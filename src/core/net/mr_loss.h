@@ -17,6 +17,9 @@
  *	  linear	squared error (Keras mean_squared_error), or Huber's loss
  *				with threshold delta (Keras Huber: 0.5 e^2 within delta,
  *				delta (|e| - 0.5 delta) beyond), on standardised targets
+ *	  next token  a language model's cross-entropy of the next token at
+ *				every real step but a row's last, divided by the whole
+ *				batch's count of such predictions instead of B_total
  */
 #ifndef MR_LOSS_H
 #define MR_LOSS_H
@@ -41,5 +44,24 @@ double		mr_loss_sigmoid(MrActs *acts, int K, const int32_t *idx, const int8_t *m
  */
 double		mr_loss_linear(MrActs *acts, const int32_t *idx, const float *values,
 						   float huber_delta, int B_total);
+
+/*
+ * Next-token head (pretraining).  Step t of row b predicts the token at
+ * t + 1 (its output class: the id if below K, else 0, "a rarer token");
+ * a row of L real steps makes L - 1 predictions.  The loss is summed over
+ * them and divided by tokens_total, the batch's count over all workers
+ * (mr_lm_predictions); steps without a prediction get a zero gradient.
+ * The gradient overwrites the outputs (acts->probs is acts->dlogits).
+ * *correct gets the predictions whose most probable output was right.
+ */
+double		mr_loss_next_token(MrActs *acts, const MrBatch *batch, int K,
+							   int64_t tokens_total, double *correct);
+
+/* Predictions a row of length L makes in a language model */
+static inline int64_t
+mr_lm_predictions(int32_t L)
+{
+	return L > 1 ? L - 1 : 0;
+}
 
 #endif							/* MR_LOSS_H */

@@ -48,9 +48,15 @@ mr_net_check_config(const MrNetConfig *cfg, MrError *err)
 		return mr_set_error(err, MR_EDIMS, "Bidirectional flag %d is not 0 or 1.", (int) cfg->bidirectional);
 	if (cfg->pooling < MR_POOL_LAST || cfg->pooling > MR_POOL_MEAN)
 		return mr_set_error(err, MR_EDIMS, "Pooling mode %d is not recognized.", (int) cfg->pooling);
-	if (cfg->head < MR_HEAD_SOFTMAX || cfg->head > MR_HEAD_LINEAR)
+	if (cfg->head < MR_HEAD_SOFTMAX || cfg->head > MR_HEAD_NEXT_TOKEN)
 		return mr_set_error(err, MR_EDIMS, "Head kind %d is not recognized.", (int) cfg->head);
-	if (cfg->n_classes < (cfg->head == MR_HEAD_SOFTMAX ? 2 : 1) ||
+	if (cfg->head == MR_HEAD_NEXT_TOKEN &&
+		(cfg->vocab_size < 2 || cfg->bidirectional || !cfg->mask ||
+		 cfg->pooling != MR_POOL_LAST || cfg->n_classes > cfg->vocab_size))
+		return mr_set_error(err, MR_EDIMS,
+							"A language model reads tokens in one direction, masked, from its last state, and predicts at most its %d tokens.",
+							(int) cfg->vocab_size);
+	if (cfg->n_classes < (cfg->head == MR_HEAD_SOFTMAX || cfg->head == MR_HEAD_NEXT_TOKEN ? 2 : 1) ||
 		cfg->n_classes > (cfg->head == MR_HEAD_LINEAR ? 1 : MR_MAX_CLASSES))
 		return mr_set_error(err, MR_EDIMS, "Output count %d is out of range for the head.",
 							(int) cfg->n_classes);
@@ -271,6 +277,57 @@ mr_net_init(MrNet *net, MrRng *rng, const MrAllocator *a)
 	return MR_OK;
 }
 
+/* Copy the body of a pretrained network; see mr_net.h */
+MrStatus
+mr_net_copy_body(MrNet *dst, const MrNet *src, MrError *err)
+{
+	const MrNetConfig *a = &dst->cfg,
+			   *b = &src->cfg;
+
+	if (a->vocab_size != b->vocab_size || a->embed_dim != b->embed_dim ||
+		a->n_features != b->n_features || a->n_layers != b->n_layers ||
+		a->bidirectional != b->bidirectional ||
+		memcmp(a->hidden, b->hidden, sizeof(a->hidden)) != 0)
+		return mr_set_error(err, MR_EDIMS,
+							"The network's embedding and layers do not have the base network's shapes.");
+	if (a->vocab_size > 0)
+		memcpy(dst->emb, src->emb, sizeof(float) * (size_t) a->vocab_size * a->embed_dim);
+	for (int l = 0; l < a->n_layers; l++)
+		for (int d = 0; d < mr_net_dirs(a); d++)
+		{
+			size_t		I = mr_net_layer_input(a, l),
+						H = a->hidden[l];
+
+			memcpy(dst->layer[l][d].Wx, src->layer[l][d].Wx, sizeof(float) * I * 4 * H);
+			memcpy(dst->layer[l][d].Wh, src->layer[l][d].Wh, sizeof(float) * H * 4 * H);
+			memcpy(dst->layer[l][d].b, src->layer[l][d].b, sizeof(float) * 4 * H);
+		}
+	return MR_OK;
+}
+
+/* Contiguous ranges of the embedding, each layer and the head; see mr_net.h */
+int
+mr_net_param_groups(const MrNet *net, MrParamGroup *groups)
+{
+	const MrNetConfig *cfg = &net->cfg;
+	int			n = 0;
+	size_t		off = (size_t) cfg->vocab_size * cfg->embed_dim;
+
+	if (off > 0)
+		groups[n++] = (MrParamGroup) {0, off};
+	for (int l = 0; l < cfg->n_layers; l++)
+	{
+		size_t		I = mr_net_layer_input(cfg, l),
+					H = cfg->hidden[l],
+					count = (size_t) mr_net_dirs(cfg) * (I * 4 * H + H * 4 * H + 4 * H);
+
+		groups[n++] = (MrParamGroup) {off, count};
+		off += count;
+	}
+	groups[n++] = (MrParamGroup) {off, net->n_params - off};
+	return n;
+}
+
 /* ----------------------------------------------------------------------
  * activations
  * ---------------------------------------------------------------------- */
@@ -328,10 +385,23 @@ mr_acts_carve(MrActs *acts, const MrNetConfig *cfg, int Bmax, int with_dropout, 
 	}
 	acts->pooled = MR_CARVE(c, float, B * d.D);
 	acts->pool_arg = MR_CARVE(c, int32_t, B * d.D);
-	acts->logits = MR_CARVE(c, float, B * d.K);
-	acts->probs = MR_CARVE(c, float, B * d.K);
+	if (cfg->head == MR_HEAD_NEXT_TOKEN)
+	{
+		/*
+		 * A language model predicts at every step: (T, B, K) outputs are the
+		 * largest buffer by far, so logits, outputs and their gradient share
+		 * one, each overwriting the one before (mr_loss_next_token)
+		 */
+		acts->logits = acts->probs = acts->dlogits = MR_CARVE(c, float, T * B * d.K);
+	}
+	else
+	{
+		acts->logits = MR_CARVE(c, float, B * d.K);
+		acts->probs = MR_CARVE(c, float, B * d.K);
+	}
 	acts->dpooled = MR_CARVE(c, float, B * d.D);
-	acts->dlogits = MR_CARVE(c, float, B * d.K);
+	if (cfg->head != MR_HEAD_NEXT_TOKEN)
+		acts->dlogits = MR_CARVE(c, float, B * d.K);
 	/* backward buffers are small next to the traces; always present */
 	acts->dbuf[0] = MR_CARVE(c, float, T * B * d.max_width);
 	acts->dbuf[1] = MR_CARVE(c, float, T * B * d.max_width);
@@ -502,7 +572,7 @@ mr_softmax(float *x, int K)
 void
 mr_net_head(float *x, int K, int head)
 {
-	if (head == MR_HEAD_SOFTMAX)
+	if (head == MR_HEAD_SOFTMAX || head == MR_HEAD_NEXT_TOKEN)
 		mr_softmax(x, K);
 	else if (head == MR_HEAD_SIGMOID)
 		for (int k = 0; k < K; k++)
@@ -585,6 +655,26 @@ mr_net_forward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 		}
 		X = acts->Y[l];
 		ldx = dirs * H;
+	}
+
+	if (cfg->head == MR_HEAD_NEXT_TOKEN)
+	{
+		/* logits (T*B, K) = Y Wd + bd at every step; one direction, so D = H */
+		int			D = cfg->hidden[cfg->n_layers - 1];
+		size_t		rows = (size_t) T * B;
+
+		mr_sgemm(0, 0, (int) rows, K, D, 1.0f, acts->Y[cfg->n_layers - 1], D, net->Wd, K,
+				 0.0f, acts->logits, K);
+		/* the outputs overwrite the logits (one buffer, mr_acts_carve) */
+		for (size_t r = 0; r < rows; r++)
+		{
+			float	   *lg = acts->logits + r * K;
+
+			for (int k = 0; k < K; k++)
+				lg[k] += net->bd[k];
+			mr_softmax(lg, K);
+		}
+		return;
 	}
 
 	/* pooling over the last layer */
@@ -732,6 +822,23 @@ mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 	float	   *dY = acts->dbuf[0];
 	float	   *dX = acts->dbuf[1];
 
+	if (cfg->head == MR_HEAD_NEXT_TOKEN)
+	{
+		/* the dense layer at every step: dWd += Y^T dlogits; dY = dlogits Wd^T */
+		int			rows = T * B;
+
+		if (grads)
+		{
+			mr_sgemm(1, 0, D, K, rows, 1.0f, acts->Y[Ltop], D, acts->dlogits, K, 1.0f,
+					 grads->Wd, K);
+			for (int r = 0; r < rows; r++)
+				for (int k = 0; k < K; k++)
+					grads->bd[k] += acts->dlogits[(size_t) r * K + k];
+		}
+		mr_sgemm(0, 1, rows, D, K, 1.0f, acts->dlogits, K, net->Wd, K, 0.0f, dY, D);
+		goto layers;
+	}
+
 	/* dense: dWd += pooled^T dlogits; dbd += sum dlogits; dpooled = dlogits Wd^T */
 	if (grads)
 	{
@@ -792,6 +899,7 @@ mr_net_backward(const MrNet *net, const MrBatch *batch, MrActs *acts,
 	}
 
 	/* layers, top to bottom; dY holds dLoss/dY_l, dX receives dLoss/dX_l */
+layers:
 #define GRAD(l, d, w) (grads ? grads->layer[l][d].w : NULL)
 	for (int l = Ltop; l >= 0; l--)
 	{

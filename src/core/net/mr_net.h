@@ -31,6 +31,18 @@
  * (sigmoid: multi-label and multi-task), or one number (linear:
  * regression, in the standardised units the model was trained in).  Its
  * losses are in mr_loss.h.
+ *
+ * A language model (MR_HEAD_NEXT_TOKEN, pretraining) has no pooling: the
+ * same dense layer reads the last layer's output at every step, and its
+ * K outputs are the next token's ids 1..K-1, with output 0 standing for
+ * any rarer token (ids >= K).  It reads left to right only (one
+ * direction: a reverse direction would see the token it predicts) and is
+ * masked, so every row starts from the zero state.  Its logits, outputs
+ * and their gradient hold (T, B, K) instead of (B, K), and share one
+ * buffer: after the forward pass it holds the outputs, after the loss
+ * their gradient.  Inference on one
+ * row (mr_infer.h) gives the distribution of the token after it: pooling
+ * is "last", and the head a softmax.
  */
 #ifndef MR_NET_H
 #define MR_NET_H
@@ -55,7 +67,9 @@ typedef enum MrHead
 {
 	MR_HEAD_SOFTMAX = 0,		/* one class of K >= 2 */
 	MR_HEAD_SIGMOID = 1,		/* K >= 1 independent yes/no labels */
-	MR_HEAD_LINEAR = 2			/* one number (K = 1) */
+	MR_HEAD_LINEAR = 2,			/* one number (K = 1) */
+	MR_HEAD_NEXT_TOKEN = 3		/* a language model: at every step, a softmax
+								 * over K output tokens predicting the next one */
 } MrHead;
 
 /*
@@ -135,8 +149,8 @@ typedef struct MrActs
 	float	   *rec_mask[MR_MAX_LAYERS][2];	/* (B, H_l) or NULL */
 	float	   *pooled;			/* (B, D) */
 	int32_t    *pool_arg;		/* (B, D) step taken by max pooling */
-	float	   *logits;			/* (B, K) */
-	float	   *probs;			/* (B, K) the head's outputs (mr_net_head) */
+	float	   *logits;			/* (B, K); next-token head (T, B, K) */
+	float	   *probs;			/* (B, K) the head's outputs (mr_net_head); next-token (T, B, K) */
 	MrLstmMasks masks[MR_MAX_LAYERS][2];	/* dropout masks of the last forward */
 	/* backward workspace */
 	float	   *dbuf[2];		/* (T, B, max width) each: dY and dX in turn */
@@ -145,7 +159,7 @@ typedef struct MrActs
 	float	   *dH;				/* (T, B, max H) */
 	float	   *work;			/* LSTM forward/backward work */
 	float	   *dpooled;		/* (B, D) */
-	float	   *dlogits;		/* (B, K) */
+	float	   *dlogits;		/* (B, K); next-token head (T, B, K) */
 } MrActs;
 
 /* Dropout rates for training; all zero = none */
@@ -270,10 +284,30 @@ void		mr_net_embed_backward(const MrNet *net, const MrBatch *batch,
 								  const MrActs *acts, MrNet *grads,
 								  uint8_t *touched, int32_t *rows, int32_t *n_rows);
 
+/*
+ * Copy every tensor but the dense head from src into dst (fine-tuning
+ * from a pretrained network): their embeddings, inputs and layers must
+ * have the same shapes.  MR_EDIMS, with detail in err, when they differ.
+ */
+MrStatus	mr_net_copy_body(MrNet *dst, const MrNet *src, MrError *err);
+
+/*
+ * Parameter groups, bottom to top, for discriminative learning rates and
+ * gradual unfreezing: the embedding (when there is one), each layer (both
+ * directions), and the dense head.  Each is one contiguous range of the
+ * flat array.  Writes up to MR_MAX_LAYERS + 2 ranges and returns how many.
+ */
+typedef struct MrParamGroup
+{
+	size_t		offset;
+	size_t		count;
+} MrParamGroup;
+int			mr_net_param_groups(const MrNet *net, MrParamGroup *groups);
+
 /* Softmax over K logits in place (max-subtracted, for stability) */
 void		mr_softmax(float *x, int K);
 
-/* The head's outputs from K logits, in place: softmax, sigmoids, or as is */
+/* The head's outputs from K logits, in place: softmax (next-token too), sigmoids, or as is */
 void		mr_net_head(float *x, int K, int head);
 
 #endif							/* MR_NET_H */
