@@ -21,7 +21,7 @@ SELECT rnn_predict('not a model at all'::bytea, 'fever');
 SELECT rnn_predict(substring(model FROM 1 FOR 100), 'fever') FROM me_model;
 SELECT rnn_predict(model || '\x00'::bytea, 'fever') FROM me_model;
 SELECT rnn_predict(set_byte(model, 200, get_byte(model, 200) # 16), 'fever') FROM me_model;
-SELECT rnn_predict(set_byte(model, 4, 5), 'fever') FROM me_model;
+SELECT rnn_predict(set_byte(model, 4, 6), 'fever') FROM me_model;
 SELECT rnn_model_info(substring(model FROM 1 FOR 20)) FROM me_model;
 
 -- every function that reads a model, on every kind of damage

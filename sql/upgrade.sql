@@ -45,6 +45,10 @@ SELECT version, deployed FROM rnn_train_model('up', 'up_rows', 'note', 'dx', '{"
 SELECT left(rnn_report(model), 15) AS report_of_an_old_model FROM up_models WHERE seed = 1;
 -- 0.4's functions know an old model for a classifier
 SELECT rnn_predict_value(model, 'fever') FROM up_models WHERE seed = 1;
+-- 0.5 pretrains on the same rows and fine-tunes from that
+SELECT rnn_model_info(rnn_train('up_rows', 'note', 'dx',
+                                rnn_pretrain('up_rows', 'note', '{"epochs": 1, "hidden": 4, "embed_dim": 2}'),
+                                '{"epochs": 1}'))->'base_model'->>'rows_used' AS fine_tuned_from_rows;
 
 \c :regress_db
 DROP DATABASE medrnn_upgrade;

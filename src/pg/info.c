@@ -32,22 +32,39 @@ append_string(StringInfo b, const char *utf8, size_t len)
 	escape_json(b, MedrnnUtf8ToServer(utf8, len));
 }
 
+/* See info.h */
+void
+MedrnnModelDigest(const uint8 *buf, size_t len, uint8 *digest)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	StaticAssertStmt(PG_SHA256_DIGEST_LENGTH == MR_FINGERPRINT_BYTES, "a fingerprint is a SHA-256");
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, buf, len) < 0 ||
+		pg_cryptohash_final(ctx, digest, PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+}
+
+/* A digest in hex */
+static char *
+hex_digest(const uint8 *digest)
+{
+	char	   *hex = palloc(2 * PG_SHA256_DIGEST_LENGTH + 1);
+
+	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
+		sprintf(hex + 2 * i, "%02x", digest[i]);
+	return hex;
+}
+
 /* SHA-256 of the bytes that identify a model (all but its timings), in hex */
 static char *
 fingerprint(const uint8 *buf, size_t len)
 {
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	char	   *hex = palloc(2 * PG_SHA256_DIGEST_LENGTH + 1);
 
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, buf, len) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
-	pg_cryptohash_free(ctx);
-	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
-		sprintf(hex + 2 * i, "%02x", digest[i]);
-	return hex;
+	MedrnnModelDigest(buf, len, digest);
+	return hex_digest(digest);
 }
 
 /* Limits on the stored options that jsonb_in could otherwise trip over */
@@ -182,18 +199,37 @@ MedrnnModelInfoText(bytea *b, const MrModel *m)
 						 m->smiles_variants > 1 ? m->smiles_variants : 1, m->rows_not_rewritten);
 	appendStringInfo(&j, ", \"vocabulary_size\": %d, \"embedding_rows\": %d",
 					 m->n_tokens, cfg->vocab_size);
-	appendStringInfo(&j, ", \"classes\": %d, \"labels\": [", cfg->n_classes);
-	for (int k = 0; k < cfg->n_classes; k++)
+	if (m->task == MR_TASK_LANGUAGE_MODEL)
 	{
-		if (k)
-			appendStringInfoString(&j, ", ");
-		append_string(&j, m->labels[k], m->label_len[k]);
+		/* its outputs are its commonest tokens and one for the rest */
+		const MrEpochLog *best = &m->epochs[m->best_epoch - 1];
+
+		appendStringInfo(&j, ", \"output_words\": %d, \"perplexity\": ", cfg->n_classes);
+		MedrnnAppendJsonNumber(&j, exp(best->loss));
+		appendStringInfoString(&j, ", \"val_perplexity\": ");
+		if (isnan(best->val_loss))
+			appendStringInfoString(&j, "null");
+		else
+			MedrnnAppendJsonNumber(&j, exp(best->val_loss));
 	}
-	appendStringInfoString(&j, "], \"positive_label\": ");
-	if (m->positive_class >= 0)
-		append_string(&j, m->labels[m->positive_class], m->label_len[m->positive_class]);
 	else
-		appendStringInfoString(&j, "null");
+	{
+		appendStringInfo(&j, ", \"classes\": %d, \"labels\": [", cfg->n_classes);
+		for (int k = 0; k < cfg->n_classes; k++)
+		{
+			if (k)
+				appendStringInfoString(&j, ", ");
+			append_string(&j, m->labels[k], m->label_len[k]);
+		}
+		appendStringInfoString(&j, "], \"positive_label\": ");
+		if (m->positive_class >= 0)
+			append_string(&j, m->labels[m->positive_class], m->label_len[m->positive_class]);
+		else
+			appendStringInfoString(&j, "null");
+	}
+	if (m->has_base)
+		appendStringInfo(&j, ", \"base_model\": {\"fingerprint\": \"%s\", \"rows_used\": " UINT64_FORMAT "}",
+						 hex_digest(m->base_fingerprint), m->base_rows);
 	/* what a model that does not classify predicts, and how it decides */
 	if (m->task != MR_TASK_CLASSIFICATION)
 		appendStringInfo(&j, ", \"task\": \"%s\"", mr_task_name(m->task));
@@ -205,7 +241,7 @@ MedrnnModelInfoText(bytea *b, const MrModel *m)
 		appendStringInfoString(&j, ", \"target_scale\": ");
 		MedrnnAppendJsonNumber(&j, m->target_scale);
 	}
-	else if (m->task != MR_TASK_CLASSIFICATION)
+	else if (m->task == MR_TASK_MULTILABEL || m->task == MR_TASK_MULTITASK)
 	{
 		appendStringInfoString(&j, ", \"thresholds\": [");
 		for (int k = 0; k < cfg->n_classes; k++)

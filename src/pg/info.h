@@ -15,4 +15,10 @@
  */
 char	   *MedrnnModelInfoText(bytea *b, const MrModel *m);
 
+/*
+ * SHA-256 of a model's identifying bytes (buf[0..len), len its
+ * fingerprint_len): its fingerprint, and a fine-tuned model's lineage
+ */
+void		MedrnnModelDigest(const uint8 *buf, size_t len, uint8 *digest);
+
 #endif							/* MEDRNN_INFO_H */

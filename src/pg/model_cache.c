@@ -69,6 +69,14 @@ prepare(MedrnnCachedModel *c)
 	MemoryContext old;
 	size_t		need;
 
+	/* a language model predicts tokens, not what these functions answer */
+	if (c->model->task == MR_TASK_LANGUAGE_MODEL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model is a language model, which predicts no labels"),
+				 errdetail("rnn_pretrain made it to be fine-tuned, not to predict."),
+				 errhint("Fine-tune it on labelled rows: rnn_train(relation, input_col, label_col, model).")));
+
 	/*
 	 * A model's shape is whatever its bytes say: check the workspace it asks
 	 * for against the memory budget before allocating it.

@@ -36,6 +36,7 @@
 #include "medrnn.h"
 #include "model_cache.h"
 #include "predict.h"
+#include "registry.h"
 
 /*
  * Names are at most 100 characters, as the registry table's CHECK says
@@ -151,6 +152,46 @@ registry_table(FunctionCallInfo fcinfo)
 	return quote_qualified_identifier(nsp, "rnn_model");
 }
 
+/* "no deployed model named ..." */
+static void
+no_deployed_model(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("no deployed model named \"%s\"", name),
+			 errhint("Train one with rnn_train_model, or deploy a version with rnn_deploy.")));
+}
+
+/* See registry.h */
+bytea *
+MedrnnDeployedModelBytes(FunctionCallInfo fcinfo, const char *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(name)};
+	MemoryContext caller = CurrentMemoryContext;
+	bytea	   *copy;
+	bool		isnull;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(psprintf("SELECT model FROM %s WHERE name = $1 AND deployed",
+									   registry_table(fcinfo)),
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading the model registry failed");
+	if (SPI_processed == 0)
+		no_deployed_model(name);
+	{
+		bytea	   *b = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc, 1, &isnull));
+
+		copy = MemoryContextAlloc(caller, VARSIZE_ANY_EXHDR(b) + VARHDRSZ);
+		SET_VARSIZE(copy, VARSIZE_ANY_EXHDR(b) + VARHDRSZ);
+		memcpy(VARDATA(copy), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	}
+	SPI_finish();
+	return copy;
+}
+
 /*
  * Decode the deployed model of name, with its one reference for the cache.
  * Its context is made under the current (SPI) context, so that if this or
@@ -226,10 +267,7 @@ deployed_model(FunctionCallInfo fcinfo, const char *name)
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading the model registry failed");
 	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("no deployed model named \"%s\"", name),
-				 errhint("Train one with rnn_train_model, or deploy a version with rnn_deploy.")));
+		no_deployed_model(name);
 	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	row_xmin = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0],

@@ -1,8 +1,9 @@
 /*
  * train.c
- *	  rnn_train(relation, input_col, label_col, options): read the rows
- *	  through SPI and hand them to the core's fit pipeline (mr_fit), which
- *	  returns the model.
+ *	  rnn_train(relation, input_col, label_col [, base], options) and
+ *	  rnn_pretrain(relation, input_col, options): read the rows through SPI
+ *	  and hand them to the core's fit pipeline (mr_fit), which returns the
+ *	  model.
  *
  * What stays here is what needs the server: resolving the relation and
  * columns, reading rows as the calling user, converting them to the
@@ -22,13 +23,16 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "info.h"
 #include "input.h"
 #include "medrnn.h"
 #include "mr_blas.h"
 #include "mr_fit.h"
 #include "mr_series.h"
 #include "options.h"
+#include "model_cache.h"
 #include "read_rows.h"
+#include "registry.h"
 
 /* The row source mr_fit reads: the SPI scan, rows converted to UTF-8 */
 typedef struct TrainSource
@@ -145,15 +149,42 @@ utf8_name(const char *s)
 	return pg_server_to_any(s, (int) strlen(s), PG_UTF8);
 }
 
-PG_FUNCTION_INFO_V1(rnn_train);
-
-/* Train a classifier on a relation's rows */
-Datum
-rnn_train(PG_FUNCTION_ARGS)
+/*
+ * Fine-tuning: decode the base model (given, or deployed under the name in
+ * the options) into the training context and put it in spec with its
+ * fingerprint.  A base given both ways is an error.
+ */
+static void
+set_base_model(FunctionCallInfo fcinfo, bytea *base, MrFitSpec *spec)
 {
-	Oid			relid;
-	char	   *input_col,
-			   *label_col;
+	const MrOptions *o = &spec->options;
+	MrModel    *m;
+
+	if (base && o->base_model)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the base model is given twice"),
+				 errdetail("rnn_train was passed a model and option \"base_model\" names one."),
+				 errhint("Leave out \"base_model\".")));
+	if (!base && o->base_model)
+		base = MedrnnDeployedModelBytes(fcinfo,
+										MedrnnUtf8ToServer(o->base_model, o->base_model_len));
+	if (!base)
+		return;
+	m = MedrnnDecodeModel(base);
+	MedrnnModelDigest((const uint8 *) VARDATA_ANY(base), m->fingerprint_len, spec->base_fingerprint);
+	spec->base = m;
+}
+
+/*
+ * Train on a relation's rows: a model of the label column (label_col), or
+ * a language model of the input alone (label_col NULL), from scratch or
+ * from base (NULL: none, or the options' "base_model")
+ */
+static bytea *
+train_model(FunctionCallInfo fcinfo, Oid relid, const char *input_col, const char *label_col,
+			Jsonb *options, bytea *base)
+{
 	MedrnnSource src;
 	MrFitSpec	spec;
 	MrFitHooks	hooks;
@@ -168,19 +199,11 @@ rnn_train(PG_FUNCTION_ARGS)
 	size_t		len = 0;
 	bytea	   *result;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("relation, input column and label column must not be NULL")));
-	relid = PG_GETARG_OID(0);
-	input_col = NameStr(*PG_GETARG_NAME(1));
-	label_col = NameStr(*PG_GETARG_NAME(2));
-
 	memset(&spec, 0, sizeof(spec));
-	MedrnnParseOptions(PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3), &spec.options);
+	MedrnnParseOptions(options, &spec.options);
 	MedrnnResolveSource(relid, input_col, label_col, spec.options.task, &src);
-	spec.task = src.task;
-	spec.label_column = utf8_name(label_col);
+	spec.task = label_col ? src.task : MR_TASK_LANGUAGE_MODEL;
+	spec.label_column = label_col ? utf8_name(label_col) : NULL;
 	spec.source = src.input_type == MEDRNN_IN_TEXT ? MR_SOURCE_TEXT :
 		src.input_type == MEDRNN_IN_TEXT_ARRAY ? MR_SOURCE_TOKENS : MR_SOURCE_SEQ;
 	spec.relation = utf8_name(src.relname);
@@ -199,6 +222,7 @@ rnn_train(PG_FUNCTION_ARGS)
 	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "medrnn train context",
 									  ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(train_cxt);
+	set_base_model(fcinfo, base, &spec);
 	a = MedrnnAllocator(train_cxt);
 	memset(&ts, 0, sizeof(ts));
 	ts.input_type = src.input_type;
@@ -232,5 +256,50 @@ rnn_train(PG_FUNCTION_ARGS)
 	memcpy(VARDATA(result), image, len);
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(train_cxt);
-	PG_RETURN_BYTEA_P(result);
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(rnn_train);
+
+/*
+ * Train a model on a relation's rows:
+ * rnn_train(relation, input_col, label_col, options), or with a base model
+ * to fine-tune, rnn_train(relation, input_col, label_col, base, options)
+ */
+Datum
+rnn_train(PG_FUNCTION_ARGS)
+{
+	int			opt_arg = PG_NARGS() == 5 ? 4 : 3;
+	bytea	   *base = NULL;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("relation, input column and label column must not be NULL")));
+	if (PG_NARGS() == 5)
+	{
+		if (PG_ARGISNULL(3))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("base model must not be NULL"),
+					 errhint("To train from scratch, leave the base model out.")));
+		base = PG_GETARG_BYTEA_PP(3);
+	}
+	PG_RETURN_BYTEA_P(train_model(fcinfo, PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)),
+								  NameStr(*PG_GETARG_NAME(2)),
+								  PG_ARGISNULL(opt_arg) ? NULL : PG_GETARG_JSONB_P(opt_arg), base));
+}
+
+PG_FUNCTION_INFO_V1(rnn_pretrain);
+
+/* Pretrain a language model on a relation's input column: rnn_pretrain(relation, input_col, options) */
+Datum
+rnn_pretrain(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("relation and input column must not be NULL")));
+	PG_RETURN_BYTEA_P(train_model(fcinfo, PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), NULL,
+								  PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2), NULL));
 }

@@ -2,7 +2,7 @@
 -- and row-level security apply as for any query of theirs.  So does
 -- rnn_report, which reads the relation it reports on.
 BEGIN;
-SELECT plan(13);
+SELECT plan(16);
 SET LOCAL client_min_messages = warning;
 
 CREATE TABLE priv_notes (id int, note text, dx text, owner_role text);
@@ -28,6 +28,12 @@ SELECT lives_ok($$SELECT rnn_train('priv_notes', 'note', 'dx', '{"epochs": 1, "h
                 'a role with SELECT can train');
 RESET ROLE;
 
+-- rnn_pretrain reads the input column only: no label, no grant on one needed
+SET LOCAL ROLE medrnn_nobody;
+SELECT is((rnn_model_info(rnn_pretrain('priv_notes', 'note', '{"epochs": 1, "hidden": 2, "embed_dim": 2}'))->>'rows_used')::int,
+          40, 'rnn_pretrain needs SELECT on the input column only');
+RESET ROLE;
+
 -- row-level security: a role trains on the rows its policy shows it, no more
 ALTER TABLE priv_notes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_ward ON priv_notes FOR SELECT USING (owner_role = current_user);
@@ -38,6 +44,15 @@ RESET ROLE;
 SET LOCAL ROLE medrnn_reader;
 SELECT throws_ok($$SELECT rnn_train('priv_notes', 'note', 'dx')$$, '22000', 'no rows to train on',
                  'a role whose policy shows no rows trains on nothing');
+RESET ROLE;
+
+-- rnn_pretrain reads the input column only, under the same rules
+SET LOCAL ROLE medrnn_ward_a;
+SELECT is((rnn_model_info(rnn_pretrain('priv_notes', 'note', '{"epochs": 1, "hidden": 2, "embed_dim": 2}'))->>'rows_used')::int,
+          30, 'with row-level security, rnn_pretrain sees only the role''s own 30 rows');
+-- and a base model named in the options is read from the registry as the caller
+SELECT throws_ok($$SELECT rnn_train('priv_notes', 'note', 'dx', '{"base_model": "any"}')$$,
+                 '42501', NULL, 'a role without access to the registry cannot fine-tune from a registered model');
 RESET ROLE;
 
 -- views: the view owner's privileges on the base table, the caller's on the view

@@ -1,7 +1,7 @@
 -- The SQL interface: signatures, volatility, parallel labels, strictness,
 -- and that nothing runs with anyone's privileges but the caller's.
 BEGIN;
-SELECT plan(52);
+SELECT plan(62);
 -- settings exist once the library is loaded (any medrnn call does that)
 LOAD 'medrnn';
 
@@ -15,6 +15,29 @@ SELECT isnt_strict('rnn_train', ARRAY['regclass', 'name', 'name', 'jsonb'],
 SELECT is((SELECT pg_get_expr(proargdefaults, 0) FROM pg_proc
            WHERE oid = 'rnn_train(regclass, name, name, jsonb)'::regprocedure),
           '''{}''::jsonb', 'options default to {}');
+
+-- pretraining, and fine-tuning: the base model is a fifth argument and
+-- options have no default there, so rnn_train(rel, in, label, '{...}')
+-- stays the four-argument form and is never ambiguous
+SELECT function_returns('rnn_pretrain', ARRAY['regclass', 'name', 'jsonb'], 'bytea');
+SELECT volatility_is('rnn_pretrain', ARRAY['regclass', 'name', 'jsonb'], 'volatile');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'rnn_pretrain(regclass, name, jsonb)'::regprocedure),
+          'u', 'rnn_pretrain is PARALLEL UNSAFE');
+SELECT isnt_strict('rnn_pretrain', ARRAY['regclass', 'name', 'jsonb'],
+                   'rnn_pretrain is not STRICT: NULL arguments get an error');
+SELECT is((SELECT pg_get_expr(proargdefaults, 0) FROM pg_proc
+           WHERE oid = 'rnn_pretrain(regclass, name, jsonb)'::regprocedure),
+          '''{}''::jsonb', 'rnn_pretrain options default to {}');
+SELECT function_returns('rnn_train', ARRAY['regclass', 'name', 'name', 'bytea', 'jsonb'], 'bytea');
+SELECT isnt_strict('rnn_train', ARRAY['regclass', 'name', 'name', 'bytea', 'jsonb'],
+                   'fine-tuning rnn_train is not STRICT: a NULL base model gets an error');
+SELECT is((SELECT pronargdefaults FROM pg_proc
+           WHERE oid = 'rnn_train(regclass, name, name, bytea, jsonb)'::regprocedure),
+          0::int2, 'fine-tuning rnn_train has no defaults');
+SELECT lives_ok($$SELECT 'rnn_train(regclass, name, name, jsonb)'::regprocedure = (
+                  SELECT p.oid FROM pg_proc p WHERE p.proname = 'rnn_train' AND p.pronargs = 4)$$,
+                'one four-argument rnn_train');
+SELECT has_function('rnn_pretrain_model', ARRAY['text', 'regclass', 'name', 'jsonb', 'boolean']);
 
 SELECT has_function('rnn_predict', ARRAY['bytea', 'text']);
 SELECT has_function('rnn_predict', ARRAY['bytea', 'text[]']);

@@ -2,7 +2,8 @@
 #
 # test/suites/cancel.sh
 #	  Training respects interrupts: statement_timeout, pg_cancel_backend and
-#	  pg_terminate_backend stop a long rnn_train within about a second; a
+#	  pg_terminate_backend stop a long rnn_train within about a second (and
+#	  statement_timeout and pg_cancel_backend a long rnn_pretrain); a
 #	  cancelled backend gives back its memory and trains again; a cancelled
 #	  CREATE TABLE AS leaves no table; a terminated backend leaves no row in
 #	  rnn_progress.
@@ -26,6 +27,7 @@ EXT=${MEDRNN_EXTENSION:-medrnn}
 ROOT=${MEDRNN_ROOT:-$(pwd)}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-cancel.XXXXXX")
 LONG="rnn_train('abstracts', 'text', 'label', '{\"epochs\": 30}')"
+LONG_LM="rnn_pretrain('abstracts', 'text', '{\"epochs\": 30, \"maxlen\": 300}')"
 SMALL="rnn_train('abstracts', 'text', 'label', '{\"epochs\": 1, \"hidden\": 8, \"embed_dim\": 8}')"
 START=$SECONDS
 BG_PID=
@@ -61,7 +63,7 @@ wait_training()
 
 	while [ $tries -lt 300 ]; do
 		pid=$(q -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$app'
-		            AND state = 'active' AND query LIKE '%rnn_train%\"epochs\": 30%'" 2>/dev/null || true)
+		            AND state = 'active' AND query ~ 'rnn_(train|pretrain).*\"epochs\": 30'" 2>/dev/null || true)
 		[ -z "$pid" ] || break
 		sleep 0.1
 		tries=$((tries + 1))
@@ -105,7 +107,7 @@ wait_gone_ms()
 	printf '%s\n' $((t - t0))
 }
 
-echo "1..14"
+echo "1..18"
 
 LOG_START=0
 if [ -n "${MEDRNN_PGLOG:-}" ] && [ -f "$MEDRNN_PGLOG" ]; then
@@ -148,6 +150,36 @@ grep -q 'canceling statement due to statement timeout' "$WORK/timeout.out"
 ok $? "statement_timeout = '1s' cancels a long rnn_train"
 ok "$([ "$elapsed" -lt 2500 ] && echo 0 || echo 1)" "... and the statement ends ${elapsed} ms after it started (limit 2500)"
 [ "$elapsed" -lt 2500 ] || diag <"$WORK/timeout.out"
+
+# the same for pretraining, whose next-token softmax runs at every step
+t0=$(now_ms)
+q -c "SET client_min_messages = warning" -c "SET statement_timeout = '1s'" -c "SELECT length($LONG_LM)" \
+	>"$WORK/timeout_lm.out" 2>&1 || true
+elapsed=$(($(now_ms) - t0))
+grep -q 'canceling statement due to statement timeout' "$WORK/timeout_lm.out"
+ok $? "statement_timeout = '1s' cancels a long rnn_pretrain"
+ok "$([ "$elapsed" -lt 2500 ] && echo 0 || echo 1)" "... and the statement ends ${elapsed} ms after it started (limit 2500)"
+[ "$elapsed" -lt 2500 ] || diag <"$WORK/timeout_lm.out"
+
+PGAPPNAME=medrnn_cancel_lm q -c "SET client_min_messages = warning" -c "SET medrnn.threads = 2" \
+	-c "SELECT length($LONG_LM)" >"$WORK/cancel_lm.out" 2>&1 &
+BG_PID=$!
+pid=$(wait_training medrnn_cancel_lm 2000)
+if [ -n "$pid" ]; then
+	t0=$(now_ms)
+	q -c "SELECT pg_cancel_backend($pid)" >/dev/null
+	ms=$(wait_gone_ms "$BG_PID" 10 "$t0")
+	wait "$BG_PID" 2>/dev/null || true
+	BG_PID=
+	grep -q 'canceling statement due to user request' "$WORK/cancel_lm.out"
+	ok $? "pg_cancel_backend cancels a long rnn_pretrain (medrnn.threads = 2)"
+	ok "$([ "$ms" -lt 1000 ] && echo 0 || echo 1)" "... within 1 s: the client got its error ${ms} ms after the cancel"
+	[ "$ms" -lt 1000 ] || diag <"$WORK/cancel_lm.out"
+else
+	ok 1 "pg_cancel_backend cancels a long rnn_pretrain: the pretraining never showed in pg_stat_activity"
+	ok 1 "... within 1 s"
+	diag <"$WORK/cancel_lm.out"
+fi
 
 # ---------------------------------------------------------------------------
 # pg_cancel_backend from a second connection, with two training threads
