@@ -307,6 +307,18 @@ test_pretrain(void)
 			 same_layer(&ft2->net, &lm->net, 0) && !same_layer(&ft2->net, &lm->net, 1),
 			 "two epochs: the top layer trained too, the bottom layer and the embedding still frozen");
 	{
+		MrModel    *stopped = NULL;
+
+		/* emb, two layers, head: epochs 1-3 unfreeze, early stopping watches from epoch 4 */
+		MR_CHECK(fit(&ar, c, MR_TASK_CLASSIFICATION, lm,
+					 "{\"epochs\": 7, \"unfreeze\": \"gradual\", \"seed\": 4, \"validation_split\": 0.3, "
+					 "\"early_stopping\": 1}", &seen, &img2, &len2, &err) == MR_OK &&
+				 mr_model_decode(img2, len2, &ar.allocator, &stopped, &err) == MR_OK &&
+				 stopped->best_epoch >= 4 && stopped->n_epochs >= 5,
+				 "with gradual unfreezing, early stopping keeps no epoch before every layer trains (kept %d of %d)",
+				 stopped ? stopped->best_epoch : -1, stopped ? stopped->n_epochs : -1);
+	}
+	{
 		MrModel    *flat = NULL,
 				   *decayed = NULL;
 		double		d_flat = -1,

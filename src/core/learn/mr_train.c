@@ -855,6 +855,7 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	double		t_start = now_seconds();
 	double		best_monitor = INFINITY;
 	int			wait = 0;
+	int			warmup = 0;		/* gradual unfreezing: epochs before every layer trains */
 	int			blas_threads = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -871,6 +872,13 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 		return mr_set_error(err, MR_EINVAL,
 							"The rows have %d steps of %d features; the network reads %d steps of %d.",
 							(int) data->T, (int) data->F, (int) cfg->maxlen, (int) cfg->n_features);
+
+	if (tc->gradual_unfreeze)
+	{
+		MrParamGroup groups[MR_MAX_LAYERS + 2];
+
+		warmup = mr_net_param_groups(net, groups) - 1;
+	}
 
 	/* initialise from the seed; shuffling and dropout use a second stream */
 	mr_rng_seed(&rng, tc->seed);
@@ -1061,6 +1069,13 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 							  n_val > 0 ? "validation" : "training", epoch);
 			goto done;
 		}
+		/*
+		 * While layers are still frozen (gradual unfreezing) the model is not
+		 * yet the one being trained: early stopping starts watching at the
+		 * first epoch in which every layer trains
+		 */
+		if (epoch <= warmup)
+			continue;
 		if (monitor < best_monitor)
 		{
 			best_monitor = monitor;
@@ -1078,8 +1093,8 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 	/* keep the best epoch's weights (Keras restore_best_weights=True) */
 	if (s.best && res->best_epoch > 0 && res->best_epoch != res->n_epochs)
 		memcpy(net->params, s.best, sizeof(float) * net->n_params);
-	if (!s.best)
-		res->best_epoch = res->n_epochs;
+	if (!s.best || res->best_epoch == 0)
+		res->best_epoch = res->n_epochs;	/* no patience, or every epoch a warm-up */
 	/* the last update has not been through a forward pass: check it too */
 	for (size_t i = 0; i < net->n_params; i++)
 		if (!(fabsf(net->params[i]) <= MR_NET_MAX_WEIGHT))

@@ -63,7 +63,9 @@ typedef struct MrTrainConfig
 								 * learns this many times slower than the one above
 								 * (ULMFiT: 2.6); 0 or 1 = one rate */
 	int			gradual_unfreeze;	/* epoch e trains the head and the e - 1 groups
-									 * below it (mr_net_param_groups); 0 = all */
+									 * below it (mr_net_param_groups); 0 = all.
+									 * Early stopping watches from the first epoch
+									 * in which every group trains. */
 } MrTrainConfig;
 
 /* One epoch's figures; val_* are NaN without a validation split */
