@@ -188,7 +188,9 @@ typedef struct ModelSpec
 	MrSourceKind source;		/* text, or the text split at spaces as text[] */
 	const char *options;		/* rnn_train's options */
 	int			task;			/* MrTask: regression learns the text's length,
-								 * multilabel the class and whether it is long */
+								 * multilabel the class and whether it is long;
+								 * a language model reads no label */
+	int			from_previous;	/* fine-tune from the model of the spec before */
 } ModelSpec;
 
 static const ModelSpec specs[] = {
@@ -217,6 +219,13 @@ static const ModelSpec specs[] = {
 		"{\"tokenizer\": \"smiles\", \"num_words\": 32, \"embed_dim\": 4, \"maxlen\": 20, \"hidden\": 4, "
 		"\"validation_split\": 0.3, \"class_weight\": \"balanced\", \"epochs\": 2, \"batch_size\": 8, "
 	"\"learning_rate\": 0.01, \"seed\": 42}", MR_TASK_MULTILABEL},
+	{"language_model.mrnn", 1, 10, MR_SOURCE_TEXT,
+		"{\"tokenizer\": \"smiles\", \"num_words\": 32, \"output_words\": 20, \"embed_dim\": 4, "
+		"\"maxlen\": 20, \"hidden\": [5, 4], \"validation_split\": 0.2, \"epochs\": 2, "
+	"\"batch_size\": 8, \"learning_rate\": 0.01, \"seed\": 42}", MR_TASK_LANGUAGE_MODEL},
+	{"fine_tuned.mrnn", 1, 10, MR_SOURCE_TEXT,
+		"{\"unfreeze\": \"gradual\", \"lr_decay\": 2.6, \"pooling\": \"max\", \"epochs\": 3, "
+	"\"batch_size\": 8, \"learning_rate\": 0.01, \"seed\": 42}", MR_TASK_CLASSIFICATION, 1},
 };
 
 /* The rows a model trains on: the first per_label rows of every label */
@@ -312,7 +321,8 @@ spec_next(MrRow *row, void *state)
  * image depends only on the data, code and CPU
  */
 static uint8_t *
-fit_model(const char *options, MrSourceKind source, int task, const MrRowSource *src, size_t *len)
+fit_model(const char *options, MrSourceKind source, int task, const MrRowSource *src,
+		  const uint8_t *base, size_t base_len, size_t *len)
 {
 	const MrAllocator *a = &mr_malloc_allocator;
 	MrArena		ar;
@@ -333,6 +343,17 @@ fit_model(const char *options, MrSourceKind source, int task, const MrRowSource 
 	spec.relation = "seeds";
 	spec.input_column = "text";
 	spec.threads = 1;
+	if (base)
+	{
+		MrModel    *b;
+
+		if (mr_model_decode(base, base_len, &ar.allocator, &b, &err) != MR_OK)
+			die("the base model does not decode", err.detail);
+		spec.base = b;
+		/* a fixed stand-in for the SHA-256 the server computes */
+		for (int i = 0; i < MR_FINGERPRINT_BYTES; i++)
+			spec.base_fingerprint[i] = (uint8_t) (0xa5 ^ i);
+	}
 	if (mr_fit(&spec, src, NULL, &ar.allocator, &image, len, &err) != MR_OK)
 		die("training failed", err.message[0] ? err.message : err.detail);
 	/* a seed the decoder rejects would be a bug here, not in the fuzzer */
@@ -350,14 +371,16 @@ fit_model(const char *options, MrSourceKind source, int task, const MrRowSource 
 
 /* Train one model as rnn_train does and return its encoded image */
 static uint8_t *
-train_model(const ModelSpec *s, const Rows *data, size_t *len)
+train_model(const ModelSpec *s, const Rows *data, const uint8_t *base, size_t base_len,
+			size_t *len)
 {
 	static SpecRows sr;
 
 	memset(&sr, 0, sizeof(sr));
 	sr.spec = s;
 	sr.data = data;
-	return fit_model(s->options, s->source, s->task, &(MrRowSource) {spec_next, &sr}, len);
+	return fit_model(s->options, s->source, s->task, &(MrRowSource) {spec_next, &sr},
+					 base, base_len, len);
 }
 
 /* The variables the measurement model reads */
@@ -478,7 +501,8 @@ train_series_model(const char *events_path, const char *outcomes_path, size_t *l
 	sr.rid = -1;
 	image = fit_model("{\"maxlen\": 12, \"step\": 240, \"hidden\": [6], \"epochs\": 2, "
 					  "\"batch_size\": 8, \"learning_rate\": 0.01, \"seed\": 42}",
-					  MR_SOURCE_SEQ, MR_TASK_CLASSIFICATION, &(MrRowSource) {stay_next, &sr}, len);
+					  MR_SOURCE_SEQ, MR_TASK_CLASSIFICATION, &(MrRowSource) {stay_next, &sr}, NULL, 0,
+					  len);
 	free(sr.events);
 	free(sr.outcomes);
 	return image;
@@ -933,18 +957,28 @@ main(int argc, char **argv)
 		die("the CSV files have fewer rows than expected", NULL);
 
 	snprintf(dir, sizeof(dir), "%s/model_decode", argv[5]);
-	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
 	{
-		size_t		len;
-		uint8_t    *img = train_model(&specs[i], specs[i].smiles ? &smiles : &abstracts, &len);
+		uint8_t    *previous = NULL;
+		size_t		previous_len = 0;
 
-		write_file(dir, specs[i].name, img, len);
-		if (i == 0)
+		for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
 		{
-			write_variants(dir, img, len);
-			write_hostile(dir, img, len);
+			size_t		len;
+			uint8_t    *img = train_model(&specs[i], specs[i].smiles ? &smiles : &abstracts,
+										  specs[i].from_previous ? previous : NULL, previous_len,
+										  &len);
+
+			write_file(dir, specs[i].name, img, len);
+			if (i == 0)
+			{
+				write_variants(dir, img, len);
+				write_hostile(dir, img, len);
+			}
+			free(previous);
+			previous = img;
+			previous_len = len;
 		}
-		free(img);
+		free(previous);
 	}
 	{
 		size_t		len;
