@@ -93,6 +93,12 @@ CREATE TABLE pt_vitals AS
 SELECT p AS id, rnn_seq(t::float8, 'HR', 60 + t) AS seq FROM generate_series(1, 4) AS p, generate_series(1, 3) AS t GROUP BY p;
 SELECT rnn_pretrain('pt_vitals', 'seq', '{"epochs": 1}');
 
+-- the memory budget holds before anything is allocated: the softmax at every
+-- step is the language model's largest buffer
+SET medrnn.train_memory_limit = '2MB';
+SELECT rnn_pretrain('pt_rows', 'note', '{"epochs": 1}');
+RESET medrnn.train_memory_limit;
+
 -- pre-split codes (text[]) and token sequences (rnnseq)
 CREATE TABLE pt_code_lm AS SELECT rnn_pretrain('pt_codes', 'codes', '{"epochs": 2, "hidden": 8, "embed_dim": 4}') AS model;
 SELECT rnn_model_info(model)->>'input' AS input, rnn_model_info(model)->>'task' AS task FROM pt_code_lm;

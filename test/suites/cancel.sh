@@ -142,67 +142,57 @@ NO_GHOST="rnn_progress has no row left for the terminated backend"
 # ---------------------------------------------------------------------------
 # statement_timeout = 1s: the whole statement ends within 2.5 s
 
-t0=$(now_ms)
-q -c "SET client_min_messages = warning" -c "SET statement_timeout = '1s'" -c "SELECT length($LONG)" \
-	>"$WORK/timeout.out" 2>&1 || true
-elapsed=$(($(now_ms) - t0))
-grep -q 'canceling statement due to statement timeout' "$WORK/timeout.out"
-ok $? "statement_timeout = '1s' cancels a long rnn_train"
-ok "$([ "$elapsed" -lt 2500 ] && echo 0 || echo 1)" "... and the statement ends ${elapsed} ms after it started (limit 2500)"
-[ "$elapsed" -lt 2500 ] || diag <"$WORK/timeout.out"
+# check_timeout CALL NAME TAG: a long CALL (rnn_train or rnn_pretrain) under
+# statement_timeout = 1s
+check_timeout()
+{
+	local t0 elapsed out="$WORK/timeout_$3.out"
 
-# the same for pretraining, whose next-token softmax runs at every step
-t0=$(now_ms)
-q -c "SET client_min_messages = warning" -c "SET statement_timeout = '1s'" -c "SELECT length($LONG_LM)" \
-	>"$WORK/timeout_lm.out" 2>&1 || true
-elapsed=$(($(now_ms) - t0))
-grep -q 'canceling statement due to statement timeout' "$WORK/timeout_lm.out"
-ok $? "statement_timeout = '1s' cancels a long rnn_pretrain"
-ok "$([ "$elapsed" -lt 2500 ] && echo 0 || echo 1)" "... and the statement ends ${elapsed} ms after it started (limit 2500)"
-[ "$elapsed" -lt 2500 ] || diag <"$WORK/timeout_lm.out"
-
-PGAPPNAME=medrnn_cancel_lm q -c "SET client_min_messages = warning" -c "SET medrnn.threads = 2" \
-	-c "SELECT length($LONG_LM)" >"$WORK/cancel_lm.out" 2>&1 &
-BG_PID=$!
-pid=$(wait_training medrnn_cancel_lm 2000)
-if [ -n "$pid" ]; then
 	t0=$(now_ms)
-	q -c "SELECT pg_cancel_backend($pid)" >/dev/null
-	ms=$(wait_gone_ms "$BG_PID" 10 "$t0")
-	wait "$BG_PID" 2>/dev/null || true
-	BG_PID=
-	grep -q 'canceling statement due to user request' "$WORK/cancel_lm.out"
-	ok $? "pg_cancel_backend cancels a long rnn_pretrain (medrnn.threads = 2)"
-	ok "$([ "$ms" -lt 1000 ] && echo 0 || echo 1)" "... within 1 s: the client got its error ${ms} ms after the cancel"
-	[ "$ms" -lt 1000 ] || diag <"$WORK/cancel_lm.out"
-else
-	ok 1 "pg_cancel_backend cancels a long rnn_pretrain: the pretraining never showed in pg_stat_activity"
-	ok 1 "... within 1 s"
-	diag <"$WORK/cancel_lm.out"
-fi
+	q -c "SET client_min_messages = warning" -c "SET statement_timeout = '1s'" -c "SELECT length($1)" \
+		>"$out" 2>&1 || true
+	elapsed=$(($(now_ms) - t0))
+	grep -q 'canceling statement due to statement timeout' "$out"
+	ok $? "statement_timeout = '1s' cancels a long $2"
+	ok "$([ "$elapsed" -lt 2500 ] && echo 0 || echo 1)" "... and the statement ends ${elapsed} ms after it started (limit 2500)"
+	[ "$elapsed" -lt 2500 ] || diag <"$out"
+}
+
+check_timeout "$LONG" rnn_train train
+# pretraining too, whose next-token softmax at every step makes each batch long
+check_timeout "$LONG_LM" rnn_pretrain pretrain
 
 # ---------------------------------------------------------------------------
 # pg_cancel_backend from a second connection, with two training threads
 
-PGAPPNAME=medrnn_cancel_victim q -c "SET client_min_messages = warning" -c "SET medrnn.threads = 2" \
-	-c "SELECT length($LONG)" >"$WORK/cancel.out" 2>&1 &
-BG_PID=$!
-pid=$(wait_training medrnn_cancel_victim 2000)
-if [ -n "$pid" ]; then
-	t0=$(now_ms)
-	q -c "SELECT pg_cancel_backend($pid)" >/dev/null
-	ms=$(wait_gone_ms "$BG_PID" 10 "$t0")
-	wait "$BG_PID" 2>/dev/null || true
-	BG_PID=
-	grep -q 'canceling statement due to user request' "$WORK/cancel.out"
-	ok $? "pg_cancel_backend cancels a long rnn_train (medrnn.threads = 2)"
-	ok "$([ "$ms" -lt 1000 ] && echo 0 || echo 1)" "... within 1 s: the client got its error ${ms} ms after the cancel"
-	[ "$ms" -lt 1000 ] || diag <"$WORK/cancel.out"
-else
-	ok 1 "pg_cancel_backend cancels a long rnn_train: the training never showed in pg_stat_activity"
-	ok 1 "... within 1 s"
-	diag <"$WORK/cancel.out"
-fi
+# check_cancel CALL NAME TAG: cancel a long CALL 2 s into it
+check_cancel()
+{
+	local pid t0 ms out="$WORK/cancel_$3.out"
+
+	PGAPPNAME=medrnn_cancel_$3 q -c "SET client_min_messages = warning" -c "SET medrnn.threads = 2" \
+		-c "SELECT length($1)" >"$out" 2>&1 &
+	BG_PID=$!
+	pid=$(wait_training "medrnn_cancel_$3" 2000)
+	if [ -n "$pid" ]; then
+		t0=$(now_ms)
+		q -c "SELECT pg_cancel_backend($pid)" >/dev/null
+		ms=$(wait_gone_ms "$BG_PID" 10 "$t0")
+		wait "$BG_PID" 2>/dev/null || true
+		BG_PID=
+		grep -q 'canceling statement due to user request' "$out"
+		ok $? "pg_cancel_backend cancels a long $2 (medrnn.threads = 2)"
+		ok "$([ "$ms" -lt 1000 ] && echo 0 || echo 1)" "... within 1 s: the client got its error ${ms} ms after the cancel"
+		[ "$ms" -lt 1000 ] || diag <"$out"
+	else
+		ok 1 "pg_cancel_backend cancels a long $2: it never showed in pg_stat_activity"
+		ok 1 "... within 1 s"
+		diag <"$out"
+	fi
+}
+
+check_cancel "$LONG" rnn_train train
+check_cancel "$LONG_LM" rnn_pretrain pretrain
 
 # ---------------------------------------------------------------------------
 # pg_terminate_backend: the backend is gone within 1 s, the server is fine

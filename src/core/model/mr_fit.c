@@ -815,8 +815,11 @@ check_memory(const Fit *f, const MrNetConfig *cfg, const MrTrainConfig *tc)
 		mr_set_error(f->err, MR_ELIMIT,
 					 "The model has %zu parameters; with the optimizer state, one batch's activations and the rows, training needs about %zu MB.",
 					 n_params, (size_t) (total / (1024 * 1024)));
+		/* a language model's outputs at every step are most of its activations */
+		if (cfg->head == MR_HEAD_NEXT_TOKEN)
+			mr_error_hint(f->err, "Raise medrnn.train_memory_limit, or reduce output_words, batch_size or maxlen: each batch holds output_words outputs for every step of every row.");
 		/* without a mask, every row holds maxlen steps however short it is */
-		if (!cfg->mask && !f->is_series)
+		else if (!cfg->mask && !f->is_series)
 			mr_error_hint(f->err, "Raise medrnn.train_memory_limit, reduce num_words, maxlen, hidden or batch_size, or set \"mask\": true, which sizes training by the longest row instead of maxlen.");
 		return MR_ELIMIT;
 	}
