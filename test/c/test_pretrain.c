@@ -373,6 +373,23 @@ test_pretrain(void)
 			 strcmp(err.message, "no tokens to predict") == 0,
 			 "rows of one word each give nothing to predict: %s", err.message);
 
+	/* round trips: a decoded model encodes to the very bytes it came from */
+	{
+		uint8_t    *again = NULL,
+				   *again2 = NULL;
+		size_t		again_len = 0,
+					again2_len = 0;
+		MrError		e1 = {0},
+					e2 = {0};
+
+		MR_CHECK(mr_model_encode(lm, &mr_malloc_allocator, &again, &again_len, &e1) == MR_OK &&
+				 again_len == lm_len && memcmp(again, lm_img, lm_len) == 0 &&
+				 mr_model_encode(ft, &mr_malloc_allocator, &again2, &again2_len, &e2) == MR_OK &&
+				 again2_len == len && memcmp(again2, img, len) == 0,
+				 "a language model and a fine-tuned model re-encode byte for byte (%s%s)", e1.detail, e2.detail);
+		free(again);
+		free(again2);
+	}
 	hostile_images(lm_img, lm_len, img, len);
 out:
 	mr_arena_free(&ar);
