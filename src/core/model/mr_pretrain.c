@@ -19,19 +19,44 @@ static const char *const not_for_pretraining[] = {
 /* Options only fine-tuning reads */
 static const char *const finetune_only[] = {"lr_decay", "unfreeze", NULL};
 
+/* Options only a language model reads */
+static const char *const pretraining_only[] = {"output_words", NULL};
+
+/* The first of names (NULL-terminated) that the caller gave, or NULL */
+static const char *
+first_given(const MrOptions *o, const char *const *names)
+{
+	for (int i = 0; names[i]; i++)
+		if (mr_options_given(o, names[i]))
+			return names[i];
+	return NULL;
+}
+
+/* Training that is not pretraining: refuse the options only a language model reads */
+static MrStatus
+refuse_pretraining_only(const MrOptions *o, MrError *err)
+{
+	const char *name = first_given(o, pretraining_only);
+
+	if (!name)
+		return MR_OK;
+	mr_error_message(err, MR_EINVAL, "option \"%s\" applies to rnn_pretrain only", name);
+	return MR_EINVAL;
+}
+
 /* See mr_pretrain.h */
 MrStatus
 mr_pretrain_options(MrOptions *o, MrError *err)
 {
-	for (int i = 0; not_for_pretraining[i]; i++)
-		if (mr_options_given(o, not_for_pretraining[i]))
-		{
-			mr_error_message(err, MR_EINVAL, "option \"%s\" does not apply to rnn_pretrain",
-							 not_for_pretraining[i]);
-			mr_error_detail(err, "A language model predicts each next token; it has no labels and no pooled output.");
-			mr_error_hint(err, "Give it when fine-tuning with rnn_train.");
-			return MR_EINVAL;
-		}
+	const char *name = first_given(o, not_for_pretraining);
+
+	if (name)
+	{
+		mr_error_message(err, MR_EINVAL, "option \"%s\" does not apply to rnn_pretrain", name);
+		mr_error_detail(err, "A language model predicts each next token; it has no labels and no pooled output.");
+		mr_error_hint(err, "Give it when fine-tuning with rnn_train.");
+		return MR_EINVAL;
+	}
 	if (o->bidirectional || (mr_options_given(o, "mask") && !o->mask))
 	{
 		mr_error_message(err, MR_EINVAL, "a language model is %s",
@@ -124,11 +149,8 @@ mr_finetune_options(const MrModel *base, MrSourceKind source, MrOptions *o, MrEr
 	}
 	if (o->bidirectional)
 		return contradicts("bidirectional", "true", "false", err);
-	if (mr_options_given(o, "output_words"))
-	{
-		mr_error_message(err, MR_EINVAL, "option \"output_words\" applies to rnn_pretrain only");
+	if (refuse_pretraining_only(o, err) != MR_OK)
 		return MR_EINVAL;
-	}
 	if (text)
 	{
 		o->tokenizer = base->tokenizer;
@@ -151,18 +173,13 @@ mr_finetune_options(const MrModel *base, MrSourceKind source, MrOptions *o, MrEr
 MrStatus
 mr_scratch_options(const MrOptions *o, MrError *err)
 {
-	for (int i = 0; finetune_only[i]; i++)
-		if (mr_options_given(o, finetune_only[i]))
-		{
-			mr_error_message(err, MR_EINVAL, "option \"%s\" applies to fine-tuning only",
-							 finetune_only[i]);
-			mr_error_hint(err, "Start from a pretrained model: pass it to rnn_train, or name it in \"base_model\".");
-			return MR_EINVAL;
-		}
-	if (mr_options_given(o, "output_words"))
+	const char *name = first_given(o, finetune_only);
+
+	if (name)
 	{
-		mr_error_message(err, MR_EINVAL, "option \"output_words\" applies to rnn_pretrain only");
+		mr_error_message(err, MR_EINVAL, "option \"%s\" applies to fine-tuning only", name);
+		mr_error_hint(err, "Start from a pretrained model: pass it to rnn_train, or name it in \"base_model\".");
 		return MR_EINVAL;
 	}
-	return MR_OK;
+	return refuse_pretraining_only(o, err);
 }
