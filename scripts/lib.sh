@@ -147,7 +147,7 @@ medrnn_as_root()
 # Debian packages
 
 # The package groups, and the packages of one (fail on an unrecognized group)
-MEDRNN_DEP_GROUPS="base clang cron bench sklearn tools browser lint"
+MEDRNN_DEP_GROUPS="base clang cron bench sklearn tools browser citus lint"
 
 medrnn_group_packages()
 {
@@ -168,6 +168,9 @@ medrnn_group_packages()
 			echo valgrind cppcheck shellcheck ;;
 		browser)	# rnn_report's pages rendered in test/suites/report_browser.sh
 			echo chromium fonts-dejavu-core ;;
+		citus)		# building Citus from ../shared/vendor for test/suites/citus.sh
+			echo liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libxslt1-dev \
+				libpam0g-dev libreadline-dev ;;
 		lint)
 			echo shellcheck ;;
 		*)

@@ -223,8 +223,9 @@ JOBS=-j$(nproc 2>/dev/null || echo 2)
 
 medrnn_step "dependencies"
 # base: build and pgTAP; clang: the fuzzers; cron: the scheduled-retraining
-# suite; sklearn: the cross-check of rnn_evaluate; tools: valgrind, cppcheck
-medrnn_deps base clang cron sklearn tools browser
+# suite; sklearn: the cross-check of rnn_evaluate; tools: valgrind, cppcheck;
+# citus: what building Citus needs (test/suites/citus.sh)
+medrnn_deps base clang cron sklearn tools browser citus
 EXT=$(medrnn_extension_name)
 
 # The unit tests run on the same OpenBLAS kernels as the server will

@@ -49,6 +49,11 @@ SELECT rnn_predict_value(model, 'fever') FROM up_models WHERE seed = 1;
 SELECT rnn_model_info(rnn_train('up_rows', 'note', 'dx',
                                 rnn_pretrain('up_rows', 'note', '{"epochs": 1, "hidden": 4, "embed_dim": 2}'),
                                 '{"epochs": 1}'))->'base_model'->>'rows_used' AS fine_tuned_from_rows;
+-- 0.6: rnn_train_model leaves no temporary relation behind (Citus could not drop its views),
+-- and the registry goes onto Citus only where Citus is
+SELECT version, deployed FROM rnn_train_model('up', 'up_rows', 'note', 'dx', '{"epochs": 1, "hidden": 4, "embed_dim": 2}');
+SELECT count(*) AS temporary_relations FROM pg_class WHERE relpersistence = 't';
+SELECT rnn_distribute_registry();
 
 \c :regress_db
 DROP DATABASE medrnn_upgrade;

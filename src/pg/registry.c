@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
@@ -142,14 +143,44 @@ evict_least_recent(void)
 
 /*
  * The registry table, qualified by the extension's schema: the schema of
- * the calling SQL function (the extension is not relocatable).
+ * the calling SQL function (the extension is not relocatable).  Call it
+ * inside SPI.
+ *
+ * On a Citus node where the registry is a reference table (see
+ * rnn_distribute_registry), prediction may run inside a query on a shard,
+ * where Citus refuses a nested distributed query; every node holds a copy
+ * of a reference table's one shard, so that local copy is read instead.
+ * It is the same rows: writes to a reference table reach every copy in
+ * the writing transaction.
  */
 static char *
 registry_table(FunctionCallInfo fcinfo)
 {
-	char	   *nsp = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	char	   *nspname = get_namespace_name(nsp);
+	Oid			relid = get_relname_relid("rnn_model", nsp);
 
-	return quote_qualified_identifier(nsp, "rnn_model");
+	if (OidIsValid(relid) &&
+		OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+	{
+		Oid			argtypes[1] = {REGCLASSOID};
+		Datum		args[1] = {ObjectIdGetDatum(relid)};
+		bool		isnull;
+
+		if (SPI_execute_with_args("SELECT shardid FROM pg_catalog.pg_dist_shard WHERE logicalrelid = $1",
+								  1, argtypes, args, NULL, true, 2) != SPI_OK_SELECT)
+			elog(ERROR, "reading Citus's shards of the model registry failed");
+		if (SPI_processed == 1)
+		{
+			int64		shardid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+															  SPI_tuptable->tupdesc, 1, &isnull));
+			char	   *shard = psprintf("rnn_model_" INT64_FORMAT, shardid);
+
+			if (OidIsValid(get_relname_relid(shard, nsp)))
+				return quote_qualified_identifier(nspname, shard);
+		}
+	}
+	return quote_qualified_identifier(nspname, "rnn_model");
 }
 
 /* "no deployed model named ..." */
@@ -236,7 +267,7 @@ deployed_model(FunctionCallInfo fcinfo, const char *name)
 	int64		row_xmin;
 	ItemPointerData row_tid;
 	bool		isnull;
-	char	   *table = registry_table(fcinfo);
+	char	   *table;
 	size_t		len = strlen(name);
 
 	if (len >= MODEL_NAME_BUFSIZE ||
@@ -262,6 +293,7 @@ deployed_model(FunctionCallInfo fcinfo, const char *name)
 	args[0] = CStringGetTextDatum(name);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	table = registry_table(fcinfo);
 	if (SPI_execute_with_args(psprintf("SELECT version, xmin::text::bigint, ctid FROM %s WHERE name = $1 AND deployed",
 									   table),
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
