@@ -17,6 +17,7 @@ PG_OBJS = \
 	src/pg/labels.o \
 	src/pg/input.o \
 	src/pg/train.o \
+	src/pg/train_parallel.o \
 	src/pg/model_cache.o \
 	src/pg/predict.o \
 	src/pg/evaluate_targets.o \

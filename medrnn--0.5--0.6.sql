@@ -162,3 +162,73 @@ BEGIN
     RETURN QUERY SELECT new_version, do_deploy, key, new_score, old_score, new_metrics;
 END
 $$;
+
+-- data-parallel training: one epoch over one part of the rows as an
+-- aggregate, which Citus runs on every shard and PostgreSQL on parallel
+-- workers (src/pg/train_parallel.c); rnn_train's "distributed" option runs it
+
+CREATE TYPE rnn_train_state;
+
+CREATE FUNCTION rnn_train_state_in(cstring)
+RETURNS rnn_train_state
+AS 'MODULE_PATHNAME', 'rnn_train_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION rnn_train_state_out(rnn_train_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'rnn_train_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE rnn_train_state (
+    INPUT = rnn_train_state_in,
+    OUTPUT = rnn_train_state_out,
+    INTERNALLENGTH = VARIABLE,
+    STORAGE = extended
+);
+
+COMMENT ON TYPE rnn_train_state IS
+'the weights one or more parts of the rows reached in an epoch of data-parallel training, with their rows and losses';
+
+CREATE FUNCTION rnn_train_epoch_step(rnn_train_state, bytea, text, text, int)
+RETURNS rnn_train_state
+AS 'MODULE_PATHNAME', 'rnn_train_epoch_step_text'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE FUNCTION rnn_train_epoch_step(rnn_train_state, bytea, text[], text, int)
+RETURNS rnn_train_state
+AS 'MODULE_PATHNAME', 'rnn_train_epoch_step_tokens'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE FUNCTION rnn_train_epoch_step(rnn_train_state, bytea, rnnseq, text, int)
+RETURNS rnn_train_state
+AS 'MODULE_PATHNAME', 'rnn_train_epoch_step_seq'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE FUNCTION rnn_train_epoch_combine(rnn_train_state, rnn_train_state)
+RETURNS rnn_train_state
+AS 'MODULE_PATHNAME', 'rnn_train_epoch_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE rnn_train_epoch(model bytea, input text, label text, epoch int) (
+    SFUNC = rnn_train_epoch_step,
+    STYPE = rnn_train_state,
+    COMBINEFUNC = rnn_train_epoch_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE rnn_train_epoch(model bytea, input text[], label text, epoch int) (
+    SFUNC = rnn_train_epoch_step,
+    STYPE = rnn_train_state,
+    COMBINEFUNC = rnn_train_epoch_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE rnn_train_epoch(model bytea, input rnnseq, label text, epoch int) (
+    SFUNC = rnn_train_epoch_step,
+    STYPE = rnn_train_state,
+    COMBINEFUNC = rnn_train_epoch_combine,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE rnn_train_epoch(bytea, text, text, int) IS
+'one epoch of data-parallel training from a model over each part of the rows (a shard, a parallel worker), the parts'' weights kept for averaging (rnn_train''s "distributed" option)';

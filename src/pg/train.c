@@ -33,6 +33,7 @@
 #include "model_cache.h"
 #include "read_rows.h"
 #include "registry.h"
+#include "train_parallel.h"
 
 /* The row source mr_fit reads: the SPI scan, rows converted to UTF-8 */
 typedef struct TrainSource
@@ -176,6 +177,34 @@ set_base_model(FunctionCallInfo fcinfo, bytea *base, MrFitSpec *spec)
 	spec->base = m;
 }
 
+/* What data-parallel training does not do (train_parallel.c): ERRORs */
+static void
+check_data_parallel(const MrFitSpec *spec, bytea *base)
+{
+	const MrOptions *o = &spec->options;
+	const char *what = NULL;
+
+	if (spec->task != MR_TASK_CLASSIFICATION && spec->task != MR_TASK_REGRESSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"distributed\" trains classification and regression models only"),
+				 errhint("Train this model without \"distributed\".")));
+	if (o->validation_split > 0)
+		what = "validation_split";
+	else if (o->patience > 0)
+		what = "early_stopping";
+	else if (o->smiles_variants > 1)
+		what = "smiles_variants";
+	else if (base || o->base_model)
+		what = "base_model";
+	if (what)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" cannot be used with \"distributed\"", what),
+				 errdetail("Data-parallel training runs a fixed number of epochs from scratch, every row read as written."),
+				 errhint("Leave out one of the two options.")));
+}
+
 /*
  * Train on a relation's rows: a model of the label column (label_col), or
  * a language model of the input alone (label_col NULL), from scratch or
@@ -211,6 +240,12 @@ train_model(FunctionCallInfo fcinfo, Oid relid, const char *input_col, const cha
 	spec.threads = medrnn_threads;
 	spec.memory_limit = (size_t) medrnn_train_memory_limit * 1024;
 	spec.format_double = MedrnnFormatDouble;
+	/* data-parallel: the rows are read here once, for the vocabulary and labels */
+	if (spec.options.distributed)
+	{
+		check_data_parallel(&spec, base);
+		spec.init_only = 1;
+	}
 
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.should_stop = MedrnnShouldStop;
@@ -256,6 +291,8 @@ train_model(FunctionCallInfo fcinfo, Oid relid, const char *input_col, const cha
 	memcpy(VARDATA(result), image, len);
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(train_cxt);
+	if (spec.options.distributed)
+		result = MedrnnTrainDataParallel(fcinfo, &src, &spec.options, result);
 	return result;
 }
 

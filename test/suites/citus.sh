@@ -16,13 +16,15 @@
 #	  - rnn_evaluate, rnn_roc and rnn_explain over distributed tables;
 #	  - a damaged model in a distributed query: the worker's error, every
 #		node still up;
-#	  - statement_timeout and cancel of a long distributed prediction.
+#	  - statement_timeout and cancel of a long distributed prediction;
+#	  - data-parallel training ("distributed"): every shard trains, on both
+#		workers, reproducibly, within the workers' memory limit, and a
+#		cancel ends it on every node.
 #
 # Citus is not in Debian: when it is not installed, the suite builds it from
-# ../shared/vendor/citus-13.0.5.tar.gz (root only, about 5 to 8 minutes on
-# two cores) and skips, saying why, when neither is there.  Prints TAP.
-# Environment: MEDRNN_CITUS_PORT (the coordinator's port, default 56432;
-# the workers take the next two), MEDRNN_CITUS_TARBALL.
+# ../shared/vendor/citus-13.0.5.tar.gz (root only, 2 to 5 minutes on two
+# cores) and skips, saying why, when neither is there (scripts/citus.sh).
+# Prints TAP.
 
 set -euo pipefail
 
@@ -31,129 +33,37 @@ set -euo pipefail
 # shellcheck source=../../scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 
-ROOT=${MEDRNN_ROOT:-$(pwd)}
+# shellcheck source=../../scripts/citus.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../../scripts/citus.sh"
+
+ROOT=$MEDRNN_ROOT
 EXT=${MEDRNN_EXTENSION:-medrnn}
-PORT0=${MEDRNN_CITUS_PORT:-56432}
-TARBALL=${MEDRNN_CITUS_TARBALL:-$ROOT/../shared/vendor/citus-13.0.5.tar.gz}
-PKGLIB=$("$MEDRNN_PG_CONFIG" --pkglibdir)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/medrnn-citus.XXXXXX")
-NODES=(coord w1 w2)
-DB=postgres
+NODES=("${CITUS_NODES[@]}")
 
-# ---- the nodes
-
-node_port()
-{
-	case $1 in
-		coord) echo "$PORT0" ;;
-		w1) echo $((PORT0 + 1)) ;;
-		w2) echo $((PORT0 + 2)) ;;
-	esac
-}
-
-as_pg()
-{
-	if medrnn_is_root; then
-		(cd -- "$WORK" && runuser -u postgres -- "$@") 8>&- 9>&-
-	else
-		(cd -- "$WORK" && "$@") 8>&- 9>&-
-	fi
-}
-
-# psql on a node: unaligned, tuples only, stop on the first error
-on()
-{
-	local node=$1
-
-	shift
-	psql -X -q -At -v ON_ERROR_STOP=1 -h "$WORK/$node" -p "$(node_port "$node")" \
-		-U postgres -d $DB "$@"
-}
-
-node_start()
-{
-	local node=$1 dir=$WORK/$1
-
-	mkdir -p "$dir"
-	medrnn_is_root && chown postgres: "$dir"
-	as_pg "$MEDRNN_PG_BINDIR/initdb" -D "$dir/data" -A trust -U postgres --no-sync \
-		--encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || return 1
-	cat >>"$dir/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$dir'
-port = $(node_port "$node")
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-shared_preload_libraries = 'citus'
-max_connections = 100
-CONF
-	as_pg env ${MEDRNN_SERVER_ENV[@]+"${MEDRNN_SERVER_ENV[@]}"} \
-		"$MEDRNN_PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
-}
-
-cleanup()
-{
-	local node
-
-	for node in "${NODES[@]}"; do
-		if [ -f "$WORK/$node/data/postmaster.pid" ]; then
-			as_pg "$MEDRNN_PG_BINDIR/pg_ctl" -D "$WORK/$node/data" -m immediate -w -t 30 \
-				stop >/dev/null 2>&1 || true
-		fi
-	done
-	rm -rf -- "$WORK"
-}
-trap cleanup EXIT
+trap citus_down EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---- Citus: installed, or built from the vendored source
-
-if [ ! -f "$PKGLIB/citus.so" ]; then
-	if [ ! -f "$TARBALL" ]; then
-		echo "1..0 # SKIP Citus is not installed and $TARBALL is not there (it comes with ../shared)"
-		exit 0
-	fi
-	if ! medrnn_is_root; then
-		echo "1..0 # SKIP Citus is not installed, and installing it needs root"
-		exit 0
-	fi
-	echo "# building Citus from $TARBALL (log: $WORK/citus-build.log)"
-	if ! (cd "$WORK" && tar xzf "$TARBALL" && cd citus-13.0.5 &&
-		./configure --without-libcurl && make -j"$(nproc)" && make install) \
-		>"$WORK/citus-build.log" 2>&1; then
-		tail -n 30 "$WORK/citus-build.log" | diag
-		echo "Bail out! building Citus failed"
-		exit 1
-	fi
-	rm -rf -- "$WORK/citus-13.0.5"
+if ! why=$(citus_available); then
+	echo "1..0 # SKIP $why"
+	exit 0
+fi
+citus_workdir
+if ! citus_build; then
+	tail -n 30 "$CITUS_WORK/citus-build.log" | diag
+	echo "Bail out! building Citus failed"
+	exit 1
 fi
 
-echo "1..15"
+echo "1..21"
 
-medrnn_is_root && chown postgres: "$WORK"
-medrnn_openblas_env
-started=0
-for node in "${NODES[@]}"; do
-	if node_start "$node"; then
-		started=$((started + 1))
-	else
-		cat "$WORK/$node/initdb.log" "$WORK/$node/server.log" 2>/dev/null | tail -n 20 | diag
-		echo "Bail out! node $node did not start"
-		exit 1
-	fi
-done
-for node in "${NODES[@]}"; do
-	on "$node" -c "CREATE EXTENSION citus" >/dev/null
-done
-on coord >/dev/null <<SQL
-SELECT citus_set_coordinator_host('127.0.0.1', $PORT0);
-SELECT citus_add_node('127.0.0.1', $((PORT0 + 1)));
-SELECT citus_add_node('127.0.0.1', $((PORT0 + 2)));
-CREATE EXTENSION "$EXT";
-SELECT rnn_distribute_registry();
-SQL
+if ! out=$(citus_up 2>&1); then
+	echo "$out" | diag
+	echo "Bail out! the Citus cluster did not start"
+	exit 1
+fi
+started=3
 is "$started/$(on coord -c "SELECT count(*) FROM citus_get_active_worker_nodes()")/$(on w1 -c "SELECT extversion FROM pg_extension WHERE extname = '$EXT'")" \
 	"3/2/$(on coord -c "SELECT extversion FROM pg_extension WHERE extname = '$EXT'")" \
 	"three nodes up, two active workers, and CREATE EXTENSION on the coordinator reached the workers"
@@ -203,7 +113,9 @@ echo "$plan" | grep -q "Task Count: 8" && echo "$plan" | grep -q "Output: n.id, 
 ok $? "EXPLAIN shows 8 shard tasks and rnn_predict in the workers' plans"
 analyze=$(on coord -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(rnn_predict(m.model, n.text)) FROM notes_d n, models m WHERE m.name = 'dx'")
 echo "$analyze" | grep -q "Tuple data received from nodes" && echo "$analyze" | grep -Eq "Seq Scan on notes_d_[0-9]+ n \(actual rows=[1-9]"
-ok $? "EXPLAIN ANALYZE shows the workers' scans of their shards" || echo "$analyze" | diag
+st=$?
+ok $st "EXPLAIN ANALYZE shows the workers' scans of their shards"
+[ $st = 0 ] || echo "$analyze" | diag
 
 # ---- the registry on Citus
 is "$(on w1 -c "SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ' ' ORDER BY logicalrelid::text) FROM pg_dist_partition WHERE logicalrelid::text LIKE 'rnn_%'")" \
@@ -277,11 +189,13 @@ SQL
 err=$(on coord -v VERBOSITY=verbose -c "SELECT count(rnn_predict(m.model, n.text)) FROM notes_d n, models m WHERE m.name = 'damaged'" 2>&1 || true)
 alive=0
 for node in "${NODES[@]}"; do
-	[ "$(on "$node" -c "SELECT 1")" = 1 ] && ! grep -q "terminated by signal" "$WORK/$node/server.log" &&
+	[ "$(on "$node" -c "SELECT 1")" = 1 ] && ! grep -q "terminated by signal" "$CITUS_WORK/$node/server.log" &&
 		alive=$((alive + 1))
 done
 echo "$err" | grep -Eq "ERROR:  22P03: " && echo "$err" | grep -q "while executing command on 127.0.0.1" && [ "$alive" = 3 ]
-ok $? "a damaged model gives the worker's invalid-binary-representation error, and no node lost a backend" || echo "$err" | diag
+st=$?
+ok $st "a damaged model gives the worker's invalid-binary-representation error, and no node lost a backend"
+[ $st = 0 ] || echo "$err" | diag
 
 # ---- statement_timeout and cancel of a long distributed prediction
 on coord >/dev/null <<'SQL'
@@ -296,16 +210,16 @@ timed()
 
 	t0=$(date +%s%N)
 	on coord -c "SET citus.max_adaptive_executor_pool_size = $1" -c "SET statement_timeout = '1s'" \
-		-c "$long_q" >/dev/null 2>"$WORK/timeout.err" || true
+		-c "$long_q" >/dev/null 2>"$CITUS_WORK/timeout.err" || true
 	t1=$(date +%s%N)
 	echo $(((t1 - t0) / 1000000))
 }
 ms_pool2=$(timed 2)
 ms_pool16=$(timed 16)
-grep -q "canceling statement due to statement timeout" "$WORK/timeout.err" && [ "$ms_pool2" -lt 2000 ]
+grep -q "canceling statement due to statement timeout" "$CITUS_WORK/timeout.err" && [ "$ms_pool2" -lt 2000 ]
 ok $? "statement_timeout 1s ends a long distributed prediction in ${ms_pool2} ms with one connection per worker core (citus.max_adaptive_executor_pool_size 2)"
 echo "with Citus's default pool of 16 connections per worker: ${ms_pool16} ms (the cancels of the running shard queries are sent one at a time while they hold both cores)" | diag
-on coord -c "SET citus.max_adaptive_executor_pool_size = 2" -c "$long_q" >/dev/null 2>"$WORK/cancel.err" &
+on coord -c "SET citus.max_adaptive_executor_pool_size = 2" -c "$long_q" >/dev/null 2>"$CITUS_WORK/cancel.err" &
 bg=$!
 pid=
 for _ in $(seq 1 50); do
@@ -319,5 +233,77 @@ t0=$(date +%s%N)
 wait "$bg" || true
 t1=$(date +%s%N)
 ms_cancel=$(((t1 - t0) / 1000000))
-grep -q "canceling statement due to user request" "$WORK/cancel.err" && [ "$ms_cancel" -lt 1500 ]
+grep -q "canceling statement due to user request" "$CITUS_WORK/cancel.err" && [ "$ms_cancel" -lt 1500 ]
 ok $? "pg_cancel_backend ends it in ${ms_cancel} ms"
+
+# ---- data-parallel training where the rows are
+dp_opts='"distributed": true, "epochs": 4, "num_words": 2000, "maxlen": 50, "embed_dim": 8, "hidden": 8, "seed": 3'
+dp_train()
+{
+	on coord -v VERBOSITY=verbose 2>&1 <<SQL
+SET client_min_messages = notice;
+INSERT INTO models SELECT '$1', rnn_train('notes_d', 'text', 'label', '{$dp_opts}');
+SQL
+}
+log1=$(dp_train dp1)
+parts=$(echo "$log1" | grep -c "(8 parts, 2302 rows)" || true)
+echo "$log1" | grep -q "node on port $((CITUS_PORT0 + 1)): .* node on port $((CITUS_PORT0 + 2)): \|node on port $((CITUS_PORT0 + 2)): .* node on port $((CITUS_PORT0 + 1)): "
+both=$?
+[ "$parts" = 4 ] && [ "$both" = 0 ]
+st=$?
+ok $st "rnn_train with \"distributed\" over 8 shards: each of 4 epochs averages 8 parts (2302 rows), trained on both workers"
+[ $st = 0 ] || echo "$log1" | grep "NOTICE\|DETAIL\|ERROR" | diag
+losses=$(echo "$log1" | sed -n 's/.*epoch [0-9]*\/4: loss \([0-9.]*\).*/\1/p' | tr '\n' ' ')
+# shellcheck disable=SC2086 # four numbers
+set -- $losses
+[ $# = 4 ] && awk -v a="$1" -v b="$4" 'BEGIN { exit !(b < a) }'
+ok $? "its training loss falls from the first epoch to the last ($losses)"
+dp_train dp2 >/dev/null
+is "$(diff_count "SELECT n.id, rnn_predict_proba(m.model, n.text)::text FROM notes_l n, models m WHERE m.name = 'dp1'" \
+	"SELECT n.id, rnn_predict_proba(m.model, n.text)::text FROM notes_l n, models m WHERE m.name = 'dp2'")" same \
+	"trained twice, the same model: the parts are averaged in an order of their own, not the shards' answering order"
+err=$(on coord -v VERBOSITY=verbose -c "SELECT rnn_train('notes_d', 'text', 'label', '{\"distributed\": true, \"validation_split\": 0.2}')" 2>&1 || true)
+echo "$err" | grep -q 'ERROR:  22023: option "validation_split" cannot be used with "distributed"'
+st=$?
+ok $st "options data-parallel training does not honour are refused (validation_split)"
+[ $st = 0 ] || echo "$err" | diag
+for node in w1 w2; do
+	on "$node" -c "ALTER DATABASE postgres SET medrnn.train_memory_limit = '1MB'" >/dev/null
+done
+err=$(on coord -v VERBOSITY=verbose -c "SELECT rnn_train('notes_d', 'text', 'label', '{\"distributed\": true, \"epochs\": 1, \"maxlen\": 400, \"hidden\": 64}')" 2>&1 || true)
+for node in w1 w2; do
+	on "$node" -c "ALTER DATABASE postgres RESET medrnn.train_memory_limit" >/dev/null
+done
+echo "$err" | grep -q "ERROR:  54000: this node's training needs more than medrnn.train_memory_limit" &&
+	echo "$err" | grep -q "while executing command on 127.0.0.1"
+st=$?
+ok $st "each worker holds its part to its own medrnn.train_memory_limit (1MB there): the worker's error"
+[ $st = 0 ] || echo "$err" | diag
+on coord -c "SET client_min_messages = warning" \
+	-c "SELECT rnn_train('notes_d', 'text', 'label', '{\"distributed\": true, \"epochs\": 200, \"num_words\": 2000, \"maxlen\": 50}')" \
+	>/dev/null 2>"$CITUS_WORK/dp_cancel.err" &
+bg=$!
+pid=
+for _ in $(seq 1 100); do
+	pid=$(on w1 -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%rnn_train_epoch%' AND state = 'active'")
+	[ "$pid" != 0 ] && break
+	sleep 0.1
+done
+sleep 1
+pid=$(on coord -c "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT rnn_train(%' AND state = 'active' AND pid <> pg_backend_pid()" | head -1)
+t0=$(date +%s%N)
+[ -n "$pid" ] && on coord -c "SELECT pg_cancel_backend($pid)" >/dev/null
+wait "$bg" || true
+t1=$(date +%s%N)
+busy=1
+for _ in $(seq 1 20); do
+	busy=$(($(on w1 -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%rnn_train_epoch%' AND state = 'active' AND pid <> pg_backend_pid()") + \
+		$(on w2 -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%rnn_train_epoch%' AND state = 'active' AND pid <> pg_backend_pid()")))
+	[ "$busy" = 0 ] && break
+	sleep 0.1
+done
+ms=$(((t1 - t0) / 1000000))
+grep -q "canceling statement due to user request" "$CITUS_WORK/dp_cancel.err" && [ "$ms" -lt 2000 ] && [ "$busy" = 0 ]
+st=$?
+ok $st "pg_cancel_backend ends a distributed training in ${ms} ms, and no worker goes on training"
+[ $st = 0 ] || cat "$CITUS_WORK/dp_cancel.err" | diag

@@ -882,10 +882,10 @@ mr_train(MrNet *net, const MrDataset *data, const MrTrainConfig *tc,
 
 	/* initialise from the seed; shuffling and dropout use a second stream */
 	mr_rng_seed(&rng, tc->seed);
-	if ((st = mr_net_init(net, &rng, a)) != MR_OK)
+	if (!tc->resume && (st = mr_net_init(net, &rng, a)) != MR_OK)
 		return mr_set_error(err, st, "Could not initialise the weights.");
 	/* fine-tuning: the pretrained body, a freshly initialised head */
-	if (tc->base && (st = mr_net_copy_body(net, tc->base, err)) != MR_OK)
+	if (!tc->resume && tc->base && (st = mr_net_copy_body(net, tc->base, err)) != MR_OK)
 		return st;
 	mr_rng_seed(&rng, tc->seed ^ 0x9e3779b97f4a7c15ULL);
 

@@ -66,6 +66,9 @@ typedef struct MrTrainConfig
 									 * below it (mr_net_param_groups); 0 = all.
 									 * Early stopping watches from the first epoch
 									 * in which every group trains. */
+	int			resume;			/* keep the network's weights and train on from them
+								 * (data-parallel training: one shard's epoch from
+								 * the averaged model); 0 = initialise from seed */
 } MrTrainConfig;
 
 /* One epoch's figures; val_* are NaN without a validation split */
@@ -119,7 +122,8 @@ MrStatus	mr_train_memory(const MrNetConfig *cfg, const MrTrainConfig *tc,
 							const MrDataset *data, size_t *bytes);
 
 /*
- * Initialise net's parameters from tc->seed and train them on data.
+ * Initialise net's parameters from tc->seed (unless tc->resume) and train
+ * them on data.
  * Returns MR_EDIVERGED when a loss is not finite, MR_ECANCELED when a hook
  * says stop, MR_EINVAL for inconsistent arguments (detail in err).
  */

@@ -20,15 +20,11 @@
 #include "mr_loss.h"
 #include "mr_model.h"
 #include "mr_pretrain.h"
+#include "mr_rng.h"
 #include "mr_series.h"
 #include "mr_series_corpus.h"
 #include "mr_targets.h"
 #include "mr_tokenize.h"
-
-/* Keras' Adam constants (tf.keras.optimizers.Adam) */
-#define ADAM_BETA1 0.9f
-#define ADAM_BETA2 0.999f
-#define ADAM_EPS 1e-7f
 
 /* What the rnnseq rows of a column turned out to be */
 typedef enum SeqMode
@@ -775,9 +771,9 @@ train_config(const Fit *f, const float *weights, MrTrainConfig *tc)
 	tc->epochs = (int) o->epochs;
 	tc->batch_size = (int) o->batch_size;
 	tc->adam.lr = (float) o->learning_rate;
-	tc->adam.beta1 = ADAM_BETA1;
-	tc->adam.beta2 = ADAM_BETA2;
-	tc->adam.eps = ADAM_EPS;
+	tc->adam.beta1 = MR_ADAM_BETA1;
+	tc->adam.beta2 = MR_ADAM_BETA2;
+	tc->adam.eps = MR_ADAM_EPS;
 	tc->clip_norm = (float) o->clip_norm;
 	tc->l2 = (float) o->l2;
 	tc->dropout.input = (float) o->dropout;
@@ -1015,6 +1011,27 @@ build_model(Fit *f, MrModel *m, const MrNetConfig *cfg, float *params, size_t n_
 	return MR_OK;
 }
 
+/*
+ * The weights mr_train would start from, and a history of one empty epoch
+ * (a model records at least one): spec->init_only
+ */
+static MrStatus
+init_weights(MrNet *net, const MrDataset *data, const MrTrainConfig *tc, const MrAllocator *a,
+			 MrTrainResult *res, MrError *err)
+{
+	MrRng		rng;
+
+	mr_rng_seed(&rng, tc->seed);
+	if (mr_net_init(net, &rng, a) != MR_OK ||
+		!(res->epochs = mr_alloc0(a, sizeof(MrEpochLog))))
+		return mr_set_error(err, MR_ENOMEM, "Out of memory for the weights.");
+	res->epochs[0] = (MrEpochLog) {1, 0.0, 0.0, NAN, NAN, 0.0, 0};
+	res->n_epochs = 1;
+	res->best_epoch = 1;
+	res->train_rows = data->n;
+	return MR_OK;
+}
+
 /* Release what the run allocated */
 static void
 fit_free(Fit *f)
@@ -1152,7 +1169,8 @@ mr_fit(const MrFitSpec *spec, const MrRowSource *src, const MrFitHooks *hooks,
 	th.state = &f;
 	if (hooks && hooks->on_start)
 		hooks->on_start(&cfg, &tc, &f.data, hooks->state);
-	if ((st = mr_train(&m.net, &f.data, &tc, &th, a, &res, err)) != MR_OK)
+	if ((st = spec->init_only ? init_weights(&m.net, &f.data, &tc, a, &res, err) :
+		 mr_train(&m.net, &f.data, &tc, &th, a, &res, err)) != MR_OK)
 		goto done;
 	if (res.stopped_early)
 	{

@@ -91,6 +91,12 @@ typedef struct MrFitSpec
 	 */
 	const MrModel *base;
 	uint8_t		base_fingerprint[MR_FINGERPRINT_BYTES];
+	/*
+	 * Initialise the weights from the seed but train no epoch: the
+	 * starting model of data-parallel training, whose epochs run where
+	 * the rows are (mr_shard_epoch.h); its history is one empty epoch
+	 */
+	int			init_only;
 } MrFitSpec;
 
 typedef struct MrFitHooks

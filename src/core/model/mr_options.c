@@ -514,6 +514,9 @@ const MrOptionDef mr_option_defs[] = {
 		.choices = origin_names, .values = origin_values, .inputs = SERIES_ONLY,
 		.doc_default = "`\"zero\"` for numbers, `\"first\"` for timestamps", .doc_range = "`\"zero\"`, `\"first\"`",
 	.help = "where the grid starts: time 0, or the row's first event"},
+	{"distributed", MR_OPTK_BOOL, FIELD(distributed), .inputs = EVERY_INPUT, .omit_default = 1,
+		.doc_default = "`false`", .doc_range = "boolean; classification and regression, no validation split",
+	.help = "data-parallel training: every epoch, each shard (Citus) or parallel worker trains on its own rows from the current weights and the weights are averaged by rows (README, Scaling out with Citus)"},
 };
 
 const int	mr_option_count = (int) (sizeof(mr_option_defs) / sizeof(mr_option_defs[0]));

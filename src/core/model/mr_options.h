@@ -93,6 +93,8 @@ typedef struct MrOptions
 	double		step;			/* bin width in the sequences' time unit; 0 = not given */
 	int			step_is_interval;	/* given as an interval: seconds */
 	int			origin;			/* MrSeriesOrigin, or -1 for the default */
+	/* scaling out */
+	int			distributed;	/* data-parallel epochs (src/pg/train_parallel.c) */
 	/* which options the caller gave (not null): bit i for mr_option_defs[i] */
 	uint64_t	given;
 } MrOptions;

@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Keras' Adam constants (tf.keras.optimizers.Adam), which every training uses */
+#define MR_ADAM_BETA1 0.9f
+#define MR_ADAM_BETA2 0.999f
+#define MR_ADAM_EPS 1e-7f
+
 typedef struct MrAdam
 {
 	float		lr;				/* learning rate (Keras default 0.001) */
