@@ -3,7 +3,8 @@
 # scripts/citus.sh
 #	  A throwaway Citus cluster for the citus test suite and the scale-out
 #	  benchmark: a coordinator and two workers, each its own PostgreSQL 15
-#	  cluster on a loopback port (TCP, trust), medrnn created on every node.
+#	  cluster on a loopback port (TCP, trust), medrnn created on every node
+#	  and preloaded there (for rnn_progress).
 #	  Source it after scripts/lib.sh.
 #
 #	citus_available		is Citus installed, or can it be built?  Prints why
@@ -92,7 +93,7 @@ port = $(node_port "$node")
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-shared_preload_libraries = 'citus'
+shared_preload_libraries = 'citus,${MEDRNN_EXTENSION:-medrnn}'
 max_connections = 100
 ${MEDRNN_CITUS_SETTINGS:-}
 CONF

@@ -35,6 +35,7 @@
 #include "postgres.h"
 
 #include <math.h>
+#include <time.h>
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -141,6 +142,17 @@ part_on_batch(int epoch, int64_t rows_done, int64_t rows_total, double loss, voi
 	MedrnnProgressBatch(*(int32 *) state, rows_done, rows_total, loss);
 }
 
+/* CPU seconds of this process, every thread (training's workers included) */
+static double
+cpu_seconds(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0.0;
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
 /* Run the part's epoch, once */
 static void
 finish_part(BuildingState *bs)
@@ -150,6 +162,7 @@ finish_part(BuildingState *bs)
 	MrError		err;
 	volatile MrStatus st = MR_OK;
 	volatile int blas_threads;
+	double		cpu0;
 
 	if (bs->done)
 		return;
@@ -161,6 +174,7 @@ finish_part(BuildingState *bs)
 	MedrnnProgressStart(InvalidOid, bs->epoch, 0);
 	blas_threads = mr_blas_get_threads();
 	MedrnnUseThreads(1);
+	cpu0 = cpu_seconds();
 	PG_TRY();
 	{
 		st = mr_shard_epoch_run(bs->se, bs->epoch, medrnn_threads, &hooks, &bs->res, &err);
@@ -174,6 +188,8 @@ finish_part(BuildingState *bs)
 	MemoryContextSwitchTo(old);
 	if (st != MR_OK)
 		MedrnnReportError(&err);
+	/* the compute, not the wall time: parts share a worker's cores */
+	bs->res.seconds = cpu_seconds() - cpu0;
 	bs->done = true;
 }
 
@@ -549,10 +565,13 @@ typedef struct EpochRun
 	const MedrnnSource *src;
 	MrModel    *m;
 	MrAllocator a;
+	MemoryContext cxt;			/* the run's: the model, the logs */
+	MemoryContext epoch_cxt;	/* one epoch's parts and sums, reset after it */
 	MrEpochLog *logs;
 	int			epochs;
 	char	   *query;
 	SPIPlanPtr	plan;			/* the query, prepared once */
+	bytea	   *start;			/* the untrained model (the caller's) */
 	bytea	   *model;			/* the model the next epoch starts from */
 	NodeTime	nodes[MAX_NODES];
 	int			n_nodes;
@@ -585,6 +604,8 @@ run_epoch(EpochRun *r, int e)
 
 	CHECK_FOR_INTERRUPTS();
 	INSTR_TIME_SET_CURRENT(t0);
+	/* not SPI's context, which would keep every epoch's parts until the end */
+	MemoryContextSwitchTo(r->epoch_cxt);
 	/* a plan that may use parallel workers, run without a row limit (which rules them out) */
 	if (!r->plan &&
 		(!(r->plan = SPI_prepare_cursor(r->query, 2, argtypes, CURSOR_OPT_PARALLEL_OK)) ||
@@ -649,7 +670,9 @@ run_epoch(EpochRun *r, int e)
 	m->train_seconds = seconds_since(r->t_start);
 	if (mr_model_encode(m, &r->a, &image, &len, &err) != MR_OK)
 		MedrnnReportError(&err);
-	r->model = palloc(VARHDRSZ + len);
+	if (r->model != r->start)
+		pfree(r->model);
+	r->model = MemoryContextAlloc(r->cxt, VARHDRSZ + len);
 	SET_VARSIZE(r->model, VARHDRSZ + len);
 	memcpy(VARDATA(r->model), image, len);
 	mr_free(&r->a, image);
@@ -666,6 +689,8 @@ run_epoch(EpochRun *r, int e)
 						e, r->epochs, log->loss, sp.n, (long long) rows),
 				 errdetail("%.1f s.", log->seconds)));
 	MedrnnProgressBatch(e, (int64) rows, (int64) rows, log->loss);
+	MemoryContextSwitchTo(r->cxt);
+	MemoryContextReset(r->epoch_cxt);
 }
 
 /* See train_parallel.h */
@@ -685,11 +710,14 @@ MedrnnTrainDataParallel(FunctionCallInfo fcinfo, const MedrnnSource *src, const 
 	INSTR_TIME_SET_CURRENT(r->t_start);
 	r->fcinfo = fcinfo;
 	r->src = src;
+	r->cxt = cxt;
+	r->epoch_cxt = AllocSetContextCreate(cxt, "medrnn data-parallel epoch", ALLOCSET_DEFAULT_SIZES);
 	r->a = MedrnnAllocator(cxt);
 	r->m = MedrnnDecodeModel(start);
 	r->epochs = (int) o->epochs;
 	r->logs = palloc0(sizeof(MrEpochLog) * r->epochs);
 	r->query = epoch_query(fcinfo, src);
+	r->start = start;
 	r->model = start;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -716,7 +744,7 @@ MedrnnTrainDataParallel(FunctionCallInfo fcinfo, const MedrnnSource *src, const 
 	ereport(NOTICE,
 			(errmsg("data-parallel training: %d epochs in %.1f s; the coordinator averaged and encoded for %.1f s",
 					r->epochs, seconds_since(r->t_start), r->coordinator_seconds),
-			 errdetail("Training compute over all epochs, by node: %s.", per_node.data)));
+			 errdetail("Training compute (CPU) over all epochs, by node: %s.", per_node.data)));
 
 	result = MemoryContextAlloc(caller, VARSIZE(r->model));
 	memcpy(result, r->model, VARSIZE(r->model));

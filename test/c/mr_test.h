@@ -73,6 +73,7 @@ void		test_metrics(void);
 void		test_metrics_targets(void);
 void		test_targets(void);
 void		test_pretrain(void);
+void		test_shard_epoch(void);
 void		test_report(void);
 
 #endif							/* MR_TEST_H */

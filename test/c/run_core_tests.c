@@ -104,6 +104,7 @@ main(int argc, char **argv)
 		{"metrics_targets", test_metrics_targets},
 		{"targets", test_targets},
 		{"pretrain", test_pretrain},
+		{"shard_epoch", test_shard_epoch},
 		{"report", test_report},
 	};
 

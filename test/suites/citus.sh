@@ -18,8 +18,9 @@
 #		node still up;
 #	  - statement_timeout and cancel of a long distributed prediction;
 #	  - data-parallel training ("distributed"): every shard trains, on both
-#		workers, reproducibly, within the workers' memory limit, and a
-#		cancel ends it on every node.
+#		workers, reproducibly, within the workers' memory limit, shows in
+#		rnn_progress on the workers and the coordinator, and a cancel ends it
+#		on every node.
 #
 # Citus is not in Debian: when it is not installed, the suite builds it from
 # ../shared/vendor/citus-13.0.5.tar.gz (root only, 2 to 5 minutes on two
@@ -56,7 +57,7 @@ if ! citus_build; then
 	exit 1
 fi
 
-echo "1..21"
+echo "1..23"
 
 if ! out=$(citus_up 2>&1); then
 	echo "$out" | diag
@@ -289,7 +290,18 @@ for _ in $(seq 1 100); do
 	[ "$pid" != 0 ] && break
 	sleep 0.1
 done
-sleep 1
+progress=
+for _ in $(seq 1 50); do
+	# a part shows once it trains (rows_total > 0); before, it is reading its rows
+	progress=$( (on w1 -c "SELECT epoch || ':' || rows_total FROM rnn_progress WHERE rows_total > 0"
+		on w2 -c "SELECT epoch || ':' || rows_total FROM rnn_progress WHERE rows_total > 0") | head -1 || true)
+	[ -n "$progress" ] && break
+	sleep 0.1
+done
+[ -n "$progress" ] && [ "${progress%%:*}" -ge 1 ] && [ "${progress#*:}" -gt 0 ]
+ok $? "a worker's rnn_progress shows its part training (epoch:rows $progress)"
+coord_progress=$(on coord -c "SELECT epochs || ':' || rows_total FROM rnn_progress")
+is "$coord_progress" "200:2302" "the coordinator's rnn_progress shows the epochs and rows of the whole training"
 pid=$(on coord -c "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT rnn_train(%' AND state = 'active' AND pid <> pg_backend_pid()" | head -1)
 t0=$(date +%s%N)
 [ -n "$pid" ] && on coord -c "SELECT pg_cancel_backend($pid)" >/dev/null
