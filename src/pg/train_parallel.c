@@ -52,6 +52,7 @@
 #include "medrnn.h"
 #include "model_cache.h"
 #include "mr_blas.h"
+#include "mr_json.h"
 #include "mr_shard_epoch.h"
 #include "options.h"
 #include "seq_type.h"
@@ -104,13 +105,47 @@ static const ExpandedObjectMethods state_methods = {
 	state_flatten_into
 };
 
-/* The options a model records, parsed as rnn_train parses options */
+/*
+ * The options a model records.  Its bytes are untrusted like the rest of
+ * it: options that do not parse make it an invalid model (22P03), as a
+ * bad section would.
+ */
 static void
-model_options(const MrModel *m, MrOptions *o)
+model_options(const MrModel *m, const MrAllocator *a, MrOptions *o)
 {
-	char	   *json = pnstrdup(m->options_json, m->options_len);
+	MrJson	   *json;
+	MrError		err,
+				bad;
 
-	MedrnnParseOptions(DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json))), o);
+	if (mr_json_parse(m->options_json, m->options_len, a, &json, &err) != MR_OK ||
+		mr_options_parse(o, json, NULL, a, &err) != MR_OK)
+	{
+		memset(&bad, 0, sizeof(bad));
+		bad.status = MR_ECORRUPT;
+		snprintf(bad.detail, sizeof(bad.detail), "Its recorded options do not parse: %s",
+				 err.message);
+		MedrnnReportModelError(&bad);
+	}
+}
+
+/* What every predicting function refuses before it allocates, refused here too */
+static void
+check_model(const MrModel *m)
+{
+	size_t		need;
+
+	if (m->task == MR_TASK_LANGUAGE_MODEL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model is a language model, which predicts no labels"),
+				 errdetail("Data-parallel training continues a classification or regression model.")));
+	if (mr_predictor_size(m, &need) != MR_OK ||
+		need > (size_t) medrnn_train_memory_limit * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("this model needs more memory than medrnn.train_memory_limit (%d kB)",
+						medrnn_train_memory_limit),
+				 errhint("Raise medrnn.train_memory_limit.")));
 }
 
 /* A new part for model, in a context under the aggregate's */
@@ -127,7 +162,8 @@ building_state_new(MemoryContext aggcxt, bytea *model, int32 epoch)
 	bs->epoch = epoch;
 	bs->a = MedrnnAllocator(cxt);
 	bs->model = MedrnnDecodeModel(model);
-	model_options(bs->model, &bs->options);
+	check_model(bs->model);
+	model_options(bs->model, &bs->a, &bs->options);
 	if (mr_shard_epoch_new(bs->model, &bs->options, (size_t) medrnn_train_memory_limit * 1024,
 						   &bs->a, &bs->se, &err) != MR_OK)
 		MedrnnReportError(&err);

@@ -315,10 +315,10 @@ mr_shard_epoch_run(MrShardEpoch *se, int epoch, int threads, const MrTrainHooks 
 	data.T = se->T;
 	data.F = se->F;
 	data.ids = se->row_ids.len ? (const int32_t *) se->row_ids.data : NULL;
-	data.feats = se->row_feats.len ? (const float *) se->row_feats.data : NULL;
+	data.feats = se->row_feats.len ? (const float *) (const void *) se->row_feats.data : NULL;
 	data.lengths = (const int32_t *) se->lengths.data;
 	data.labels = (const int32_t *) se->labels.data;
-	data.values = se->values.len ? (const float *) se->values.data : NULL;
+	data.values = se->values.len ? (const float *) (const void *) se->values.data : NULL;
 
 	memset(&tc, 0, sizeof(tc));
 	tc.epochs = 1;
