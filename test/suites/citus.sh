@@ -275,7 +275,9 @@ err=$(on coord -v VERBOSITY=verbose -c "SELECT rnn_train('notes_d', 'text', 'lab
 for node in w1 w2; do
 	on "$node" -c "ALTER DATABASE postgres RESET medrnn.train_memory_limit" >/dev/null
 done
-echo "$err" | grep -q "ERROR:  54000: this node's training needs more than medrnn.train_memory_limit" &&
+# refused before allocating: the model's predictor, or the part's rows and
+# training state, over the worker's budget
+echo "$err" | grep -q "ERROR:  54000: .*needs more .*medrnn.train_memory_limit" &&
 	echo "$err" | grep -q "while executing command on 127.0.0.1"
 st=$?
 ok $st "each worker holds its part to its own medrnn.train_memory_limit (1MB there): the worker's error"
