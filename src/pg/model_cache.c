@@ -61,16 +61,14 @@ cache_matches(const MedrnnCachedModel *c, struct varlena *raw, bytea **detoasted
 			   VARSIZE_ANY_EXHDR(c->copy)) == 0;
 }
 
-/* Prepare the inference state of a freshly decoded model in c->cxt */
-static void
-prepare(MedrnnCachedModel *c)
+/* See model_cache.h */
+void
+MedrnnCheckPredictor(const MrModel *m)
 {
-	MrAllocator a = MedrnnAllocator(c->cxt);
-	MemoryContext old;
 	size_t		need;
 
 	/* a language model predicts tokens, not what these functions answer */
-	if (c->model->task == MR_TASK_LANGUAGE_MODEL)
+	if (m->task == MR_TASK_LANGUAGE_MODEL)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("model is a language model, which predicts no labels"),
@@ -81,13 +79,23 @@ prepare(MedrnnCachedModel *c)
 	 * A model's shape is whatever its bytes say: check the workspace it asks
 	 * for against the memory budget before allocating it.
 	 */
-	if (mr_predictor_size(c->model, &need) != MR_OK ||
+	if (mr_predictor_size(m, &need) != MR_OK ||
 		need > (size_t) medrnn_train_memory_limit * 1024)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("predicting with this model needs more memory than medrnn.train_memory_limit (%d kB)",
 						medrnn_train_memory_limit),
 				 errhint("Raise medrnn.train_memory_limit.")));
+}
+
+/* Prepare the inference state of a freshly decoded model in c->cxt */
+static void
+prepare(MedrnnCachedModel *c)
+{
+	MrAllocator a = MedrnnAllocator(c->cxt);
+	MemoryContext old;
+
+	MedrnnCheckPredictor(c->model);
 	old = MemoryContextSwitchTo(c->cxt);
 	MedrnnUseThreads(1);
 	if (mr_predictor_new(c->model, &a, &c->predictor) != MR_OK)

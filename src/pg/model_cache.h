@@ -32,6 +32,13 @@ typedef struct MedrnnCachedModel
  */
 MedrnnCachedModel *MedrnnGetModel(FunctionCallInfo fcinfo, int argno);
 
+/*
+ * What every use of a decoded model refuses before allocating its
+ * predictor: a language model (42809), and a predictor larger than
+ * medrnn.train_memory_limit (54000)
+ */
+void		MedrnnCheckPredictor(const MrModel *m);
+
 /* Decode a bytea without caching (in the current memory context) */
 MrModel    *MedrnnDecodeModel(bytea *b);
 

@@ -128,26 +128,6 @@ model_options(const MrModel *m, const MrAllocator *a, MrOptions *o)
 	}
 }
 
-/* What every predicting function refuses before it allocates, refused here too */
-static void
-check_model(const MrModel *m)
-{
-	size_t		need;
-
-	if (m->task == MR_TASK_LANGUAGE_MODEL)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("model is a language model, which predicts no labels"),
-				 errdetail("Data-parallel training continues a classification or regression model.")));
-	if (mr_predictor_size(m, &need) != MR_OK ||
-		need > (size_t) medrnn_train_memory_limit * 1024)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("this model needs more memory than medrnn.train_memory_limit (%d kB)",
-						medrnn_train_memory_limit),
-				 errhint("Raise medrnn.train_memory_limit.")));
-}
-
 /* A new part for model, in a context under the aggregate's */
 static BuildingState *
 building_state_new(MemoryContext aggcxt, bytea *model, int32 epoch)
@@ -162,7 +142,7 @@ building_state_new(MemoryContext aggcxt, bytea *model, int32 epoch)
 	bs->epoch = epoch;
 	bs->a = MedrnnAllocator(cxt);
 	bs->model = MedrnnDecodeModel(model);
-	check_model(bs->model);
+	MedrnnCheckPredictor(bs->model);
 	model_options(bs->model, &bs->a, &bs->options);
 	if (mr_shard_epoch_new(bs->model, &bs->options, (size_t) medrnn_train_memory_limit * 1024,
 						   &bs->a, &bs->se, &err) != MR_OK)
